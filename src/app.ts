@@ -1,0 +1,46 @@
+// Builds the Hono app: cross-cutting middleware, error handling, and the routers.
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./env.ts";
+import { type Clock, type Ids, randomIds, systemClock } from "./lib/clock.ts";
+import { limitBody, requireJsonBody } from "./middleware/body-guard.ts";
+import { config, dependencies } from "./middleware/dependencies.ts";
+import { notFound, onError } from "./middleware/error-handling.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
+import { countryRoutes } from "./routes/countries.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+import { createRouter } from "./routes/router.ts";
+import { signupRoutes } from "./routes/signup.ts";
+
+export interface AppOptions {
+  clock?: Clock;
+  ids?: Ids;
+}
+
+export function createApp(options: AppOptions = {}) {
+  const app = createRouter();
+  app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(securityHeaders);
+  app.use(config);
+  app.use(
+    cors({
+      origin: (origin, c) => (c.var.config.CORS_ORIGINS.includes(origin) ? origin : null),
+      allowHeaders: ["Authorization", "Content-Type"],
+      exposeHeaders: ["X-Request-Id", "Retry-After"],
+      maxAge: 600,
+    }),
+  );
+  app.use(limitBody);
+  app.use(requireJsonBody);
+  app.use(dependencies({ clock: options.clock ?? systemClock, ids: options.ids ?? randomIds }));
+
+  app.route("/", healthRoutes);
+  app.route("/", signupRoutes);
+  app.route("/", countryRoutes);
+  app.route("/", openApiRoutes(app));
+
+  app.onError(onError);
+  app.notFound(notFound(app));
+  return app;
+}

@@ -1,0 +1,80 @@
+// The one AppEnv type, and the configuration parsed from bindings once per isolate.
+import type { Redis } from "@upstash/redis/cloudflare";
+import { z } from "zod";
+import type { Clock, Ids } from "./lib/clock.ts";
+import { AppError } from "./lib/errors.ts";
+import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
+import type { Database } from "./stores/database.ts";
+
+/** Raw bindings as wrangler provides them (vars from wrangler.toml, secrets from `wrangler secret put`). */
+export interface Bindings {
+  ENVIRONMENT?: string;
+  APP_NAME?: string;
+  DATABASE_URL?: string;
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  PASSWORD_PEPPER?: string;
+  PASSWORD_MIN_LENGTH?: string;
+  PBKDF2_ITERATIONS?: string;
+  CORS_ORIGINS?: string;
+}
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+const configSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "preview", "production"]),
+  APP_NAME: z.string().min(1).default("LoginSystem Edge"),
+  DATABASE_URL: httpUrl,
+  UPSTASH_REDIS_REST_URL: httpUrl,
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1, "must not be empty"),
+  PASSWORD_PEPPER: z.string().min(32, "must be at least 32 characters").optional(),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
+  PBKDF2_ITERATIONS: z.coerce.number().int().min(10_000).max(PBKDF2_MAX_ITERATIONS).default(PBKDF2_MAX_ITERATIONS),
+  CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((list) => list.split(",").map((origin) => origin.trim()).filter(Boolean)),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export interface Deps {
+  config: Config;
+  db: Database;
+  redis: Redis;
+  clock: Clock;
+  ids: Ids;
+}
+
+export interface Variables {
+  config: Config;
+  deps: Deps;
+  requestId: string;
+  /** Names the operation for envelope messages: "<action> successful" / "<action> failed". */
+  action: string;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}
+
+// Bindings are fixed for an isolate's life, so each distinct bindings object is parsed once.
+const parsed = new WeakMap<object, Config>();
+
+export function loadConfig(bindings: Bindings): Config {
+  const cached = parsed.get(bindings);
+  if (cached) return cached;
+  // Empty strings mean "not set" (an empty .dev.vars line, an unset wrangler var).
+  const present = Object.fromEntries(Object.entries(bindings).filter(([, value]) => value !== ""));
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    // Name the variables, never their values: they are secrets.
+    for (const issue of result.error.issues) {
+      console.error(`CONFIG_ERROR: ${issue.path.join(".") || "(bindings)"}: ${issue.message}`);
+    }
+    throw new AppError("CONFIG_ERROR");
+  }
+  parsed.set(bindings, result.data);
+  return result.data;
+}

@@ -1,0 +1,59 @@
+// The one error type. Every failure a client can see is an AppError with a stable code from
+// ERROR_STATUS; anything else is turned into INTERNAL_ERROR by the app's onError.
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  INVALID_JSON: 400,
+  INVALID_REFRESH_TOKEN: 400,
+  OTP_INVALID: 400,
+  INVALID_CREDENTIALS: 401,
+  NOT_AUTHENTICATED: 401,
+  INVALID_TOKEN: 401,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  CONFIG_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type FieldErrors = Record<string, string[]>;
+
+/** Messages of errors that do not depend on the route (API.md section 1). */
+export const ROUTE_INDEPENDENT_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  NOT_AUTHENTICATED: "authentication required",
+  NOT_FOUND: "not found",
+  METHOD_NOT_ALLOWED: "method not allowed",
+  PAYLOAD_TOO_LARGE: "payload too large",
+  UNSUPPORTED_MEDIA_TYPE: "unsupported media type",
+  RATE_LIMITED: "too many requests",
+  INTERNAL_ERROR: "internal server error",
+  CONFIG_ERROR: "service misconfigured",
+};
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: (typeof ERROR_STATUS)[ErrorCode];
+  readonly details?: FieldErrors;
+  readonly headers?: Record<string, string>;
+
+  constructor(code: ErrorCode, options: { message?: string; details?: FieldErrors; headers?: Record<string, string> } = {}) {
+    super(options.message ?? code);
+    this.name = "AppError";
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.details = options.details;
+    this.headers = options.headers;
+  }
+}
+
+export function validationError(details: FieldErrors): AppError {
+  return new AppError("VALIDATION_ERROR", { details });
+}
+
+/** Adds `text` to `field` in a field-error map, creating the list on first use. */
+export function addFieldError(errors: FieldErrors, field: string, text: string): void {
+  (errors[field] ??= []).push(text);
+}

@@ -1,0 +1,54 @@
+// onError and notFound: every failure leaves as the JSON envelope. Unknown errors are logged with
+// the request id and answered with a generic 500; nothing internal is echoed.
+import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../env.ts";
+import { errorBody } from "../lib/envelope.ts";
+import { AppError, ROUTE_INDEPENDENT_MESSAGES } from "../lib/errors.ts";
+
+function respond(c: Context<AppEnv>, error: AppError): Response {
+  const action = c.get("action");
+  const message = ROUTE_INDEPENDENT_MESSAGES[error.code] ?? (action ? `${action} failed` : "request failed");
+  for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
+  return c.json(errorBody(message, error.code, error.details), error.status);
+}
+
+function fromHttpException(error: HTTPException): AppError {
+  // Hono's own middleware speaks HTTPException; translate the statuses it uses.
+  if (error.status === 413) return new AppError("PAYLOAD_TOO_LARGE");
+  if (error.status === 400) return new AppError("INVALID_JSON");
+  if (error.status === 401) return new AppError("NOT_AUTHENTICATED");
+  if (error.status === 404) return new AppError("NOT_FOUND");
+  return new AppError("INTERNAL_ERROR");
+}
+
+export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  if (error instanceof AppError) {
+    if (error.status >= 500) console.error(`[${c.get("requestId")}] ${error.code}`);
+    return respond(c, error);
+  }
+  if (error instanceof HTTPException) return respond(c, fromHttpException(error));
+  console.error(`[${c.get("requestId")}] unhandled error:`, error);
+  return respond(c, new AppError("INTERNAL_ERROR"));
+};
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.+?^$()|[\]\\*]/g, "\\$&");
+}
+
+/** 404 for unknown paths; 405 with Allow for a known path asked with another method. */
+export function notFound(app: Hono<AppEnv>): NotFoundHandler<AppEnv> {
+  let patterns: { method: string; pattern: RegExp }[] | undefined;
+  return (c) => {
+    patterns ??= app.routes
+      .filter((route) => route.method !== "ALL")
+      .map((route) => ({
+        method: route.method,
+        pattern: new RegExp(`^${escapeRegExp(route.path.replace(/\/$/, "")).replace(/:[^/]+/g, "[^/]+")}/?$`),
+      }));
+    const allowed = [...new Set(patterns.filter((route) => route.pattern.test(c.req.path)).map((route) => route.method))];
+    if (allowed.length === 0) return respond(c, new AppError("NOT_FOUND"));
+    if (allowed.includes("GET")) allowed.push("HEAD");
+    return respond(c, new AppError("METHOD_NOT_ALLOWED", { headers: { Allow: allowed.join(", ") } }));
+  };
+}

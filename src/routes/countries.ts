@@ -1,0 +1,32 @@
+// GET /other/metadata/countrydetails/
+import { createRoute, z } from "@hono/zod-openapi";
+import { COUNTRIES } from "../lib/countries.ts";
+import { successBody } from "../lib/envelope.ts";
+import { action, createRouter, jsonContent, successEnvelope } from "./router.ts";
+
+const countrySchema = z.object({ name: z.string(), phone_code: z.string() });
+const countriesSchema = z
+  .object({ countries: z.record(z.string(), countrySchema) })
+  .openapi("Countries", { example: { countries: { IN: { name: "India", phone_code: "91" } } } });
+
+// Built once per isolate: the list is static data.
+const body = successBody("country details successful", {
+  countries: Object.fromEntries(
+    [...COUNTRIES.values()].map((country) => [country.alphaCode, { name: country.name, phone_code: country.phoneCode }]),
+  ),
+});
+
+const countriesRoute = createRoute({
+  method: "get",
+  path: "/other/metadata/countrydetails",
+  tags: ["metadata"],
+  summary: "Every ISO 3166-1 country with its calling code, keyed by alpha-2 code",
+  middleware: [action("country details")] as const,
+  responses: { 200: jsonContent(successEnvelope(countriesSchema), "All countries") },
+});
+
+export const countryRoutes = createRouter().openapi(countriesRoute, (c) => {
+  // Public, static and identical for everyone: let browsers and Cloudflare's edge cache it.
+  c.header("Cache-Control", "public, max-age=86400");
+  return c.json(body, 200);
+});

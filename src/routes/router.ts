@@ -1,0 +1,53 @@
+// Every router is an OpenAPIHono: the zod schemas that validate a request also document it, and
+// every validation failure becomes the same VALIDATION_ERROR envelope with field-level details.
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env.ts";
+import { type FieldErrors, addFieldError, validationError } from "../lib/errors.ts";
+
+export function zodDetails(error: z.ZodError): FieldErrors {
+  const details: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = typeof issue.path[0] === "string" ? issue.path[0] : "non_field_errors";
+    const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
+    addFieldError(details, field, missing ? "This field is required." : issue.message);
+  }
+  return details;
+}
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    // Every path answers with and without its trailing slash, without a redirect.
+    strict: false,
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(zodDetails(result.error));
+    },
+  });
+}
+
+/** Names the operation for the envelope's "<action> successful/failed" message. */
+export function action(name: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("action", name);
+    await next();
+  };
+}
+
+const errorSchema = z.object({
+  code: z.string().openapi({ example: "VALIDATION_ERROR" }),
+  details: z.record(z.string(), z.array(z.string())).optional(),
+});
+
+export function successEnvelope<T extends z.ZodType>(data: T) {
+  return z.object({ success: z.literal(true), message: z.string(), data, error: z.null() });
+}
+
+export const errorEnvelope = z
+  .object({ success: z.literal(false), message: z.string(), data: z.null(), error: errorSchema })
+  .openapi("Error");
+
+export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
+  return { content: { "application/json": { schema } }, description };
+}
+
+export const errorResponse = (description: string) => jsonContent(errorEnvelope, description);

@@ -1,0 +1,38 @@
+// Shared zod pieces for request and response bodies.
+import { z } from "@hono/zod-openapi";
+
+export const dateString = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Date has wrong format. Use YYYY-MM-DD.")
+  .refine((text) => {
+    const date = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text) && text >= "1900-01-01";
+  }, "Enter a real date on or after 1900-01-01.");
+
+/** Integers may arrive as JSON numbers or digit strings (as the original's forms accepted). */
+export const integerLike = z.union([z.number().int(), z.string().regex(/^\+?\d+$/, "A valid integer is required.")]);
+
+export const genderSchema = z
+  .union([z.literal(0), z.literal(1), z.literal(2), z.enum(["0", "1", "2"]).transform(Number)])
+  .openapi({ description: "0 male, 1 female, 2 other", example: 2 });
+
+export const userSchema = z
+  .object({
+    created_at: z.string(),
+    user_id: z.string().uuid(),
+    username: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    email: z.string(),
+    country_alpha_code: z.string().nullable(),
+    country_phone_code: z.number().int().nullable(),
+    country_name: z.string().nullable(),
+    gender: z.number().int(),
+    dob: z.string().nullable(),
+    full_name: z.string(),
+    age: z.number().int().nullable(),
+    is_email_verified: z.boolean(),
+    phone_number: z.string().nullable(),
+    is_phone_number_verified: z.boolean(),
+  })
+  .openapi("User");

@@ -1,0 +1,72 @@
+// POST /auth/user/signup/
+import { createRoute, z } from "@hono/zod-openapi";
+import { CONTROL_CHARACTERS, USERNAME_PATTERN } from "../lib/identifiers.ts";
+import { successBody } from "../lib/envelope.ts";
+import { signUp } from "../services/signup-service.ts";
+import { action, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { dateString, genderSchema, integerLike, userSchema } from "./schemas.ts";
+
+const normalized = z.string().transform((text) => text.normalize("NFKC").trim());
+const plainText = (max: number) =>
+  z
+    .string()
+    .max(max, `Ensure this field has no more than ${max} characters.`)
+    .refine((text) => !CONTROL_CHARACTERS.test(text), "Control characters are not allowed.");
+
+const signupBody = z
+  .object({
+    username: normalized.pipe(
+      z
+        .string()
+        .min(1, "This field may not be blank.")
+        .max(100, "Ensure this field has no more than 100 characters.")
+        .regex(USERNAME_PATTERN, "Enter a valid username: letters, digits and @ . + - _ only."),
+    ),
+    email: normalized.pipe(
+      z.string().max(254, "Ensure this field has no more than 254 characters.").pipe(z.email("Enter a valid email address.")),
+    ),
+    password: z.string().min(1, "This field may not be blank."),
+    password2: z.string(),
+    first_name: plainText(150).default(""),
+    last_name: plainText(150).default(""),
+    country_alpha_code: plainText(5).nullish(),
+    country_name: plainText(100).nullish(),
+    country_phone_code: integerLike.nullish(),
+    gender: genderSchema.default(2),
+    dob: dateString.nullish(),
+    phone_number: plainText(32).nullish(),
+  })
+  .openapi("SignupRequest", {
+    example: {
+      username: "asha",
+      email: "asha@example.com",
+      password: "correct-horse-42",
+      password2: "correct-horse-42",
+      first_name: "Asha",
+      last_name: "Rao",
+      country_alpha_code: "IN",
+      gender: 1,
+      dob: "1994-05-17",
+      phone_number: "98765 43210",
+    },
+  });
+
+const signupRoute = createRoute({
+  method: "post",
+  path: "/auth/user/signup",
+  tags: ["auth"],
+  summary: "Create an account",
+  description:
+    "Fields not listed (is_email_verified, user_id, full_name, ...) are ignored. Duplicates are judged on the canonical (NFKC, lower-case) username and email.",
+  middleware: [action("signup")] as const,
+  request: { body: { content: { "application/json": { schema: signupBody } }, required: true } },
+  responses: {
+    201: jsonContent(successEnvelope(userSchema), "The new user's public fields"),
+    400: errorResponse("VALIDATION_ERROR with field details (including duplicate username/email), or INVALID_JSON"),
+  },
+});
+
+export const signupRoutes = createRouter().openapi(signupRoute, async (c) => {
+  const user = await signUp(c.var.deps, c.req.valid("json"));
+  return c.json(successBody("signup successful", user), 201);
+});

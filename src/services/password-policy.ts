@@ -1,0 +1,40 @@
+// The password rules of SECURITY.md: length by characters and bytes, letters and digits, not a
+// common password, not the account's own username or email.
+import { COMMON_PASSWORDS } from "../data/common-passwords.ts";
+
+export const PASSWORD_MAX_BYTES = 1024;
+
+let commonPasswords: Set<string> | undefined;
+function isCommon(password: string): boolean {
+  commonPasswords ??= new Set(COMMON_PASSWORDS.split("\n"));
+  return commonPasswords.has(password.toLowerCase());
+}
+
+export interface PasswordContext {
+  minLength: number;
+  username?: string;
+  email?: string;
+}
+
+/** Returns the reasons `password` is refused; empty when it is acceptable. */
+export function passwordProblems(password: string, context: PasswordContext): string[] {
+  const normalized = password.normalize("NFKC");
+  if (new TextEncoder().encode(normalized).length > PASSWORD_MAX_BYTES) {
+    // Checked before anything else (and before hashing): long inputs only cost CPU.
+    return [`Ensure this field has no more than ${PASSWORD_MAX_BYTES} bytes.`];
+  }
+  const problems: string[] = [];
+  if ([...normalized].length < context.minLength) {
+    problems.push(`Ensure this field has at least ${context.minLength} characters.`);
+  }
+  if (!/\p{L}/u.test(normalized) || !/\p{N}/u.test(normalized)) {
+    problems.push("The password must contain at least one letter and one digit.");
+  }
+  if (isCommon(normalized)) problems.push("This password is too common.");
+  const lower = normalized.toLowerCase();
+  const identifiers = [context.username, context.email, context.email?.split("@")[0]];
+  if (identifiers.some((identifier) => identifier && identifier.normalize("NFKC").toLowerCase() === lower)) {
+    problems.push("The password is too similar to the username or email.");
+  }
+  return problems;
+}

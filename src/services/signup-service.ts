@@ -1,0 +1,128 @@
+// Signup: validate what zod cannot (password policy, country, phone, dob), hash, and insert once.
+// Duplicates are decided by the unique indexes on the canonical forms, so concurrent signups of
+// one name give exactly one account and 400s for the rest, never a 500.
+import type { NewUserRow } from "../db/schema.ts";
+import type { Deps } from "../env.ts";
+import { findCountry } from "../lib/countries.ts";
+import { AppError, addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
+import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
+import { hashPassword } from "../lib/password-hash.ts";
+import { checkPhoneNumber } from "../lib/phone.ts";
+import { findTakenIdentifiers, insertUser } from "../stores/user-store.ts";
+import { type CountryInput, resolveCountry } from "./country.ts";
+import { passwordProblems } from "./password-policy.ts";
+import { type PublicUser, publicUser } from "./user-view.ts";
+
+export interface SignupInput extends CountryInput {
+  username: string;
+  email: string;
+  password: string;
+  password2: string;
+  first_name: string;
+  last_name: string;
+  gender: number;
+  dob?: string | null;
+  phone_number?: string | null;
+}
+
+const REFERRAL_ID_LENGTH = 10;
+const USERNAME_TAKEN = "This username is already taken.";
+const EMAIL_TAKEN = "This email is already registered.";
+
+function checkInput(input: SignupInput, deps: Deps, errors: FieldErrors) {
+  if (input.password !== input.password2) addFieldError(errors, "password2", "Passwords must match");
+  const context = { minLength: deps.config.PASSWORD_MIN_LENGTH, username: input.username, email: input.email };
+  for (const problem of passwordProblems(input.password, context)) addFieldError(errors, "password", problem);
+
+  let country = resolveCountry(input, errors);
+  let phoneNumber: string | null = null;
+  if (input.phone_number) {
+    const phone = checkPhoneNumber(input.phone_number, country?.alphaCode);
+    if (!phone.ok) addFieldError(errors, "phone_number", phone.reason);
+    else {
+      phoneNumber = phone.e164;
+      // A "+" number given without a country names the country itself (API.md section 7).
+      if (!country && !errors.country_alpha_code && phone.country) country = findCountry(phone.country) ?? null;
+    }
+  }
+  const today = deps.clock.now().toISOString().slice(0, 10);
+  if (input.dob && input.dob >= today) addFieldError(errors, "dob", "Date of birth must be in the past.");
+  return { country, phoneNumber };
+}
+
+export async function signUp(deps: Deps, input: SignupInput): Promise<PublicUser> {
+  const errors: FieldErrors = {};
+  const { country, phoneNumber } = checkInput(input, deps, errors);
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+
+  const now = deps.clock.now();
+  const row: NewUserRow & { createdAt: Date } = {
+    id: deps.ids.uuid(),
+    username: input.username,
+    usernameCanonical: canonicalUsername(input.username),
+    email: input.email,
+    emailCanonical: canonicalEmail(input.email),
+    passwordHash: await hashPassword(input.password, {
+      iterations: deps.config.PBKDF2_ITERATIONS,
+      pepper: deps.config.PASSWORD_PEPPER,
+    }),
+    firstName: input.first_name,
+    lastName: input.last_name,
+    countryAlphaCode: country?.alphaCode ?? null,
+    countryName: country?.name ?? null,
+    countryPhoneCode: country ? Number(country.phoneCode) : null,
+    gender: input.gender,
+    dob: input.dob ?? null,
+    phoneNumber,
+    referralId: deps.ids.alphanumeric(REFERRAL_ID_LENGTH),
+    createdAt: now,
+    updatedAt: now,
+  };
+
+  // Retry only on the (astronomically rare) referral-id collision.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const result = await insertUser(deps.db, row);
+    if (result.inserted) return publicUser({ ...defaults, ...row, createdAt: now }, now);
+    if (result.duplicateKey.includes("referral")) {
+      row.referralId = deps.ids.alphanumeric(REFERRAL_ID_LENGTH);
+      continue;
+    }
+    throw validationError(await duplicateDetails(deps, row, result.duplicateKey));
+  }
+  throw new AppError("INTERNAL_ERROR");
+}
+
+async function duplicateDetails(deps: Deps, row: NewUserRow, duplicateKey: string): Promise<FieldErrors> {
+  const taken = await findTakenIdentifiers(deps.db, row.usernameCanonical, row.emailCanonical);
+  // The row that blocked us may be gone already; the index name still says which field clashed.
+  if (!taken.username && !taken.email) {
+    taken.username = duplicateKey.includes("username");
+    taken.email = !taken.username;
+  }
+  const details: FieldErrors = {};
+  if (taken.username) addFieldError(details, "username", USERNAME_TAKEN);
+  if (taken.email) addFieldError(details, "email", EMAIL_TAKEN);
+  return details;
+}
+
+/** Column defaults of a freshly inserted row, for building the response without reading it back. */
+const defaults = {
+  countryAlphaCode: null,
+  countryName: null,
+  countryPhoneCode: null,
+  dob: null,
+  userType: 2,
+  isEmailVerified: false,
+  phoneNumber: null,
+  isPhoneNumberVerified: false,
+  address: null,
+  city: null,
+  state: null,
+  postalCode: null,
+  referralPoints: 0,
+  tokensValidAfter: null,
+  lastLoginAt: null,
+  firstName: "",
+  lastName: "",
+  gender: 2,
+};

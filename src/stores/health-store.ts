@@ -1,0 +1,12 @@
+// One cheap round trip to each backing service.
+import { sql } from "drizzle-orm";
+import type { Redis } from "@upstash/redis/cloudflare";
+import type { Database } from "./database.ts";
+
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.execute(sql`SELECT 1`);
+}
+
+export async function pingRedis(redis: Redis): Promise<void> {
+  await redis.ping();
+}

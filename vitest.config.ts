@@ -1,0 +1,27 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Tests run inside workerd (the Workers runtime) against the real local stack, which
+// test/global-setup.ts starts in Node and hands over through `provide`/`inject`.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: "test",
+          DATABASE_URL: inject("databaseUrl"),
+          UPSTASH_REDIS_REST_URL: inject("redisRestUrl"),
+          UPSTASH_REDIS_REST_TOKEN: inject("redisRestToken"),
+          PASSWORD_PEPPER: "test-pepper-0123456789abcdef0123456789",
+        },
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
