@@ -46,9 +46,9 @@ function typeName(mysqlType: number, flags: number, charset: number, extendedFor
 
 export function vitessField(field: FieldPacket) {
   const meta = field as FieldPacket & { columnType?: number; characterSet?: number; extendedFormat?: string };
-  const mysqlType = meta.columnType ?? meta.type ?? 253;
+  const mysqlType = meta.columnType ?? 253;
   const charset = meta.characterSet ?? 0;
-  const flags = meta.flags ?? 0;
+  const flags = typeof meta.flags === "number" ? meta.flags : 0;
   const type = typeName(mysqlType, flags, charset, meta.extendedFormat);
   return {
     name: field.name,

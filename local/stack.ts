@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { applyMigrations } from "./migrate.ts";
 import { findBinary, type StartedProcess, startMysqlServer, startRedisServer } from "./processes.ts";
 import { type PlanetScaleServer, startPlanetScaleServer } from "./psdb-server.ts";
-import { type RunningServer, startUpstashServer } from "./upstash-server.ts";
+import type { RunningServer } from "./http-util.ts";
+import { startUpstashServer } from "./upstash-server.ts";
 
 export interface LocalStack {
   /** For the worker: DATABASE_URL, UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN. */

@@ -1,4 +1,6 @@
-// Request bodies: size limit before anything reads them (413), JSON only (415), parseable (400).
+// Request bodies: size limit before anything reads them (413) and JSON only (415). Malformed JSON
+// is found by the route's validator (Hono's HTTPException 400 -> INVALID_JSON in onError), after
+// the route has named its action, so the message reads "<action> failed".
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env.ts";
@@ -24,12 +26,5 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!hasBody(c.req.raw.headers)) return next();
   const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
   if (!JSON_MEDIA_TYPE.test(mediaType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
-  try {
-    // Parsed once here; Hono caches it, so the route's validator reads the same value.
-    await c.req.json();
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError("INVALID_JSON");
-  }
   return next();
 };

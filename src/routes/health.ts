@@ -18,5 +18,5 @@ const healthRoute = createRoute({
 
 export const healthRoutes = createRouter().openapi(healthRoute, async (c) => {
   const status = await checkHealth(c.var.deps);
-  return c.json({ ...successBody("health ok", status) }, 200);
+  return c.json(successBody("health ok", status), 200);
 });

@@ -1,0 +1,84 @@
+// Helpers shared by the tests: real HTTP requests through the worker, unique identities, and
+// direct reads of the real database behind it.
+import { env, exports } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { users } from "../src/db/schema.ts";
+import { createDatabase } from "../src/stores/database.ts";
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON envelopes
+  body: any;
+  text: string;
+}
+
+export interface RequestOptions {
+  json?: unknown;
+  body?: BodyInit;
+  headers?: Record<string, string>;
+}
+
+export function buildRequest(method: string, path: string, options: RequestOptions = {}): Request {
+  const headers = new Headers(options.headers);
+  let body = options.body;
+  if (options.json !== undefined) {
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    body = JSON.stringify(options.json);
+  }
+  return new Request(`https://api.test${path}`, { method, headers, body });
+}
+
+export async function readResponse(response: Response): Promise<ApiResponse> {
+  const text = await response.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  return { status: response.status, headers: response.headers, body, text };
+}
+
+/** Sends a request through the worker's own fetch handler (the deployed entry point). */
+export async function api(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
+  return readResponse(await exports.default.fetch(buildRequest(method, path, options)));
+}
+
+let counter = 0;
+/** A username no other test (or earlier run) uses. */
+export function uniqueName(prefix = "user"): string {
+  counter += 1;
+  return `${prefix}_${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 7)}`;
+}
+
+export function signupBody(overrides: Record<string, unknown> = {}) {
+  const username = uniqueName();
+  return {
+    username,
+    email: `${username}@example.com`,
+    password: "Tr1cky-Passphrase",
+    password2: "Tr1cky-Passphrase",
+    ...overrides,
+  };
+}
+
+export function signup(overrides: Record<string, unknown> = {}) {
+  return api("POST", "/auth/user/signup/", { json: signupBody(overrides) });
+}
+
+export const testDb = () => createDatabase(env.DATABASE_URL as string);
+
+export async function userRowById(id: string) {
+  const [row] = await testDb().select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+/** Expects the envelope of a failure and returns its field details. */
+export function expectFailure(response: ApiResponse, status: number, code: string) {
+  if (response.status !== status || response.body?.error?.code !== code) {
+    throw new Error(`expected ${status} ${code}, got ${response.status} ${response.text}`);
+  }
+  if (response.body.success !== false || response.body.data !== null) throw new Error(`not an error envelope: ${response.text}`);
+  return (response.body.error.details ?? {}) as Record<string, string[]>;
+}
