@@ -1,15 +1,32 @@
 // Runs in Node before the suite: starts the local stack (private MariaDB and Redis unless
 // MYSQL_URL/REDIS_URL are set) and hands its URLs to the tests running in workerd.
+import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
+import { startPlanetScaleServer } from "../local/psdb-server.ts";
 import { startLocalStack } from "../local/stack.ts";
+import { startUpstashServer } from "../local/upstash-server.ts";
 
 export default async function setup(project: TestProject) {
   const stack = await startLocalStack({ log: (line) => console.log(`[stack] ${line}`) });
+  // A second pair of protocol servers over the same MySQL and Redis, used by one test file only,
+  // so its request counters count exactly that file's round trips while other files run.
+  const probeToken = randomBytes(16).toString("hex");
+  const probeDb = await startPlanetScaleServer({ mysqlUrl: stack.mysqlUrl, username: "probe", password: probeToken });
+  const probeRedis = await startUpstashServer({ redisUrl: stack.redisUrl, token: probeToken });
+
   project.provide("databaseUrl", stack.databaseUrl);
   project.provide("redisRestUrl", stack.redisRestUrl);
   project.provide("redisRestToken", stack.redisRestToken);
-  project.provide("planetscaleUrl", stack.planetscale.url);
-  return stack.stop;
+  project.provide("probe", {
+    databaseUrl: probeDb.databaseUrl,
+    planetscaleUrl: probeDb.url,
+    redisRestUrl: probeRedis.url,
+    redisRestToken: probeToken,
+  });
+  return async () => {
+    await Promise.all([probeDb.close(), probeRedis.close()]);
+    await stack.stop();
+  };
 }
 
 declare module "vitest" {
@@ -17,6 +34,6 @@ declare module "vitest" {
     databaseUrl: string;
     redisRestUrl: string;
     redisRestToken: string;
-    planetscaleUrl: string;
+    probe: { databaseUrl: string; planetscaleUrl: string; redisRestUrl: string; redisRestToken: string };
   }
 }

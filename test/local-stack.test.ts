@@ -1,0 +1,230 @@
+// The local protocol servers on their own, through the same drivers the worker uses in production.
+import { Client, DatabaseError } from "@planetscale/database";
+import { Redis } from "@upstash/redis/cloudflare";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.ts";
+import { inject } from "vitest";
+import { buildRequest, signupBody } from "./helpers.ts";
+
+const probe = inject("probe");
+const db = () => new Client({ url: probe.databaseUrl });
+const redis = () => new Redis({ url: probe.redisRestUrl, token: probe.redisRestToken, retry: false, automaticDeserialization: false, enableAutoPipelining: false });
+const table = `probe_${Date.now().toString(36)}`;
+
+async function stats(base: string): Promise<{ total: number; byPath: Record<string, number> }> {
+  return (await fetch(`${base}/__stats`)).json();
+}
+async function resetStats() {
+  await fetch(`${probe.planetscaleUrl}/__stats/reset`, { method: "POST" });
+  await fetch(`${probe.redisRestUrl}/__stats/reset`, { method: "POST" });
+}
+
+describe("PlanetScale HTTP protocol server", () => {
+  beforeAll(async () => {
+    await db().execute(
+      `CREATE TABLE ${table} (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50), data JSON, raw VARBINARY(16), amount DECIMAL(10,2), at DATETIME(3), flag BOOLEAN)`,
+    );
+  });
+
+  it("returns NULLs, text, JSON, bytes, decimals, datetimes and 64-bit integers as the driver expects", async () => {
+    const client = db();
+    const insert = await client.execute(`INSERT INTO ${table} (name, data, raw, amount, at, flag) VALUES (?, ?, ?, ?, ?, ?)`, [
+      "naïve ☃",
+      JSON.stringify({ a: [1, 2], b: null }),
+      new Uint8Array([0, 255, 10, 13]),
+      "12.50",
+      "2026-01-02 03:04:05.678",
+      true,
+    ]);
+    expect(insert.rowsAffected).toBe(1);
+    expect(Number(insert.insertId)).toBeGreaterThan(0);
+    await client.execute(`INSERT INTO ${table} (name) VALUES (NULL)`);
+    const { rows } = await client.execute(`SELECT * FROM ${table} ORDER BY id`);
+    expect(rows[0]).toMatchObject({ name: "naïve ☃", data: { a: [1, 2], b: null }, amount: "12.50", at: "2026-01-02 03:04:05.678", flag: 1 });
+    expect(Array.from((rows[0] as { raw: Uint8Array }).raw)).toEqual([0, 255, 10, 13]);
+    expect(rows[1]).toMatchObject({ name: null, data: null, raw: null, amount: null, at: null, flag: null });
+    const big = await client.execute("SELECT CAST(9223372036854775807 AS SIGNED) AS big, 18446744073709551615 AS ubig, -1 AS neg");
+    expect(big.rows[0]).toEqual({ big: "9223372036854775807", ubig: "18446744073709551615", neg: -1 });
+  });
+
+  it("commits a transaction on success and pins it to one connection", async () => {
+    const client = db();
+    await client.transaction(async (tx) => {
+      await tx.execute(`INSERT INTO ${table} (name) VALUES ('committed')`);
+      // Visible inside the transaction, not outside it before COMMIT.
+      expect((await tx.execute(`SELECT COUNT(*) AS n FROM ${table} WHERE name = 'committed'`)).rows[0]).toEqual({ n: "1" });
+      expect((await db().execute(`SELECT COUNT(*) AS n FROM ${table} WHERE name = 'committed'`)).rows[0]).toEqual({ n: "0" });
+    });
+    expect((await client.execute(`SELECT COUNT(*) AS n FROM ${table} WHERE name = 'committed'`)).rows[0]).toEqual({ n: "1" });
+  });
+
+  it("rolls a transaction back when it throws", async () => {
+    const client = db();
+    await expect(
+      client.transaction(async (tx) => {
+        await tx.execute(`INSERT INTO ${table} (name) VALUES ('rolled back')`);
+        throw new Error("abort");
+      }),
+    ).rejects.toThrow("abort");
+    expect((await client.execute(`SELECT COUNT(*) AS n FROM ${table} WHERE name = 'rolled back'`)).rows[0]).toEqual({ n: "0" });
+  });
+
+  it("reports SQL errors in the protocol's error shape (HTTP 200, {session, error})", async () => {
+    const raw = await fetch(`${probe.planetscaleUrl}/psdb.v1alpha1.Database/Execute`, {
+      method: "POST",
+      headers: { authorization: `Basic ${btoa(`probe:${probe.redisRestToken}`)}`, "content-type": "application/json" },
+      body: JSON.stringify({ query: "SELEC 1", session: null }),
+    });
+    expect(raw.status).toBe(200);
+    const body = (await raw.json()) as { session: unknown; error: { code: string; message: string } };
+    expect(body.session).toBeTruthy();
+    expect(body.error.code).toBe("INVALID_ARGUMENT");
+    expect(body.error.message).toMatch(/\(errno 1064\) \(sqlstate 42000\)$/);
+    const thrown = await db().execute("SELECT * FROM no_such_table").catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(DatabaseError);
+    expect((thrown as DatabaseError).message).toContain("errno 1146");
+  });
+
+  it("reports duplicate keys as ALREADY_EXISTS with MySQL's message", async () => {
+    const client = db();
+    await client.execute(`CREATE TABLE IF NOT EXISTS ${table}_u (k VARCHAR(10) PRIMARY KEY)`);
+    await client.execute(`INSERT INTO ${table}_u VALUES ('x')`);
+    const error = (await client.execute(`INSERT INTO ${table}_u VALUES ('x')`).catch((e: unknown) => e)) as DatabaseError;
+    expect(error.body).toMatchObject({ code: "ALREADY_EXISTS" });
+    expect(error.message).toMatch(/Duplicate entry 'x' for key 'PRIMARY'.*errno 1062/);
+  });
+
+  it("checks Basic credentials", async () => {
+    const wrong = new Client({ url: probe.databaseUrl.replace(/:[^:@/]+@/, ":wrong@") });
+    const error = (await wrong.execute("SELECT 1").catch((e: unknown) => e)) as DatabaseError;
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect(error.status).toBe(401);
+  });
+});
+
+describe("Upstash REST protocol server", () => {
+  it("runs single commands, returning strings base64-encoded when asked", async () => {
+    const key = `probe:${crypto.randomUUID()}`;
+    expect(await redis().set(key, "héllo ☃", { ex: 60 })).toBe("OK");
+    expect(await redis().get(key)).toBe("héllo ☃");
+    const raw = await fetch(probe.redisRestUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${probe.redisRestToken}`, "upstash-encoding": "base64" },
+      body: JSON.stringify(["GET", key]),
+    });
+    expect(await raw.json()).toEqual({ result: btoa(String.fromCharCode(...new TextEncoder().encode("héllo ☃"))) });
+    const plain = await fetch(probe.redisRestUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${probe.redisRestToken}` },
+      body: JSON.stringify(["TTL", key]),
+    });
+    expect(((await plain.json()) as { result: number }).result).toBeGreaterThan(50);
+  });
+
+  it("answers errors as HTTP 400 {error}", async () => {
+    const res = await fetch(probe.redisRestUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${probe.redisRestToken}` },
+      body: JSON.stringify(["NOSUCHCOMMAND", "x"]),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^ERR unknown command/);
+    const key = `probe:${crypto.randomUUID()}`;
+    await redis().set(key, "text");
+    await expect(redis().incr(key)).rejects.toThrow(/ERR value is not an integer/);
+  });
+
+  it("rejects a wrong token with 401", async () => {
+    const res = await fetch(probe.redisRestUrl, { method: "POST", headers: { authorization: "Bearer nope" }, body: '["PING"]' });
+    expect(res.status).toBe(401);
+  });
+
+  it("runs a pipeline, keeping per-command errors without failing the rest", async () => {
+    const key = `probe:${crypto.randomUUID()}`;
+    const res = await fetch(`${probe.redisRestUrl}/pipeline`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${probe.redisRestToken}`, "upstash-encoding": "base64" },
+      body: JSON.stringify([["SET", key, "v"], ["INCR", key], ["GET", key], ["HSET", `${key}:h`, "f", 1], ["HGETALL", `${key}:h`]]),
+    });
+    const replies = (await res.json()) as { result?: unknown; error?: string }[];
+    expect(replies[0]).toEqual({ result: "OK" });
+    expect(replies[1]?.error).toMatch(/not an integer/);
+    expect(replies[2]).toEqual({ result: btoa("v") });
+    expect(replies[3]).toEqual({ result: 1 });
+    expect(replies[4]).toEqual({ result: [btoa("f"), btoa("1")] });
+  });
+
+  it("runs MULTI/EXEC atomically through /multi-exec and the client's transactions", async () => {
+    const key = `probe:${crypto.randomUUID()}`;
+    const tx = redis().multi();
+    tx.incr(key);
+    tx.incrby(key, 5);
+    tx.expire(key, 60);
+    expect(await tx.exec()).toEqual([1, 6, 1]);
+    const aborted = await fetch(`${probe.redisRestUrl}/multi-exec`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${probe.redisRestToken}` },
+      body: JSON.stringify([["INCR", key], ["SET", key]]),
+    });
+    expect(aborted.status).toBe(400);
+    expect(await redis().get(key)).toBe("6");
+  });
+
+  it("runs Lua scripts (EVAL) with keys and arguments", async () => {
+    const key = `probe:${crypto.randomUUID()}`;
+    const result = await redis().eval("redis.call('SET', KEYS[1], ARGV[1]); return {KEYS[1], redis.call('GET', KEYS[1]), 7}", [key], ["x"]);
+    expect(result).toEqual([key, "x", 7]);
+  });
+
+  it("rejects a body that is not a command", async () => {
+    for (const body of ['{"cmd": "PING"}', "[]", "[[]]", "not json"]) {
+      const res = await fetch(probe.redisRestUrl, { method: "POST", headers: { authorization: `Bearer ${probe.redisRestToken}` }, body });
+      expect(res.status, body).toBe(400);
+    }
+  });
+});
+
+describe("round trips, counted by the protocol servers", () => {
+  const app = createApp();
+  const probeEnv = () => ({
+    ...env,
+    DATABASE_URL: probe.databaseUrl,
+    UPSTASH_REDIS_REST_URL: probe.redisRestUrl,
+    UPSTASH_REDIS_REST_TOKEN: probe.redisRestToken,
+  });
+
+  it("counts every request and resets on demand", async () => {
+    await resetStats();
+    await db().execute("SELECT 1");
+    await db().execute("SELECT 2");
+    await redis().ping();
+    expect(await stats(probe.planetscaleUrl)).toEqual({ total: 2, byPath: { "/psdb.v1alpha1.Database/Execute": 2 } });
+    expect((await stats(probe.redisRestUrl)).total).toBe(1);
+  });
+
+  it("a signup costs exactly one MySQL round trip and no Redis", async () => {
+    await resetStats();
+    const res = await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: signupBody() }), probeEnv());
+    expect(res.status).toBe(201);
+    expect((await stats(probe.planetscaleUrl)).total).toBe(1);
+    expect((await stats(probe.redisRestUrl)).total).toBe(0);
+  });
+
+  it("a duplicate signup costs two (the failed insert, then one read naming the taken fields)", async () => {
+    const body = signupBody();
+    await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), probeEnv());
+    await resetStats();
+    const res = await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), probeEnv());
+    expect(res.status).toBe(400);
+    expect((await stats(probe.planetscaleUrl)).total).toBe(2);
+  });
+
+  it("/health costs one MySQL and one Redis round trip", async () => {
+    await resetStats();
+    const res = await app.fetch(buildRequest("GET", "/health"), probeEnv());
+    expect(res.status).toBe(200);
+    expect((await stats(probe.planetscaleUrl)).total).toBe(1);
+    expect((await stats(probe.redisRestUrl)).total).toBe(1);
+  });
+});
