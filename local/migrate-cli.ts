@@ -4,7 +4,9 @@ import { applyMigrations } from "./migrate.ts";
 
 const url = process.argv[2] ?? process.env.DATABASE_URL ?? process.env.MYSQL_URL;
 if (!url) {
-  console.error("Set DATABASE_URL (https://user:password@host for PlanetScale) or MYSQL_URL (mysql://...), or pass the URL as an argument.");
+  console.error(
+    "Set DATABASE_URL (https://user:password@host for PlanetScale) or MYSQL_URL (mysql://...), or pass the URL as an argument.",
+  );
   process.exit(2);
 }
 try {

@@ -72,8 +72,14 @@ export async function startMysqlServer(dir: string): Promise<StartedProcess & { 
   if (!mysqld) throw new Error("no mariadbd or mysqld binary found");
   const init =
     mariadbd && installer
-      ? spawnSync(installer, ["--no-defaults", `--datadir=${dataDir}`, "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"], { encoding: "utf8" })
-      : spawnSync(mysqld, ["--no-defaults", "--initialize-insecure", `--datadir=${dataDir}`, "--user=root"], { encoding: "utf8" });
+      ? spawnSync(
+          installer,
+          ["--no-defaults", `--datadir=${dataDir}`, "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"],
+          { encoding: "utf8" },
+        )
+      : spawnSync(mysqld, ["--no-defaults", "--initialize-insecure", `--datadir=${dataDir}`, "--user=root"], {
+          encoding: "utf8",
+        });
   if (init.status !== 0) throw new Error(`initialising the database failed:\n${init.stdout}\n${init.stderr}`);
 
   const port = await freePort();
@@ -113,7 +119,11 @@ export async function startRedisServer(dir: string): Promise<StartedProcess & { 
   if (!binary) throw new Error("no redis-server binary found");
   const port = await freePort();
   const logFile = join(dir, "redis.log");
-  const server = startLogged(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], logFile);
+  const server = startLogged(
+    binary,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    logFile,
+  );
   const { createClient } = await import("redis");
   const redisUrl = `redis://127.0.0.1:${port}`;
   await waitFor("redis-server", server.child, logFile, async () => {

@@ -2,7 +2,7 @@
 // front of a real MySQL/MariaDB, so the worker runs the same driver locally as in production.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import mysql, { type FieldPacket, type Pool, type PoolConnection, type ResultSetHeader } from "mysql2/promise";
+import mysql, { type FieldPacket, type PoolConnection, type ResultSetHeader } from "mysql2/promise";
 import { type RunningServer, startJsonServer } from "./http-util.ts";
 import { vitessField } from "./psdb-types.ts";
 
@@ -51,7 +51,11 @@ export async function startPlanetScaleServer(options: PlanetScaleServerOptions):
     if (!pinned) return;
     sessions.delete(id);
     clearTimeout(pinned.timer);
-    if (rollback) pinned.connection.query("ROLLBACK").catch(() => undefined).finally(() => pinned.connection.release());
+    if (rollback)
+      pinned.connection
+        .query("ROLLBACK")
+        .catch(() => undefined)
+        .finally(() => pinned.connection.release());
     else pinned.connection.release();
   };
 

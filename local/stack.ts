@@ -4,10 +4,10 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RunningServer } from "./http-util.ts";
 import { applyMigrations } from "./migrate.ts";
 import { findBinary, type StartedProcess, startMysqlServer, startRedisServer } from "./processes.ts";
 import { type PlanetScaleServer, startPlanetScaleServer } from "./psdb-server.ts";
-import type { RunningServer } from "./http-util.ts";
 import { startUpstashServer } from "./upstash-server.ts";
 
 export interface LocalStack {
@@ -30,10 +30,14 @@ const LOCAL_DIR = fileURLToPath(new URL("../.local", import.meta.url));
 function requireBinaries(mysqlUrl: string | undefined, redisUrl: string | undefined) {
   const missing: string[] = [];
   if (!mysqlUrl && !findBinary("mariadbd", "mysqld")) {
-    missing.push("MariaDB or MySQL server (Debian/Ubuntu: apt-get install mariadb-server; macOS: brew install mariadb), or set MYSQL_URL=mysql://user:pass@host:3306/db");
+    missing.push(
+      "MariaDB or MySQL server (Debian/Ubuntu: apt-get install mariadb-server; macOS: brew install mariadb), or set MYSQL_URL=mysql://user:pass@host:3306/db",
+    );
   }
   if (!redisUrl && !findBinary("redis-server", "valkey-server")) {
-    missing.push("Redis server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL=redis://host:6379");
+    missing.push(
+      "Redis server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL=redis://host:6379",
+    );
   }
   if (missing.length > 0) throw new MissingServerError(`The local stack needs:\n  - ${missing.join("\n  - ")}`);
 }

@@ -25,11 +25,7 @@ function connect(redisUrl: string) {
 type RedisConnection = ReturnType<typeof connect>;
 
 function isCommand(value: unknown): value is Command {
-  return (
-    Array.isArray(value) &&
-    value.length > 0 &&
-    value.every((part) => ["string", "number", "boolean"].includes(typeof part))
-  );
+  return Array.isArray(value) && value.length > 0 && value.every((part) => ["string", "number", "boolean"].includes(typeof part));
 }
 
 function errorText(error: unknown): string {
@@ -74,8 +70,8 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
         }
       }
       const replies = (await connection.sendCommand(["EXEC"])) as unknown[];
-      const body = replies.map((reply): Reply =>
-        reply instanceof Error ? { error: reply.message } : { result: encode(reply, base64) },
+      const body = replies.map(
+        (reply): Reply => (reply instanceof Error ? { error: reply.message } : { result: encode(reply, base64) }),
       );
       return { status: 200, body };
     } finally {

@@ -1,7 +1,6 @@
 // Builds the Hono app: cross-cutting middleware, error handling, and the routers.
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
-import type { AppEnv } from "./env.ts";
 import { type Clock, type Ids, randomIds, systemClock } from "./lib/clock.ts";
 import { limitBody, requireJsonBody } from "./middleware/body-guard.ts";
 import { config, dependencies } from "./middleware/dependencies.ts";

@@ -28,12 +28,3 @@ export default async function setup(project: TestProject) {
     await stack.stop();
   };
 }
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    redisRestUrl: string;
-    redisRestToken: string;
-    probe: { databaseUrl: string; planetscaleUrl: string; redisRestUrl: string; redisRestToken: string };
-  }
-}

@@ -31,7 +31,10 @@ describe("GET /health", () => {
   });
 
   it("answers 503 naming both when both are down, or credentials are wrong", async () => {
-    const res = await healthWith({ UPSTASH_REDIS_REST_TOKEN: "wrong-token", DATABASE_URL: String(env.DATABASE_URL).replace(/:[^:@/]+@/, ":wrong@") });
+    const res = await healthWith({
+      UPSTASH_REDIS_REST_TOKEN: "wrong-token",
+      DATABASE_URL: String(env.DATABASE_URL).replace(/:[^:@/]+@/, ":wrong@"),
+    });
     expect(expectFailure(res, 503, "SERVICE_UNAVAILABLE")).toEqual({ db: ["unreachable"], redis: ["unreachable"] });
   });
 });

@@ -31,7 +31,10 @@ describe("the JSON envelope on every response", () => {
   });
 
   it("413 also for an oversized body that is not even JSON", async () => {
-    const res = await api("POST", "/auth/user/signup/", { body: "{".repeat(65 * 1024 + 1), headers: { "content-type": "application/json" } });
+    const res = await api("POST", "/auth/user/signup/", {
+      body: "{".repeat(65 * 1024 + 1),
+      headers: { "content-type": "application/json" },
+    });
     expectFailure(res, 413, "PAYLOAD_TOO_LARGE");
   });
 
@@ -47,7 +50,10 @@ describe("the JSON envelope on every response", () => {
 
   it("400 INVALID_JSON for malformed JSON", async () => {
     for (const body of ["{", '{"username": }', "nul", "{'a': 1}"]) {
-      const res = await api("POST", "/auth/user/signup/", { body, headers: { "content-type": "application/json; charset=utf-8" } });
+      const res = await api("POST", "/auth/user/signup/", {
+        body,
+        headers: { "content-type": "application/json; charset=utf-8" },
+      });
       expectFailure(res, 400, "INVALID_JSON");
       expect(res.body.message).toBe("signup failed");
     }
@@ -62,6 +68,7 @@ describe("the JSON envelope on every response", () => {
 
   it("sends the security headers, no-store and a request id on success and on errors", async () => {
     for (const res of [await api("GET", "/health"), await api("GET", "/nope")]) {
+      expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("strict-transport-security")).toContain("max-age=");
       expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");

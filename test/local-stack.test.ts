@@ -1,15 +1,22 @@
 // The local protocol servers on their own, through the same drivers the worker uses in production.
+
+import { env } from "cloudflare:workers";
 import { Client, DatabaseError } from "@planetscale/database";
 import { Redis } from "@upstash/redis/cloudflare";
-import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app.ts";
-import { inject } from "vitest";
 import { buildRequest, signupBody } from "./helpers.ts";
 
 const probe = inject("probe");
 const db = () => new Client({ url: probe.databaseUrl });
-const redis = () => new Redis({ url: probe.redisRestUrl, token: probe.redisRestToken, retry: false, automaticDeserialization: false, enableAutoPipelining: false });
+const redis = () =>
+  new Redis({
+    url: probe.redisRestUrl,
+    token: probe.redisRestToken,
+    retry: false,
+    automaticDeserialization: false,
+    enableAutoPipelining: false,
+  });
 const table = `probe_${Date.now().toString(36)}`;
 
 async function stats(base: string): Promise<{ total: number; byPath: Record<string, number> }> {
@@ -41,10 +48,18 @@ describe("PlanetScale HTTP protocol server", () => {
     expect(Number(insert.insertId)).toBeGreaterThan(0);
     await client.execute(`INSERT INTO ${table} (name) VALUES (NULL)`);
     const { rows } = await client.execute(`SELECT * FROM ${table} ORDER BY id`);
-    expect(rows[0]).toMatchObject({ name: "naïve ☃", data: { a: [1, 2], b: null }, amount: "12.50", at: "2026-01-02 03:04:05.678", flag: 1 });
+    expect(rows[0]).toMatchObject({
+      name: "naïve ☃",
+      data: { a: [1, 2], b: null },
+      amount: "12.50",
+      at: "2026-01-02 03:04:05.678",
+      flag: 1,
+    });
     expect(Array.from((rows[0] as { raw: Uint8Array }).raw)).toEqual([0, 255, 10, 13]);
     expect(rows[1]).toMatchObject({ name: null, data: null, raw: null, amount: null, at: null, flag: null });
-    const big = await client.execute("SELECT CAST(9223372036854775807 AS SIGNED) AS big, 18446744073709551615 AS ubig, -1 AS neg");
+    const big = await client.execute(
+      "SELECT CAST(9223372036854775807 AS SIGNED) AS big, 18446744073709551615 AS ubig, -1 AS neg",
+    );
     expect(big.rows[0]).toEqual({ big: "9223372036854775807", ubig: "18446744073709551615", neg: -1 });
   });
 
@@ -81,7 +96,9 @@ describe("PlanetScale HTTP protocol server", () => {
     expect(body.session).toBeTruthy();
     expect(body.error.code).toBe("INVALID_ARGUMENT");
     expect(body.error.message).toMatch(/\(errno 1064\) \(sqlstate 42000\)$/);
-    const thrown = await db().execute("SELECT * FROM no_such_table").catch((error: unknown) => error);
+    const thrown = await db()
+      .execute("SELECT * FROM no_such_table")
+      .catch((error: unknown) => error);
     expect(thrown).toBeInstanceOf(DatabaseError);
     expect((thrown as DatabaseError).message).toContain("errno 1146");
   });
@@ -145,7 +162,13 @@ describe("Upstash REST protocol server", () => {
     const res = await fetch(`${probe.redisRestUrl}/pipeline`, {
       method: "POST",
       headers: { authorization: `Bearer ${probe.redisRestToken}`, "upstash-encoding": "base64" },
-      body: JSON.stringify([["SET", key, "v"], ["INCR", key], ["GET", key], ["HSET", `${key}:h`, "f", 1], ["HGETALL", `${key}:h`]]),
+      body: JSON.stringify([
+        ["SET", key, "v"],
+        ["INCR", key],
+        ["GET", key],
+        ["HSET", `${key}:h`, "f", 1],
+        ["HGETALL", `${key}:h`],
+      ]),
     });
     const replies = (await res.json()) as { result?: unknown; error?: string }[];
     expect(replies[0]).toEqual({ result: "OK" });
@@ -165,7 +188,10 @@ describe("Upstash REST protocol server", () => {
     const aborted = await fetch(`${probe.redisRestUrl}/multi-exec`, {
       method: "POST",
       headers: { authorization: `Bearer ${probe.redisRestToken}` },
-      body: JSON.stringify([["INCR", key], ["SET", key]]),
+      body: JSON.stringify([
+        ["INCR", key],
+        ["SET", key],
+      ]),
     });
     expect(aborted.status).toBe(400);
     expect(await redis().get(key)).toBe("6");
@@ -173,13 +199,21 @@ describe("Upstash REST protocol server", () => {
 
   it("runs Lua scripts (EVAL) with keys and arguments", async () => {
     const key = `probe:${crypto.randomUUID()}`;
-    const result = await redis().eval("redis.call('SET', KEYS[1], ARGV[1]); return {KEYS[1], redis.call('GET', KEYS[1]), 7}", [key], ["x"]);
+    const result = await redis().eval(
+      "redis.call('SET', KEYS[1], ARGV[1]); return {KEYS[1], redis.call('GET', KEYS[1]), 7}",
+      [key],
+      ["x"],
+    );
     expect(result).toEqual([key, "x", 7]);
   });
 
   it("rejects a body that is not a command", async () => {
     for (const body of ['{"cmd": "PING"}', "[]", "[[]]", "not json"]) {
-      const res = await fetch(probe.redisRestUrl, { method: "POST", headers: { authorization: `Bearer ${probe.redisRestToken}` }, body });
+      const res = await fetch(probe.redisRestUrl, {
+        method: "POST",
+        headers: { authorization: `Bearer ${probe.redisRestToken}` },
+        body,
+      });
       expect(res.status, body).toBe(400);
     }
   });

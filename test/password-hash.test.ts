@@ -50,13 +50,19 @@ describe("password hashing (PBKDF2-HMAC-SHA256)", () => {
   it("needs the pepper for a peppered hash", async () => {
     const stored = await hashPassword("secret 1", { iterations: 1000, pepper: "pepper-pepper-pepper-pepper-1234" });
     expect((await verifyPassword("secret 1", stored, { iterations: 1000 })).valid).toBe(false);
-    expect((await verifyPassword("secret 1", stored, { iterations: 1000, pepper: "other-pepper-other-pepper-12345" })).valid).toBe(false);
+    expect(
+      (await verifyPassword("secret 1", stored, { iterations: 1000, pepper: "other-pepper-other-pepper-12345" })).valid,
+    ).toBe(false);
   });
 
-  it.each(["", "plain", "pbkdf2-sha256$0$n$a$b", "pbkdf2-sha256$100001$n$AAAA$AAAA", "bcrypt$10$x$y$z", "pbkdf2-sha256$1000$x$AAAA$AAAA"])(
-    "treats a malformed stored hash %j as a mismatch, never an exception",
-    async (stored) => {
-      expect(await verifyPassword("anything", stored, { iterations: 1000 })).toEqual({ valid: false, needsRehash: false });
-    },
-  );
+  it.each([
+    "",
+    "plain",
+    "pbkdf2-sha256$0$n$a$b",
+    "pbkdf2-sha256$100001$n$AAAA$AAAA",
+    "bcrypt$10$x$y$z",
+    "pbkdf2-sha256$1000$x$AAAA$AAAA",
+  ])("treats a malformed stored hash %j as a mismatch, never an exception", async (stored) => {
+    expect(await verifyPassword("anything", stored, { iterations: 1000 })).toEqual({ valid: false, needsRehash: false });
+  });
 });

@@ -170,7 +170,12 @@ describe("signup country and phone", () => {
   it("takes the country from a + number given without one", async () => {
     const res = await signup({ phone_number: "+44 20 7946 0958" });
     expect(res.status).toBe(201);
-    expect(res.body.data).toMatchObject({ phone_number: "+442079460958", country_alpha_code: "GB", country_name: "United Kingdom", country_phone_code: 44 });
+    expect(res.body.data).toMatchObject({
+      phone_number: "+442079460958",
+      country_alpha_code: "GB",
+      country_name: "United Kingdom",
+      country_phone_code: 44,
+    });
   });
 
   it("leaves the country empty when none is given (no India default)", async () => {
@@ -192,7 +197,9 @@ describe("signup duplicates", () => {
   it("treats full-width letters as their ASCII twins (NFKC)", async () => {
     const first = signupBody({ username: uniqueName("wide") });
     expect((await api("POST", "/auth/user/signup/", { json: first })).status).toBe(201);
-    const wide = [...first.username].map((ch) => (/[a-z]/.test(ch) ? String.fromCharCode(ch.charCodeAt(0) + 0xfee0) : ch)).join("");
+    const wide = [...first.username]
+      .map((ch) => (/[a-z]/.test(ch) ? String.fromCharCode(ch.charCodeAt(0) + 0xfee0) : ch))
+      .join("");
     const details = expectFailure(await signup({ username: wide }), 400, "VALIDATION_ERROR");
     expect(details.username).toEqual(["This username is already taken."]);
   });

@@ -55,5 +55,7 @@ export function validationError(details: FieldErrors): AppError {
 
 /** Adds `text` to `field` in a field-error map, creating the list on first use. */
 export function addFieldError(errors: FieldErrors, field: string, text: string): void {
-  (errors[field] ??= []).push(text);
+  const list = errors[field] ?? [];
+  list.push(text);
+  errors[field] = list;
 }

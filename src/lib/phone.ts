@@ -1,9 +1,7 @@
 // Phone numbers: validated for the user's country with libphonenumber-js and kept in E.164.
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 
-export type PhoneCheck =
-  | { ok: true; e164: string; country: string | undefined }
-  | { ok: false; reason: string };
+export type PhoneCheck = { ok: true; e164: string; country: string | undefined } | { ok: false; reason: string };
 
 /**
  * Accepts a national number for `country` or an international "+" number. A "+" number must
@@ -15,7 +13,7 @@ export function checkPhoneNumber(input: string, country: string | undefined): Ph
     return { ok: false, reason: "Give a country, or the number in international format (+...)." };
   }
   const parsed = parsePhoneNumberFromString(text, country as CountryCode | undefined);
-  if (!parsed || !parsed.isValid()) {
+  if (!parsed?.isValid()) {
     return { ok: false, reason: country ? `Enter a valid phone number for ${country}.` : "Enter a valid phone number." };
   }
   if (country && parsed.country !== country && !parsed.getPossibleCountries().includes(country as CountryCode)) {

@@ -14,6 +14,8 @@ const HEADERS: Record<string, string> = {
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   for (const [name, value] of Object.entries(HEADERS)) c.res.headers.set(name, value);
+  if (c.res.headers.get("Content-Type") === "application/json")
+    c.res.headers.set("Content-Type", "application/json; charset=utf-8");
   // Personal data and tokens must never sit in a shared cache; routes opt in to caching explicitly.
   if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
 };

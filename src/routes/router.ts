@@ -3,7 +3,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
-import { type FieldErrors, addFieldError, validationError } from "../lib/errors.ts";
+import { addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
 
 export function zodDetails(error: z.ZodError): FieldErrors {
   const details: FieldErrors = {};

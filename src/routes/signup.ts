@@ -1,7 +1,7 @@
 // POST /auth/user/signup/
 import { createRoute, z } from "@hono/zod-openapi";
-import { CONTROL_CHARACTERS, USERNAME_PATTERN } from "../lib/identifiers.ts";
 import { successBody } from "../lib/envelope.ts";
+import { CONTROL_CHARACTERS, USERNAME_PATTERN } from "../lib/identifiers.ts";
 import { signUp } from "../services/signup-service.ts";
 import { action, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
 import { dateString, genderSchema, integerLike, userSchema } from "./schemas.ts";
@@ -20,9 +20,7 @@ const signupBody = z
       .min(1, "This field may not be blank.")
       .max(100, "Ensure this field has no more than 100 characters.")
       .regex(USERNAME_PATTERN, "Enter a valid username: letters, digits and @ . + - _ only."),
-    email: normalized()
-      .max(254, "Ensure this field has no more than 254 characters.")
-      .email("Enter a valid email address."),
+    email: normalized().max(254, "Ensure this field has no more than 254 characters.").email("Enter a valid email address."),
     password: z.string().min(1, "This field may not be blank."),
     password2: z.string(),
     first_name: plainText(150).default(""),

@@ -1,6 +1,7 @@
 // One cheap round trip to each backing service.
-import { sql } from "drizzle-orm";
+
 import type { Redis } from "@upstash/redis/cloudflare";
+import { sql } from "drizzle-orm";
 import type { Database } from "./database.ts";
 
 export async function pingDatabase(db: Database): Promise<void> {

@@ -1,0 +1,79 @@
+// npm run dev: one command from a fresh clone to a running worker on real MySQL and Redis.
+// Starts the local stack (unless .dev.vars points at real PlanetScale/Upstash), then `wrangler dev`
+// with the stack's URLs, prints the URL, and stops everything on Ctrl-C.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ensureDevVars, readDevVars, writeEnvFile } from "./dev-vars.ts";
+import { type LocalStack, MissingServerError, startLocalStack } from "./stack.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const devVarsPath = `${root}.dev.vars`;
+const port = Number(process.env.PORT ?? 8787);
+
+const generated = ensureDevVars(devVarsPath);
+if (generated.length > 0) console.log(`[dev] generated ${generated.join(", ")} into .dev.vars`);
+const vars = readDevVars(devVarsPath);
+const external = Boolean(vars.DATABASE_URL && vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN);
+
+let stack: LocalStack | undefined;
+let wrangler: ChildProcess | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    // wrangler runs in its own process group (workerd is its child): signal the whole group.
+    if (wrangler?.pid && wrangler.exitCode === null) {
+      try {
+        process.kill(-wrangler.pid, "SIGTERM");
+      } catch {}
+    }
+    await stack?.stop();
+  }
+  process.exit(code);
+}
+process.once("SIGINT", () => void shutdown(130));
+process.once("SIGTERM", () => void shutdown(143));
+
+try {
+  if (external) console.log("[dev] using DATABASE_URL and UPSTASH_* from .dev.vars");
+  else stack = await startLocalStack({ log: (line) => console.log(`[stack] ${line}`) });
+} catch (error) {
+  console.error(error instanceof MissingServerError ? error.message : error);
+  process.exit(1);
+}
+
+const merged: Record<string, string> = {
+  ...vars,
+  DATABASE_URL: vars.DATABASE_URL || stack?.databaseUrl || "",
+  UPSTASH_REDIS_REST_URL:
+    (vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN ? vars.UPSTASH_REDIS_REST_URL : stack?.redisRestUrl) ?? "",
+  UPSTASH_REDIS_REST_TOKEN:
+    (vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN ? vars.UPSTASH_REDIS_REST_TOKEN : stack?.redisRestToken) ?? "",
+};
+mkdirSync(`${root}.local`, { recursive: true });
+const envFile = `${root}.local/dev.vars`;
+writeEnvFile(envFile, merged);
+
+wrangler = spawn(
+  process.execPath,
+  [`${root}node_modules/wrangler/bin/wrangler.js`, "dev", "--ip", "127.0.0.1", "--port", String(port), "--env-file", envFile],
+  {
+    cwd: root,
+    stdio: "inherit",
+    detached: true,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  },
+);
+wrangler.on("exit", (code) => void shutdown(code ?? 1));
+
+const url = `http://127.0.0.1:${port}`;
+for (let attempt = 0; attempt < 120 && !stopping; attempt++) {
+  const health = await fetch(`${url}/health`).catch(() => null);
+  if (health) {
+    console.log(`\n[dev] LoginSystem Edge is running at ${url} (health: ${health.status}). Ctrl-C stops everything.\n`);
+    break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}

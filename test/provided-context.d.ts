@@ -1,0 +1,11 @@
+// What test/global-setup.ts provides to the tests (vitest `provide` / `inject`).
+export {};
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    redisRestUrl: string;
+    redisRestToken: string;
+    probe: { databaseUrl: string; planetscaleUrl: string; redisRestUrl: string; redisRestToken: string };
+  }
+}
