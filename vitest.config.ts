@@ -14,6 +14,7 @@ export default defineConfig({
           UPSTASH_REDIS_REST_URL: inject("redisRestUrl"),
           UPSTASH_REDIS_REST_TOKEN: inject("redisRestToken"),
           PASSWORD_PEPPER: "test-pepper-0123456789abcdef0123456789",
+          JWT_PRIVATE_KEY: inject("jwtPrivateKey"),
         },
       },
     })),

@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const devVarsPath = `${root}.dev.vars`;
 const port = Number(process.env.PORT ?? 8787);
 
-const generated = ensureDevVars(devVarsPath);
+const generated = await ensureDevVars(devVarsPath);
 if (generated.length > 0) console.log(`[dev] generated ${generated.join(", ")} into .dev.vars`);
 const vars = readDevVars(devVarsPath);
 const external = Boolean(vars.DATABASE_URL && vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN);

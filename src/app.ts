@@ -8,9 +8,13 @@ import { notFound, onError } from "./middleware/error-handling.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { countryRoutes } from "./routes/countries.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { jwksRoutes } from "./routes/jwks.ts";
+import { loginRoutes } from "./routes/login.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { createRouter } from "./routes/router.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
 import { signupRoutes } from "./routes/signup.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 
 export interface AppOptions {
   clock?: Clock;
@@ -37,6 +41,10 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", healthRoutes);
   app.route("/", signupRoutes);
   app.route("/", countryRoutes);
+  app.route("/", loginRoutes);
+  app.route("/", tokenRoutes);
+  app.route("/", sessionRoutes);
+  app.route("/", jwksRoutes);
   app.route("/", openApiRoutes(app));
 
   app.onError(onError);

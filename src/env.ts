@@ -4,6 +4,8 @@ import { z } from "zod";
 import type { Clock, Ids } from "./lib/clock.ts";
 import { AppError } from "./lib/errors.ts";
 import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
+import { privateJwkSchema, publicJwkSchema, type SigningKeys } from "./lib/signing-keys.ts";
+import type { AccessClaims } from "./lib/tokens.ts";
 import type { Database } from "./stores/database.ts";
 
 /** Raw bindings as wrangler provides them (vars from wrangler.toml, secrets from `wrangler secret put`). */
@@ -17,7 +19,28 @@ export interface Bindings {
   PASSWORD_MIN_LENGTH?: string;
   PBKDF2_ITERATIONS?: string;
   CORS_ORIGINS?: string;
+  JWT_PRIVATE_KEY?: string;
+  JWT_PUBLIC_KEYS?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  ACCESS_TOKEN_TTL_SECONDS?: string;
+  REFRESH_TOKEN_TTL_SECONDS?: string;
+  REFRESH_REUSE_GRACE_SECONDS?: string;
 }
+
+/** A JSON value in a string binding (JWKs arrive as JSON text from secrets). */
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
@@ -39,12 +62,25 @@ const configSchema = z.object({
         .map((origin) => origin.trim())
         .filter(Boolean),
     ),
+  JWT_PRIVATE_KEY: jsonText(privateJwkSchema),
+  JWT_PUBLIC_KEYS: jsonText(z.array(publicJwkSchema)).default([]),
+  JWT_ISSUER: z.string().min(1).default("loginsystem-edge"),
+  JWT_AUDIENCE: z.string().min(1).default("loginsystem-edge"),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(90 * 86400)
+    .default(86400),
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 export interface Deps {
   config: Config;
+  keys: SigningKeys;
   db: Database;
   redis: Redis;
   clock: Clock;
@@ -54,6 +90,8 @@ export interface Deps {
 export interface Variables {
   config: Config;
   deps: Deps;
+  /** Set by the auth middleware on protected routes. */
+  auth: AccessClaims;
   requestId: string;
   /** Names the operation for envelope messages: "<action> successful" / "<action> failed". */
   action: string;

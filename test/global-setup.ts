@@ -5,6 +5,7 @@ import type { TestProject } from "vitest/node";
 import { startPlanetScaleServer } from "../local/psdb-server.ts";
 import { startLocalStack } from "../local/stack.ts";
 import { startUpstashServer } from "../local/upstash-server.ts";
+import { generateSigningKey } from "../src/lib/signing-keys.ts";
 
 export default async function setup(project: TestProject) {
   const stack = await startLocalStack({ log: (line) => console.log(`[stack] ${line}`) });
@@ -14,6 +15,7 @@ export default async function setup(project: TestProject) {
   const probeDb = await startPlanetScaleServer({ mysqlUrl: stack.mysqlUrl, username: "probe", password: probeToken });
   const probeRedis = await startUpstashServer({ redisUrl: stack.redisUrl, token: probeToken });
 
+  project.provide("jwtPrivateKey", JSON.stringify((await generateSigningKey()).privateJwk));
   project.provide("databaseUrl", stack.databaseUrl);
   project.provide("redisRestUrl", stack.redisRestUrl);
   project.provide("redisRestToken", stack.redisRestToken);

@@ -3,6 +3,7 @@ export {};
 
 declare module "vitest" {
   export interface ProvidedContext {
+    jwtPrivateKey: string;
     databaseUrl: string;
     redisRestUrl: string;
     redisRestToken: string;

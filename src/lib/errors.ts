@@ -59,3 +59,12 @@ export function addFieldError(errors: FieldErrors, field: string, text: string):
   list.push(text);
   errors[field] = list;
 }
+
+// 401s on Bearer endpoints carry a Bearer challenge (RFC 6750), so clients know what to send.
+export function notAuthenticatedError(): AppError {
+  return new AppError("NOT_AUTHENTICATED", { headers: { "WWW-Authenticate": 'Bearer realm="api"' } });
+}
+
+export function invalidTokenError(): AppError {
+  return new AppError("INVALID_TOKEN", { headers: { "WWW-Authenticate": 'Bearer realm="api", error="invalid_token"' } });
+}

@@ -3,6 +3,8 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Config } from "../env.ts";
 import { loadConfig } from "../env.ts";
 import type { Clock, Ids } from "../lib/clock.ts";
+import { AppError } from "../lib/errors.ts";
+import { loadSigningKeys, type SigningKeys } from "../lib/signing-keys.ts";
 import { createDatabase } from "../stores/database.ts";
 import { createRedis } from "../stores/redis.ts";
 
@@ -16,11 +18,22 @@ export const config: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+async function signingKeys(settings: Config): Promise<SigningKeys> {
+  try {
+    return await loadSigningKeys(settings.JWT_PRIVATE_KEY, settings.JWT_PUBLIC_KEYS);
+  } catch {
+    // Well-formed JSON that Web Crypto still refuses: a configuration problem, named not echoed.
+    console.error("CONFIG_ERROR: JWT_PRIVATE_KEY / JWT_PUBLIC_KEYS: not importable Ed25519 keys");
+    throw new AppError("CONFIG_ERROR");
+  }
+}
+
 export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const settings: Config = c.var.config;
     c.set("deps", {
       config: settings,
+      keys: await signingKeys(settings),
       db: createDatabase(settings.DATABASE_URL),
       redis: createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN),
       clock: base.clock,

@@ -5,6 +5,8 @@ import { createRouter } from "./router.ts";
 
 export function openApiRoutes(app: OpenAPIHono<AppEnv>) {
   const router = createRouter();
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "basicAuth", { type: "http", scheme: "basic" });
   router.get("/openapi.json", (c) => {
     const document = app.getOpenAPI31Document({
       openapi: "3.1.0",

@@ -1,7 +1,7 @@
 // Every router is an OpenAPIHono: the zod schemas that validate a request also document it, and
 // every validation failure becomes the same VALIDATION_ERROR envelope with field-level details.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import { addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
 
@@ -51,3 +51,24 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 }
 
 export const errorResponse = (description: string) => jsonContent(errorEnvelope, description);
+
+/** Work that may finish after the response is sent (waitUntil); errors are logged, not raised. */
+export function afterResponse(c: Context<AppEnv>, work: () => Promise<void>): void {
+  const task = work().catch((error: unknown) => console.error(`[${c.get("requestId")}] background work failed:`, error));
+  try {
+    c.executionCtx.waitUntil(task);
+  } catch {
+    // No execution context (the app called directly, as some tests do): the task simply runs on.
+  }
+}
+
+/** Who is calling, as recorded with a session: user agent and Cloudflare's country guess. */
+export function clientInfo(c: Context<AppEnv>) {
+  const cf = (c.req.raw as Request & { cf?: { country?: unknown } }).cf;
+  return {
+    userAgent: c.req.header("User-Agent") ?? "",
+    country: typeof cf?.country === "string" ? cf.country : "",
+  };
+}
+
+export const bearerSecurity = [{ bearerAuth: [] }];

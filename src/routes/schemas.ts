@@ -36,3 +36,14 @@ export const userSchema = z
     is_phone_number_verified: z.boolean(),
   })
   .openapi("User");
+
+export const tokenPairSchema = z
+  .object({
+    access: z.string().openapi({ description: "Access JWT (typ at+jwt), sent as `Authorization: Bearer`" }),
+    refresh: z.string().openapi({ description: "Refresh JWT (typ rt+jwt): single use, rotated by get-refresh" }),
+    token_type: z.literal("Bearer"),
+    expires_in: z.number().int().openapi({ description: "Access token lifetime in seconds" }),
+  })
+  .openapi("TokenPair");
+
+export const refreshBody = z.object({ refresh: z.string().min(1, "This field may not be blank.") }).openapi("RefreshRequest");

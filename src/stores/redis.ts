@@ -1,6 +1,7 @@
 // The Redis connection: Upstash's REST client (Upstash in production, the local protocol server
 // in development and tests).
-import { Redis } from "@upstash/redis/cloudflare";
+import { errors, Redis } from "@upstash/redis/cloudflare";
+import { AppError } from "../lib/errors.ts";
 
 export function createRedis(url: string, token: string): Redis {
   return new Redis({
@@ -13,4 +14,18 @@ export function createRedis(url: string, token: string): Redis {
     enableTelemetry: false,
     enableAutoPipelining: false,
   });
+}
+
+/**
+ * Runs Redis work, turning "could not reach Redis" into a 503: token checks fail closed, and a
+ * client can tell an outage from a bug. Errors Redis itself answered stay as they are.
+ */
+export async function reachRedis<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof errors.UpstashError) throw error;
+    console.error("redis unreachable:", error instanceof Error ? error.message : error);
+    throw new AppError("SERVICE_UNAVAILABLE", { details: { redis: ["unreachable"] } });
+  }
 }

@@ -33,3 +33,30 @@ export async function findUserById(db: Database, id: string) {
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return row ?? null;
 }
+
+/** The account a login names: by username, by email, or (HTTP Basic) by either, username first. */
+export async function findUserForLogin(db: Database, identifier: { username?: string; email?: string }) {
+  const conditions = [
+    identifier.username === undefined ? undefined : eq(users.usernameCanonical, identifier.username),
+    identifier.email === undefined ? undefined : eq(users.emailCanonical, identifier.email),
+  ].filter((condition) => condition !== undefined);
+  if (conditions.length === 0) return null;
+  const rows = await db
+    .select()
+    .from(users)
+    .where(or(...conditions))
+    .limit(2);
+  return rows.find((row) => row.usernameCanonical === identifier.username) ?? rows[0] ?? null;
+}
+
+/** After a successful login: last login time, and a new hash when the old one used other parameters. */
+export async function recordLogin(db: Database, id: string, at: Date, newPasswordHash?: string): Promise<void> {
+  await db
+    .update(users)
+    .set(newPasswordHash ? { lastLoginAt: at, passwordHash: newPasswordHash } : { lastLoginAt: at })
+    .where(eq(users.id, id));
+}
+
+export async function setTokensValidAfter(db: Database, id: string, at: Date): Promise<void> {
+  await db.update(users).set({ tokensValidAfter: at, updatedAt: at }).where(eq(users.id, id));
+}

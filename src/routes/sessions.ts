@@ -1,0 +1,89 @@
+// Logout, logout everywhere, and the caller's sessions.
+import { createRoute, z } from "@hono/zod-openapi";
+import { successBody } from "../lib/envelope.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { logOut, revokeEverySession, revokeOwnSession, sessionsOf } from "../services/session-service.ts";
+import { action, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { refreshBody } from "./schemas.ts";
+
+const unauthorized = { 401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN"), 503: errorResponse("SERVICE_UNAVAILABLE") };
+
+const logoutRoute = createRoute({
+  method: "post",
+  path: "/auth/user/logout",
+  tags: ["sessions"],
+  summary: "End this session: its refresh family and the presented access token die",
+  security: bearerSecurity,
+  // The logout script checks the access token's revocation itself: one Redis round trip in all.
+  middleware: [action("logout"), requireAuth({ revocationCheckedByRoute: true })] as const,
+  request: { body: { content: { "application/json": { schema: refreshBody } }, required: true } },
+  responses: {
+    200: jsonContent(successEnvelope(z.null()), "Logged out"),
+    400: errorResponse("VALIDATION_ERROR, or INVALID_REFRESH_TOKEN (invalid, or not the caller's)"),
+    ...unauthorized,
+  },
+});
+
+const logoutAllRoute = createRoute({
+  method: "post",
+  path: "/auth/user/logout-all",
+  tags: ["sessions"],
+  summary: "End every session of the user; every token issued until now dies",
+  security: bearerSecurity,
+  middleware: [action("logout all"), requireAuth()] as const,
+  responses: { 200: jsonContent(successEnvelope(z.null()), "Logged out everywhere"), ...unauthorized },
+});
+
+const sessionSchema = z
+  .object({
+    id: z.string(),
+    created_at: z.string(),
+    last_used_at: z.string(),
+    user_agent: z.string().nullable(),
+    country: z.string().nullable(),
+    current: z.boolean(),
+  })
+  .openapi("Session");
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/auth/sessions",
+  tags: ["sessions"],
+  summary: "The caller's live sessions, most recently used first",
+  security: bearerSecurity,
+  middleware: [action("sessions"), requireAuth()] as const,
+  responses: { 200: jsonContent(successEnvelope(z.object({ sessions: z.array(sessionSchema) })), "Sessions"), ...unauthorized },
+});
+
+const revokeRoute = createRoute({
+  method: "delete",
+  path: "/auth/sessions/{id}",
+  tags: ["sessions"],
+  summary: "Revoke one of the caller's sessions",
+  security: bearerSecurity,
+  middleware: [action("session delete"), requireAuth()] as const,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    200: jsonContent(successEnvelope(z.null()), "Revoked"),
+    404: errorResponse("NOT_FOUND: unknown id, or another user's session"),
+    ...unauthorized,
+  },
+});
+
+export const sessionRoutes = createRouter()
+  .openapi(logoutRoute, async (c) => {
+    await logOut(c.var.deps, c.var.auth, c.req.valid("json").refresh);
+    return c.json(successBody("logout successful", null), 200);
+  })
+  .openapi(logoutAllRoute, async (c) => {
+    await revokeEverySession(c.var.deps, c.var.auth.sub);
+    return c.json(successBody("logout all successful", null), 200);
+  })
+  .openapi(listRoute, async (c) => {
+    const sessions = await sessionsOf(c.var.deps, c.var.auth);
+    return c.json(successBody("sessions successful", { sessions }), 200);
+  })
+  .openapi(revokeRoute, async (c) => {
+    await revokeOwnSession(c.var.deps, c.var.auth, c.req.valid("param").id);
+    return c.json(successBody("session delete successful", null), 200);
+  });

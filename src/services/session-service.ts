@@ -1,0 +1,113 @@
+// Sessions after login: refresh rotation with reuse detection, access from refresh, logout,
+// logout everywhere, listing and revoking sessions.
+import type { Deps } from "../env.ts";
+import { AppError, invalidTokenError } from "../lib/errors.ts";
+import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";
+import { signRefreshToken, TokenError, verifyRefreshToken } from "../lib/tokens.ts";
+import {
+  listSessions,
+  logoutSession,
+  revokeAllSessions,
+  revokeSession,
+  rotateRefresh,
+  useRefresh,
+} from "../stores/session-store.ts";
+import { setTokensValidAfter } from "../stores/user-store.ts";
+import { issueAccessToken, pair, type TokenPair, tokenSettings } from "./token-pair.ts";
+
+async function readRefreshToken(deps: Deps, token: unknown): Promise<RefreshClaims> {
+  try {
+    return await verifyRefreshToken(deps.keys, tokenSettings(deps), token, deps.clock.now());
+  } catch (error) {
+    if (error instanceof TokenError) throw new AppError("INVALID_REFRESH_TOKEN");
+    throw error;
+  }
+}
+
+const refreshKey = (claims: RefreshClaims) => ({ userId: claims.sub, sessionId: claims.sid, jti: claims.jti });
+const graceMs = (deps: Deps) => deps.config.REFRESH_REUSE_GRACE_SECONDS * 1000;
+
+/** get-refresh: the presented token is spent and its successor returned (1 Redis round trip). */
+export async function rotateTokens(deps: Deps, refreshToken: unknown): Promise<TokenPair> {
+  const claims = await readRefreshToken(deps, refreshToken);
+  const nowMs = deps.clock.now().getTime();
+  const result = await rotateRefresh(deps.redis, refreshKey(claims), deps.ids.uuid(), nowMs, graceMs(deps));
+  if (result.status !== "ok") throw new AppError("INVALID_REFRESH_TOKEN");
+  const user = { id: claims.sub, username: result.username, email: result.email };
+  const [refresh, access] = await Promise.all([
+    signRefreshToken(deps.keys, tokenSettings(deps), {
+      userId: claims.sub,
+      sessionId: claims.sid,
+      jti: result.jti,
+      issuedAtMs: result.issuedAtMs,
+      expiresAtMs: result.expiresAtMs,
+    }),
+    issueAccessToken(deps, user, claims.sid, nowMs),
+  ]);
+  return pair(deps, access, refresh);
+}
+
+/** get-access: a new access token; the refresh token stays as it is (1 Redis round trip). */
+export async function accessFromRefresh(
+  deps: Deps,
+  refreshToken: unknown,
+): Promise<{ access: string; token_type: "Bearer"; expires_in: number }> {
+  const claims = await readRefreshToken(deps, refreshToken);
+  const nowMs = deps.clock.now().getTime();
+  const result = await useRefresh(deps.redis, refreshKey(claims), nowMs, graceMs(deps));
+  if (result.status !== "ok") throw new AppError("INVALID_REFRESH_TOKEN");
+  const access = await issueAccessToken(
+    deps,
+    { id: claims.sub, username: result.username, email: result.email },
+    claims.sid,
+    nowMs,
+  );
+  return { access, token_type: "Bearer", expires_in: deps.config.ACCESS_TOKEN_TTL_SECONDS };
+}
+
+/** Logout: the refresh token's family and the presented access token die (1 Redis round trip). */
+export async function logOut(deps: Deps, auth: AccessClaims, refreshToken: unknown): Promise<void> {
+  const claims = await readRefreshToken(deps, refreshToken);
+  // The refresh token must be the caller's own.
+  if (claims.sub !== auth.sub) throw new AppError("INVALID_REFRESH_TOKEN");
+  const nowMs = deps.clock.now().getTime();
+  const result = await logoutSession(
+    deps.redis,
+    { userId: auth.sub, jti: auth.jti, issuedAtMs: auth.iat_ms, remainingMs: auth.exp * 1000 - nowMs },
+    claims.sid,
+  );
+  if (result === "token-revoked") throw invalidTokenError();
+  if (result === "not-found") throw new AppError("INVALID_REFRESH_TOKEN");
+}
+
+/**
+ * Every session and every token issued until now dies. MySQL's tokens_valid_after is the source
+ * of truth and is written first; Redis mirrors it for the per-request check and drops the families.
+ */
+export async function revokeEverySession(deps: Deps, userId: string): Promise<Date> {
+  const now = deps.clock.now();
+  await setTokensValidAfter(deps.db, userId, now);
+  // Kept as long as any token issued before `now` can live: the longest refresh lifetime.
+  const mirrorTtlMs = (deps.config.REFRESH_TOKEN_TTL_SECONDS + 60) * 1000;
+  await revokeAllSessions(deps.redis, userId, now.getTime(), mirrorTtlMs);
+  return now;
+}
+
+export async function sessionsOf(deps: Deps, auth: AccessClaims) {
+  const sessions = await listSessions(deps.redis, auth.sub, deps.clock.now().getTime());
+  return sessions
+    .sort((a, b) => b.lastUsedAtMs - a.lastUsedAtMs)
+    .map((session) => ({
+      id: session.id,
+      created_at: new Date(session.createdAtMs).toISOString(),
+      last_used_at: new Date(session.lastUsedAtMs).toISOString(),
+      user_agent: session.userAgent || null,
+      country: session.country || null,
+      current: session.id === auth.sid,
+    }));
+}
+
+export async function revokeOwnSession(deps: Deps, auth: AccessClaims, sessionId: string): Promise<void> {
+  // Someone else's session and an unknown id look the same: 404.
+  if (!(await revokeSession(deps.redis, auth.sub, sessionId))) throw new AppError("NOT_FOUND");
+}

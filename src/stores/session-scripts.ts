@@ -1,0 +1,120 @@
+// Lua scripts for session state in Redis. Each runs atomically in one round trip, which is what
+// makes rotation, reuse detection and revocation race-free (20 parallel refreshes of one token
+// see one rotation, and the losers land in the grace branch).
+//
+// Keys: session:<sid>                      hash of one refresh-token family
+//       user:<uid>:sessions                set of the user's family ids
+//       user:<uid>:tokens-valid-after      ms; tokens issued earlier are dead (mirror of MySQL)
+//       denied-access:<jti>                an access token revoked by logout, until it expires
+
+/** Loads a family that is alive and belongs to ARGV[1]; nil otherwise. KEYS[1] family, KEYS[3] valid-after. */
+const LOAD_FAMILY = `
+local function load_family(now)
+  local f = redis.call('HMGET', KEYS[1], 'uid', 'cur', 'prev', 'rot', 'created', 'exp', 'uname', 'email')
+  if not f[1] or f[1] ~= ARGV[1] then return nil end
+  if tonumber(f[6]) <= now then return nil end
+  local valid_after = tonumber(redis.call('GET', KEYS[3]) or '0')
+  if tonumber(f[5]) < valid_after then return nil end
+  return f
+end
+local function revoke_family()
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[2])
+end
+`;
+
+/** KEYS: family, user sessions, valid-after. ARGV: uid, sid, jti, now, exp, username, email, user agent, country, ttl ms, valid-after from MySQL. */
+export const CREATE_SESSION = `
+redis.call('HSET', KEYS[1], 'uid', ARGV[1], 'cur', ARGV[3], 'prev', '', 'rot', '0', 'created', ARGV[4], 'used', ARGV[4],
+  'exp', ARGV[5], 'uname', ARGV[6], 'email', ARGV[7], 'ua', ARGV[8], 'country', ARGV[9])
+redis.call('PEXPIRE', KEYS[1], ARGV[10])
+redis.call('SADD', KEYS[2], ARGV[2])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[10]) then redis.call('PEXPIRE', KEYS[2], ARGV[10]) end
+-- Re-mirror MySQL's tokens_valid_after, in case Redis lost it.
+local from_db = tonumber(ARGV[11])
+if from_db > 0 and from_db > tonumber(redis.call('GET', KEYS[3]) or '0') then
+  redis.call('SET', KEYS[3], ARGV[11], 'PX', ARGV[10])
+end
+return 1
+`;
+
+/**
+ * KEYS: family, user sessions, valid-after. ARGV: uid, sid, presented jti, new jti, now, grace ms.
+ * Returns {'ok', successor jti, successor issued-at ms, family exp, username, email} | {'invalid'} | {'reused'}.
+ */
+export const ROTATE_REFRESH = `${LOAD_FAMILY}
+local now = tonumber(ARGV[5])
+local f = load_family(now)
+if not f then return {'invalid'} end
+if ARGV[3] == f[2] then
+  redis.call('HSET', KEYS[1], 'cur', ARGV[4], 'prev', ARGV[3], 'rot', ARGV[5], 'used', ARGV[5])
+  return {'ok', ARGV[4], ARGV[5], f[6], f[7], f[8]}
+end
+if ARGV[3] == f[3] and now - tonumber(f[4]) <= tonumber(ARGV[6]) then
+  return {'ok', f[2], f[4], f[6], f[7], f[8]}
+end
+-- A rotated token came back after the grace window: someone holds a copy. Kill the family.
+revoke_family()
+return {'reused'}
+`;
+
+/** KEYS: family, user sessions, valid-after. ARGV: uid, sid, presented jti, now, grace ms. */
+export const USE_REFRESH = `${LOAD_FAMILY}
+local now = tonumber(ARGV[4])
+local f = load_family(now)
+if not f then return {'invalid'} end
+if ARGV[3] == f[2] or (ARGV[3] == f[3] and now - tonumber(f[4]) <= tonumber(ARGV[5])) then
+  redis.call('HSET', KEYS[1], 'used', ARGV[4])
+  return {'ok', f[7], f[8]}
+end
+revoke_family()
+return {'reused'}
+`;
+
+/**
+ * Logout in one round trip, including the access token's revocation check.
+ * KEYS: family, user sessions, valid-after, denied-access. ARGV: uid, sid, access iat ms, access ttl ms.
+ */
+export const LOGOUT = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return 'token-revoked' end
+if tonumber(ARGV[3]) < tonumber(redis.call('GET', KEYS[3]) or '0') then return 'token-revoked' end
+if redis.call('HGET', KEYS[1], 'uid') ~= ARGV[1] then return 'not-found' end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
+return 'ok'
+`;
+
+/** KEYS: user sessions, valid-after. ARGV: now, key prefix. Returns {{sid, created, used, ua, country}, ...}. */
+export const LIST_SESSIONS = `
+local now = tonumber(ARGV[1])
+local valid_after = tonumber(redis.call('GET', KEYS[2]) or '0')
+local out = {}
+for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local f = redis.call('HMGET', ARGV[2] .. sid, 'created', 'used', 'ua', 'country', 'exp')
+  if f[1] and tonumber(f[5]) > now and tonumber(f[1]) >= valid_after then
+    table.insert(out, {sid, f[1], f[2], f[3], f[4]})
+  else
+    redis.call('SREM', KEYS[1], sid)
+  end
+end
+return out
+`;
+
+/** KEYS: family, user sessions. ARGV: uid, sid. Returns 1 when the caller's family was revoked. */
+export const REVOKE_SESSION = `
+if redis.call('HGET', KEYS[1], 'uid') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+return 1
+`;
+
+/** KEYS: user sessions, valid-after. ARGV: valid-after ms, ttl ms, key prefix. */
+export const REVOKE_ALL_SESSIONS = `
+if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[2]) or '0') then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+end
+for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[3] .. sid) end
+redis.call('DEL', KEYS[1])
+return 1
+`;

@@ -1,0 +1,184 @@
+// Session (refresh-token family) state and access-token revocation in Redis. Every function is
+// one round trip.
+import type { Redis } from "@upstash/redis/cloudflare";
+import { reachRedis } from "./redis.ts";
+import {
+  CREATE_SESSION,
+  LIST_SESSIONS,
+  LOGOUT,
+  REVOKE_ALL_SESSIONS,
+  REVOKE_SESSION,
+  ROTATE_REFRESH,
+  USE_REFRESH,
+} from "./session-scripts.ts";
+
+const SESSION_PREFIX = "session:";
+const familyKey = (sessionId: string) => `${SESSION_PREFIX}${sessionId}`;
+const userSessionsKey = (userId: string) => `user:${userId}:sessions`;
+const validAfterKey = (userId: string) => `user:${userId}:tokens-valid-after`;
+const deniedAccessKey = (jti: string) => `denied-access:${jti}`;
+
+export interface NewSession {
+  userId: string;
+  sessionId: string;
+  jti: string;
+  nowMs: number;
+  expiresAtMs: number;
+  username: string;
+  email: string;
+  userAgent: string;
+  country: string;
+  /** MySQL's tokens_valid_after (ms, 0 when unset), re-mirrored into Redis. */
+  validAfterMs: number;
+}
+
+export async function createSession(redis: Redis, session: NewSession): Promise<void> {
+  const ttlMs = Math.max(1, session.expiresAtMs - session.nowMs);
+  await reachRedis(
+    redis.eval(
+      CREATE_SESSION,
+      [familyKey(session.sessionId), userSessionsKey(session.userId), validAfterKey(session.userId)],
+      [
+        session.userId,
+        session.sessionId,
+        session.jti,
+        String(session.nowMs),
+        String(session.expiresAtMs),
+        session.username,
+        session.email,
+        session.userAgent,
+        session.country,
+        String(ttlMs),
+        String(session.validAfterMs),
+      ],
+    ),
+  );
+}
+
+const familyKeys = (userId: string, sessionId: string) => [familyKey(sessionId), userSessionsKey(userId), validAfterKey(userId)];
+
+export type RotateResult =
+  | { status: "ok"; jti: string; issuedAtMs: number; expiresAtMs: number; username: string; email: string }
+  | { status: "invalid" | "reused" };
+
+export async function rotateRefresh(
+  redis: Redis,
+  token: { userId: string; sessionId: string; jti: string },
+  newJti: string,
+  nowMs: number,
+  graceMs: number,
+): Promise<RotateResult> {
+  const reply = await reachRedis(
+    redis.eval<string[], string[]>(ROTATE_REFRESH, familyKeys(token.userId, token.sessionId), [
+      token.userId,
+      token.sessionId,
+      token.jti,
+      newJti,
+      String(nowMs),
+      String(graceMs),
+    ]),
+  );
+  if (reply[0] !== "ok") return { status: reply[0] === "reused" ? "reused" : "invalid" };
+  const [, jti, issuedAt, expiresAt, username, email] = reply;
+  return {
+    status: "ok",
+    jti: String(jti),
+    issuedAtMs: Number(issuedAt),
+    expiresAtMs: Number(expiresAt),
+    username: String(username),
+    email: String(email),
+  };
+}
+
+export type UseResult = { status: "ok"; username: string; email: string } | { status: "invalid" | "reused" };
+
+export async function useRefresh(
+  redis: Redis,
+  token: { userId: string; sessionId: string; jti: string },
+  nowMs: number,
+  graceMs: number,
+): Promise<UseResult> {
+  const reply = await reachRedis(
+    redis.eval<string[], string[]>(USE_REFRESH, familyKeys(token.userId, token.sessionId), [
+      token.userId,
+      token.sessionId,
+      token.jti,
+      String(nowMs),
+      String(graceMs),
+    ]),
+  );
+  if (reply[0] !== "ok") return { status: reply[0] === "reused" ? "reused" : "invalid" };
+  return { status: "ok", username: String(reply[1]), email: String(reply[2]) };
+}
+
+/** The access token's revocation state: its jti denylisted, or issued before the user's valid-after. */
+export async function accessTokenRevoked(redis: Redis, userId: string, jti: string, issuedAtMs: number): Promise<boolean> {
+  const [denied, validAfter] = await reachRedis(redis.mget<(string | null)[]>(deniedAccessKey(jti), validAfterKey(userId)));
+  return denied !== null || issuedAtMs < Number(validAfter ?? 0);
+}
+
+export type LogoutResult = "ok" | "token-revoked" | "not-found";
+
+export async function logoutSession(
+  redis: Redis,
+  access: { userId: string; jti: string; issuedAtMs: number; remainingMs: number },
+  refreshSessionId: string,
+): Promise<LogoutResult> {
+  const keys = [
+    familyKey(refreshSessionId),
+    userSessionsKey(access.userId),
+    validAfterKey(access.userId),
+    deniedAccessKey(access.jti),
+  ];
+  const reply = await reachRedis(
+    redis.eval<string[], string>(LOGOUT, keys, [
+      access.userId,
+      refreshSessionId,
+      String(access.issuedAtMs),
+      String(Math.max(1000, access.remainingMs)),
+    ]),
+  );
+  return reply === "ok" || reply === "token-revoked" ? reply : "not-found";
+}
+
+export interface SessionRecord {
+  id: string;
+  createdAtMs: number;
+  lastUsedAtMs: number;
+  userAgent: string;
+  country: string;
+}
+
+export async function listSessions(redis: Redis, userId: string, nowMs: number): Promise<SessionRecord[]> {
+  const rows = await reachRedis(
+    redis.eval<string[], string[][]>(
+      LIST_SESSIONS,
+      [userSessionsKey(userId), validAfterKey(userId)],
+      [String(nowMs), SESSION_PREFIX],
+    ),
+  );
+  return rows.map(([id, created, used, userAgent, country]) => ({
+    id: String(id),
+    createdAtMs: Number(created),
+    lastUsedAtMs: Number(used),
+    userAgent: String(userAgent ?? ""),
+    country: String(country ?? ""),
+  }));
+}
+
+export async function revokeSession(redis: Redis, userId: string, sessionId: string): Promise<boolean> {
+  const reply = await reachRedis(
+    redis.eval<string[], number>(REVOKE_SESSION, [familyKey(sessionId), userSessionsKey(userId)], [userId, sessionId]),
+  );
+  return Number(reply) === 1;
+}
+
+export async function revokeAllSessions(redis: Redis, userId: string, validAfterMs: number, ttlMs: number): Promise<void> {
+  await reachRedis(
+    redis.eval(
+      REVOKE_ALL_SESSIONS,
+      [userSessionsKey(userId), validAfterKey(userId)],
+      [String(validAfterMs), String(ttlMs), SESSION_PREFIX],
+    ),
+  );
+}
