@@ -29,7 +29,8 @@ export function buildRequest(method: string, path: string, options: RequestOptio
   return new Request(`https://api.test${path}`, { method, headers, body });
 }
 
-export async function readResponse(response: Response): Promise<ApiResponse> {
+export async function readResponse(pending: Response | Promise<Response>): Promise<ApiResponse> {
+  const response = await pending;
   const text = await response.text();
   let body: unknown = null;
   try {
@@ -81,4 +82,32 @@ export function expectFailure(response: ApiResponse, status: number, code: strin
   }
   if (response.body.success !== false || response.body.data !== null) throw new Error(`not an error envelope: ${response.text}`);
   return (response.body.error.details ?? {}) as Record<string, string[]>;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+export const basic = (username: string, password: string) => ({
+  authorization: `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${username}:${password}`)))}`,
+});
+
+export interface Session {
+  access: string;
+  refresh: string;
+}
+
+/** Signs up a fresh user and logs in once: the user's signup body and the session's tokens. */
+export async function userWithSession(overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const body = signupBody(overrides);
+  const created = await api("POST", "/auth/user/signup/", { json: body });
+  if (created.status !== 201) throw new Error(`signup failed: ${created.text}`);
+  const login = await api("POST", "/auth/user/login/", { headers: { ...headers, ...basic(body.username, body.password) } });
+  if (login.status !== 200) throw new Error(`login failed: ${login.text}`);
+  return { user: { ...body, id: created.body.data.user_id as string }, session: login.body.data as Session };
+}
+
+export function decodeJwt(token: string) {
+  const [header, payload] = token
+    .split(".")
+    .slice(0, 2)
+    .map((part) => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))));
+  return { header, payload };
 }

@@ -8,8 +8,9 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export function parseBasicAuth(header: string): BasicCredentials {
   const match = /^(\S+)\s*(.*)$/s.exec(header.trim());
-  if (!match || match[1]?.toLowerCase() !== "basic") return { kind: "other-scheme" };
-  const encoded = match[2]?.trim() ?? "";
+  const [, scheme = "", rest = ""] = match ?? [];
+  if (scheme.toLowerCase() !== "basic") return { kind: "other-scheme" };
+  const encoded = rest.trim();
   if (encoded.length === 0 || encoded.length % 4 !== 0 || !BASE64.test(encoded)) {
     return { kind: "malformed", reason: "Invalid base64 in the Basic credentials." };
   }
