@@ -5,7 +5,7 @@ import { Client, DatabaseError } from "@planetscale/database";
 import { Redis } from "@upstash/redis/cloudflare";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app.ts";
-import { buildRequest, signupBody } from "./helpers.ts";
+import { basic, bearer, buildRequest, type RequestOptions, signupBody } from "./helpers.ts";
 
 const probe = inject("probe");
 const db = () => new Client({ url: probe.databaseUrl });
@@ -252,6 +252,65 @@ describe("round trips, counted by the protocol servers", () => {
     const res = await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), probeEnv());
     expect(res.status).toBe(400);
     expect((await stats(probe.planetscaleUrl)).total).toBe(2);
+  });
+
+  async function counts() {
+    return { db: (await stats(probe.planetscaleUrl)).total, redis: (await stats(probe.redisRestUrl)).total };
+  }
+
+  async function loggedIn() {
+    const body = signupBody();
+    await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), probeEnv());
+    const login = await app.fetch(
+      buildRequest("POST", "/auth/user/login/", { headers: basic(body.username, body.password) }),
+      probeEnv(),
+    );
+    const tokens = ((await login.json()) as { data: { access: string; refresh: string } }).data;
+    // Let the login's background write (last login time) land before counting anything else.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { body, tokens };
+  }
+
+  it("a login costs one MySQL read and one Redis round trip, plus one MySQL write after the response", async () => {
+    const { body } = await loggedIn();
+    await resetStats();
+    const res = await app.fetch(
+      buildRequest("POST", "/auth/user/login/", { headers: basic(body.username, body.password) }),
+      probeEnv(),
+    );
+    expect(res.status).toBe(200);
+    expect((await counts()).redis).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await counts()).toEqual({ db: 2, redis: 1 });
+  });
+
+  it("check, get-access, get-refresh and logout each cost one Redis round trip and no MySQL", async () => {
+    const { tokens } = await loggedIn();
+    const cases: [string, RequestOptions][] = [
+      ["/auth/jwt/check/", { headers: bearer(tokens.access) }],
+      ["/auth/jwt/get-access/", { json: { refresh: tokens.refresh } }],
+    ];
+    for (const [path, options] of cases) {
+      await resetStats();
+      const res = await app.fetch(buildRequest("POST", path, options), probeEnv());
+      expect(res.status, path).toBe(200);
+      expect(await counts(), path).toEqual({ db: 0, redis: 1 });
+    }
+    await resetStats();
+    const rotated = await app.fetch(
+      buildRequest("POST", "/auth/jwt/get-refresh/", { json: { refresh: tokens.refresh } }),
+      probeEnv(),
+    );
+    expect(rotated.status).toBe(200);
+    expect(await counts()).toEqual({ db: 0, redis: 1 });
+    const next = ((await rotated.json()) as { data: { access: string; refresh: string } }).data;
+    await resetStats();
+    const logout = await app.fetch(
+      buildRequest("POST", "/auth/user/logout/", { headers: bearer(next.access), json: { refresh: next.refresh } }),
+      probeEnv(),
+    );
+    expect(logout.status).toBe(200);
+    expect(await counts()).toEqual({ db: 0, redis: 1 });
   });
 
   it("/health costs one MySQL and one Redis round trip", async () => {
