@@ -6,11 +6,13 @@ import { limitBody, requireJsonBody } from "./middleware/body-guard.ts";
 import { config, dependencies } from "./middleware/dependencies.ts";
 import { notFound, onError } from "./middleware/error-handling.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
+import { accountRoutes } from "./routes/account.ts";
 import { countryRoutes } from "./routes/countries.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { profileRoutes } from "./routes/profile.ts";
 import { createRouter } from "./routes/router.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { signupRoutes } from "./routes/signup.ts";
@@ -45,6 +47,8 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", tokenRoutes);
   app.route("/", sessionRoutes);
   app.route("/", jwksRoutes);
+  app.route("/", accountRoutes);
+  app.route("/", profileRoutes);
   app.route("/", openApiRoutes(app));
 
   app.onError(onError);

@@ -10,6 +10,8 @@ import type { Database } from "./stores/database.ts";
 
 /** Raw bindings as wrangler provides them (vars from wrangler.toml, secrets from `wrangler secret put`). */
 export interface Bindings {
+  /** R2 bucket of profile images (miniflare provides one locally). */
+  PROFILE_IMAGES?: R2Bucket;
   ENVIRONMENT?: string;
   APP_NAME?: string;
   DATABASE_URL?: string;
@@ -83,6 +85,7 @@ export interface Deps {
   keys: SigningKeys;
   db: Database;
   redis: Redis;
+  images: R2Bucket;
   clock: Clock;
   ids: Ids;
 }
@@ -109,7 +112,7 @@ export function loadConfig(bindings: Bindings): Config {
   const cached = parsed.get(bindings);
   if (cached) return cached;
   // Empty strings mean "not set" (an empty .dev.vars line, an unset wrangler var).
-  const present = Object.fromEntries(Object.entries(bindings).filter(([, value]) => value !== ""));
+  const present = Object.fromEntries(Object.entries(bindings).filter(([, value]) => typeof value === "string" && value !== ""));
   const result = configSchema.safeParse(present);
   if (!result.success) {
     // Name the variables, never their values: they are secrets.

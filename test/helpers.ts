@@ -111,3 +111,11 @@ export function decodeJwt(token: string) {
     .map((part) => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))));
   return { header, payload };
 }
+
+/** The user's row without last_login_at, which a login writes after its response. */
+export async function stableRow(id: string) {
+  const row = await userRowById(id);
+  if (!row) return row;
+  const { lastLoginAt: _written_after_login, ...rest } = row;
+  return rest;
+}

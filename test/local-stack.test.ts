@@ -313,6 +313,19 @@ describe("round trips, counted by the protocol servers", () => {
     expect(await counts()).toEqual({ db: 0, redis: 1 });
   });
 
+  it("a profile read costs one MySQL query after the auth check's one Redis round trip", async () => {
+    const { tokens } = await loggedIn();
+    for (const [method, path] of [
+      ["GET", "/profile/"],
+      ["POST", "/profile/detail/"],
+    ] as const) {
+      await resetStats();
+      const res = await app.fetch(buildRequest(method, path, { headers: bearer(tokens.access) }), probeEnv());
+      expect(res.status).toBe(200);
+      expect(await counts()).toEqual({ db: 1, redis: 1 });
+    }
+  });
+
   it("/health costs one MySQL and one Redis round trip", async () => {
     await resetStats();
     const res = await app.fetch(buildRequest("GET", "/health"), probeEnv());

@@ -31,11 +31,17 @@ async function signingKeys(settings: Config): Promise<SigningKeys> {
 export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const settings: Config = c.var.config;
+    const images = c.env.PROFILE_IMAGES;
+    if (!images) {
+      console.error("CONFIG_ERROR: PROFILE_IMAGES: R2 bucket binding missing");
+      throw new AppError("CONFIG_ERROR");
+    }
     c.set("deps", {
       config: settings,
       keys: await signingKeys(settings),
       db: createDatabase(settings.DATABASE_URL),
       redis: createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN),
+      images,
       clock: base.clock,
       ids: base.ids,
     });

@@ -8,6 +8,11 @@ import { addFieldError, type FieldErrors, validationError } from "../lib/errors.
 export function zodDetails(error: z.ZodError): FieldErrors {
   const details: FieldErrors = {};
   for (const issue of error.issues) {
+    // Strict (allow-listed) bodies: every field outside the list is named.
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) addFieldError(details, key, "This field cannot be updated.");
+      continue;
+    }
     const field = typeof issue.path[0] === "string" ? issue.path[0] : "non_field_errors";
     const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
     addFieldError(details, field, missing ? "This field is required." : issue.message);

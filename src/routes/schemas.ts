@@ -1,5 +1,13 @@
 // Shared zod pieces for request and response bodies.
 import { z } from "@hono/zod-openapi";
+import { CONTROL_CHARACTERS } from "../lib/identifiers.ts";
+
+/** Free text of at most `max` characters, without control characters. */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .max(max, `Ensure this field has no more than ${max} characters.`)
+    .refine((text) => !CONTROL_CHARACTERS.test(text), "Control characters are not allowed.");
 
 export const dateString = z
   .string()
@@ -47,3 +55,18 @@ export const tokenPairSchema = z
   .openapi("TokenPair");
 
 export const refreshBody = z.object({ refresh: z.string().min(1, "This field may not be blank.") }).openapi("RefreshRequest");
+
+export const profileSchema = z
+  .object({
+    user: userSchema,
+    phone_number: z.string().nullable(),
+    is_phone_number_verified: z.boolean(),
+    address: z.string().nullable(),
+    city: z.string().nullable(),
+    state: z.string().nullable(),
+    country_name: z.string().nullable(),
+    postal_code: z.string().nullable(),
+    referral_id: z.string(),
+    referral_points: z.number().int(),
+  })
+  .openapi("Profile");

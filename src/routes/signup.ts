@@ -1,18 +1,13 @@
 // POST /auth/user/signup/
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
-import { CONTROL_CHARACTERS, USERNAME_PATTERN } from "../lib/identifiers.ts";
+import { USERNAME_PATTERN } from "../lib/identifiers.ts";
 import { signUp } from "../services/signup-service.ts";
 import { action, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
-import { dateString, genderSchema, integerLike, userSchema } from "./schemas.ts";
+import { dateString, genderSchema, integerLike, plainText, userSchema } from "./schemas.ts";
 
 // NFKC and trimming happen inside the string schema, so the OpenAPI document keeps its limits.
 const normalized = () => z.string().normalize("NFKC").trim();
-const plainText = (max: number) =>
-  z
-    .string()
-    .max(max, `Ensure this field has no more than ${max} characters.`)
-    .refine((text) => !CONTROL_CHARACTERS.test(text), "Control characters are not allowed.");
 
 const signupBody = z
   .object({

@@ -81,15 +81,20 @@ export async function logOut(deps: Deps, auth: AccessClaims, refreshToken: unkno
 }
 
 /**
- * Every session and every token issued until now dies. MySQL's tokens_valid_after is the source
- * of truth and is written first; Redis mirrors it for the per-request check and drops the families.
+ * Every session and every token issued until `at` dies, in Redis: the families go, and the
+ * user's tokens-valid-after mirror moves to `at` (kept as long as any older token can live).
+ * MySQL's tokens_valid_after is the source of truth and is written by the caller first.
  */
+export async function revokeSessionsInRedis(deps: Deps, userId: string, at: Date): Promise<void> {
+  const mirrorTtlMs = (deps.config.REFRESH_TOKEN_TTL_SECONDS + 60) * 1000;
+  await revokeAllSessions(deps.redis, userId, at.getTime(), mirrorTtlMs);
+}
+
+/** logout-all: MySQL first (source of truth), then the Redis mirror and the families. */
 export async function revokeEverySession(deps: Deps, userId: string): Promise<Date> {
   const now = deps.clock.now();
   await setTokensValidAfter(deps.db, userId, now);
-  // Kept as long as any token issued before `now` can live: the longest refresh lifetime.
-  const mirrorTtlMs = (deps.config.REFRESH_TOKEN_TTL_SECONDS + 60) * 1000;
-  await revokeAllSessions(deps.redis, userId, now.getTime(), mirrorTtlMs);
+  await revokeSessionsInRedis(deps, userId, now);
   return now;
 }
 

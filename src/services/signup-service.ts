@@ -3,17 +3,15 @@
 // one name give exactly one account and 400s for the rest, never a 500.
 import type { NewUserRow } from "../db/schema.ts";
 import type { Deps } from "../env.ts";
-import { findCountry } from "../lib/countries.ts";
 import { AppError, addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
-import { checkPhoneNumber } from "../lib/phone.ts";
 import { findTakenIdentifiers, insertUser } from "../stores/user-store.ts";
-import { type CountryInput, resolveCountry } from "./country.ts";
 import { passwordProblems } from "./password-policy.ts";
+import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
 import { type PublicUser, publicUser } from "./user-view.ts";
 
-export interface SignupInput extends CountryInput {
+export interface SignupInput extends ContactInput {
   username: string;
   email: string;
   password: string;
@@ -22,7 +20,6 @@ export interface SignupInput extends CountryInput {
   last_name: string;
   gender: number;
   dob?: string | null;
-  phone_number?: string | null;
 }
 
 const REFERRAL_ID_LENGTH = 10;
@@ -33,26 +30,14 @@ function checkInput(input: SignupInput, deps: Deps, errors: FieldErrors) {
   if (input.password !== input.password2) addFieldError(errors, "password2", "Passwords must match");
   const context = { minLength: deps.config.PASSWORD_MIN_LENGTH, username: input.username, email: input.email };
   for (const problem of passwordProblems(input.password, context)) addFieldError(errors, "password", problem);
-
-  let country = resolveCountry(input, errors);
-  let phoneNumber: string | null = null;
-  if (input.phone_number) {
-    const phone = checkPhoneNumber(input.phone_number, country?.alphaCode);
-    if (!phone.ok) addFieldError(errors, "phone_number", phone.reason);
-    else {
-      phoneNumber = phone.e164;
-      // A "+" number given without a country names the country itself (API.md section 7).
-      if (!country && !errors.country_alpha_code && phone.country) country = findCountry(phone.country) ?? null;
-    }
-  }
-  const today = deps.clock.now().toISOString().slice(0, 10);
-  if (input.dob && input.dob >= today) addFieldError(errors, "dob", "Date of birth must be in the past.");
-  return { country, phoneNumber };
+  const contact = resolveContact(input, { countryAlphaCode: null, phoneNumber: null }, errors);
+  checkDateOfBirth(input.dob, deps.clock.now(), errors);
+  return contactColumns(contact, null);
 }
 
 export async function signUp(deps: Deps, input: SignupInput): Promise<PublicUser> {
   const errors: FieldErrors = {};
-  const { country, phoneNumber } = checkInput(input, deps, errors);
+  const contact = checkInput(input, deps, errors);
   if (Object.keys(errors).length > 0) throw validationError(errors);
 
   const now = deps.clock.now();
@@ -68,12 +53,9 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<PublicUser
     }),
     firstName: input.first_name,
     lastName: input.last_name,
-    countryAlphaCode: country?.alphaCode ?? null,
-    countryName: country?.name ?? null,
-    countryPhoneCode: country ? Number(country.phoneCode) : null,
+    ...contact,
     gender: input.gender,
     dob: input.dob ?? null,
-    phoneNumber,
     referralId: deps.ids.alphanumeric(REFERRAL_ID_LENGTH),
     createdAt: now,
     updatedAt: now,

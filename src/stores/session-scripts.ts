@@ -118,3 +118,16 @@ for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[
 redis.call('DEL', KEYS[1])
 return 1
 `;
+
+/**
+ * Account deletion: every family and per-user key goes; the valid-after key becomes a tombstone
+ * (no token of this user id is ever valid again) until all of its tokens would have expired.
+ * KEYS: user sessions, valid-after, then any other per-user keys. ARGV: ttl ms, key prefix, tombstone.
+ */
+export const DELETE_USER_STATE = `
+for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[2] .. sid) end
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[1])
+return 1
+`;

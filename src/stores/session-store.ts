@@ -4,6 +4,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { reachRedis } from "./redis.ts";
 import {
   CREATE_SESSION,
+  DELETE_USER_STATE,
   LIST_SESSIONS,
   LOGOUT,
   REVOKE_ALL_SESSIONS,
@@ -179,6 +180,23 @@ export async function revokeAllSessions(redis: Redis, userId: string, validAfter
       REVOKE_ALL_SESSIONS,
       [userSessionsKey(userId), validAfterKey(userId)],
       [String(validAfterMs), String(ttlMs), SESSION_PREFIX],
+    ),
+  );
+}
+
+/** Later per-user keys (OTPs, counters) are added here so deletion removes them too. */
+export function otherUserKeys(_userId: string): string[] {
+  return [];
+}
+
+const TOMBSTONE = String(Number.MAX_SAFE_INTEGER);
+
+export async function deleteUserState(redis: Redis, userId: string, ttlMs: number): Promise<void> {
+  await reachRedis(
+    redis.eval(
+      DELETE_USER_STATE,
+      [userSessionsKey(userId), validAfterKey(userId), ...otherUserKeys(userId)],
+      [String(ttlMs), SESSION_PREFIX, TOMBSTONE],
     ),
   );
 }

@@ -60,3 +60,15 @@ export async function recordLogin(db: Database, id: string, at: Date, newPasswor
 export async function setTokensValidAfter(db: Database, id: string, at: Date): Promise<void> {
   await db.update(users).set({ tokensValidAfter: at, updatedAt: at }).where(eq(users.id, id));
 }
+
+/** Number of rows changed: 0 means the user is gone (deleted concurrently). */
+export async function updateUser(db: Database, id: string, changes: Partial<NewUserRow>): Promise<number> {
+  const result = await db.update(users).set(changes).where(eq(users.id, id));
+  return result.rowsAffected;
+}
+
+/** The user and its profile are one row, so this single statement is atomic. */
+export async function deleteUser(db: Database, id: string): Promise<number> {
+  const result = await db.delete(users).where(eq(users.id, id));
+  return result.rowsAffected;
+}

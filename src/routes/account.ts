@@ -1,0 +1,117 @@
+// The signed-in user's account: update, password change, deletion.
+import { createRoute, z } from "@hono/zod-openapi";
+import { successBody } from "../lib/envelope.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { changePassword, deleteAccount } from "../services/account-service.ts";
+import { updateUserFields } from "../services/profile-service.ts";
+import {
+  action,
+  afterResponse,
+  bearerSecurity,
+  clientInfo,
+  createRouter,
+  errorResponse,
+  jsonContent,
+  successEnvelope,
+} from "./router.ts";
+import { dateString, genderSchema, integerLike, plainText, tokenPairSchema, userSchema } from "./schemas.ts";
+
+const authErrors = {
+  401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN (also: the user is gone)"),
+  503: errorResponse("SERVICE_UNAVAILABLE"),
+};
+
+// Strict: any field outside this allow-list (username, email, password, is_email_verified, ...)
+// is a 400 naming it, and nothing is written.
+const userUpdateBody = z
+  .strictObject({
+    first_name: plainText(150).optional(),
+    last_name: plainText(150).optional(),
+    gender: genderSchema.optional(),
+    dob: dateString.nullable().optional(),
+    country_alpha_code: plainText(5).nullable().optional(),
+    country_name: plainText(100).nullable().optional(),
+    country_phone_code: integerLike.nullable().optional(),
+    phone_number: plainText(32).nullable().optional(),
+  })
+  .openapi("UserUpdateRequest", { example: { first_name: "Asha", country_alpha_code: "IN", phone_number: "98765 43210" } });
+
+const updateRoute = (method: "put" | "patch") =>
+  createRoute({
+    method,
+    path: "/auth/user/update",
+    tags: ["account"],
+    summary: "Update the user's own fields (allow-listed); a changed phone number is unverified again",
+    security: bearerSecurity,
+    middleware: [action("update"), requireAuth()] as const,
+    request: { body: { content: { "application/json": { schema: userUpdateBody } }, required: true } },
+    responses: {
+      200: jsonContent(successEnvelope(userSchema), "The updated user"),
+      400: errorResponse("VALIDATION_ERROR"),
+      ...authErrors,
+    },
+  });
+
+const passwordChangeBody = z
+  .object({
+    old_password: z.string().min(1, "This field may not be blank."),
+    password1: z.string().min(1, "This field may not be blank."),
+    password2: z.string(),
+  })
+  .openapi("PasswordChangeRequest", {
+    description: "The original's username/email fields are accepted and ignored: the account is always the Bearer user.",
+  });
+
+const passwordChangeRoute = createRoute({
+  method: "post",
+  path: "/auth/password/change",
+  tags: ["account"],
+  summary: "Change the password; every other session is revoked and this device gets a fresh pair",
+  security: bearerSecurity,
+  middleware: [action("password change"), requireAuth()] as const,
+  request: { body: { content: { "application/json": { schema: passwordChangeBody } }, required: true } },
+  responses: {
+    200: jsonContent(successEnvelope(tokenPairSchema), "A fresh token pair for this device"),
+    400: errorResponse("VALIDATION_ERROR: old_password wrong, password1 same as old or too weak, password2 mismatch"),
+    ...authErrors,
+  },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/auth/user/delete",
+  tags: ["account"],
+  summary: "Delete the account (password required): user, profile, image, sessions and tokens",
+  security: bearerSecurity,
+  middleware: [action("delete"), requireAuth()] as const,
+  request: {
+    body: {
+      content: { "application/json": { schema: z.object({ password: z.string().min(1) }).openapi("DeleteRequest") } },
+      required: true,
+    },
+  },
+  responses: {
+    200: jsonContent(successEnvelope(z.null()), "Deleted"),
+    400: errorResponse("VALIDATION_ERROR: password wrong"),
+    ...authErrors,
+  },
+});
+
+const router = createRouter();
+for (const method of ["put", "patch"] as const) {
+  router.openapi(updateRoute(method), async (c) => {
+    const user = await updateUserFields(c.var.deps, c.var.auth.sub, c.req.valid("json"));
+    return c.json(successBody("update successful", user), 200);
+  });
+}
+
+export const accountRoutes = router
+  .openapi(passwordChangeRoute, async (c) => {
+    const tokens = await changePassword(c.var.deps, c.var.auth.sub, c.req.valid("json"), clientInfo(c));
+    return c.json(successBody("password change successful", tokens), 200);
+  })
+  .openapi(deleteRoute, async (c) => {
+    const result = await deleteAccount(c.var.deps, c.var.auth.sub, c.req.valid("json").password);
+    afterResponse(c, result.afterResponse);
+    return c.json(successBody("delete successful", null), 200);
+  });

@@ -1,0 +1,133 @@
+// The signed-in user's profile: read, update, and the profile image.
+import { createRoute, z } from "@hono/zod-openapi";
+import { successBody } from "../lib/envelope.ts";
+import { validationError } from "../lib/errors.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { downloadProfileImage, removeProfileImage, uploadProfileImage } from "../services/profile-image-service.ts";
+import { getProfile, updateProfileFields } from "../services/profile-service.ts";
+import { action, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { plainText, profileSchema } from "./schemas.ts";
+
+const authErrors = {
+  401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN (also: the user is gone)"),
+  503: errorResponse("SERVICE_UNAVAILABLE"),
+};
+
+const detailRoute = (method: "get" | "post", path: string) =>
+  createRoute({
+    method,
+    path,
+    tags: ["profile"],
+    summary: "The user with profile fields and verification flags (one MySQL query)",
+    security: bearerSecurity,
+    middleware: [action("profile detail"), requireAuth()] as const,
+    responses: { 200: jsonContent(successEnvelope(profileSchema), "The profile"), ...authErrors },
+  });
+
+const profileUpdateBody = z
+  .strictObject({
+    phone_number: plainText(32).nullable().optional(),
+    address: plainText(100).nullable().optional(),
+    city: plainText(100).nullable().optional(),
+    state: plainText(100).nullable().optional(),
+    postal_code: plainText(100).nullable().optional(),
+  })
+  .openapi("ProfileUpdateRequest", { example: { address: "12 MG Road", city: "Bengaluru", postal_code: "560001" } });
+
+const updateRoute = (method: "put" | "patch") =>
+  createRoute({
+    method,
+    path: "/profile/update",
+    tags: ["profile"],
+    summary: "Update address, city, state, postal_code, phone_number (allow-listed)",
+    security: bearerSecurity,
+    middleware: [action("profile update"), requireAuth()] as const,
+    request: { body: { content: { "application/json": { schema: profileUpdateBody } }, required: true } },
+    responses: {
+      200: jsonContent(successEnvelope(profileSchema), "The updated profile"),
+      400: errorResponse("VALIDATION_ERROR"),
+      ...authErrors,
+    },
+  });
+
+const uploadRoute = createRoute({
+  method: "post",
+  path: "/profile/upload_profile_image",
+  tags: ["profile"],
+  summary: "Upload the profile image: multipart/form-data, file field `profile_image`, JPEG/PNG/WebP, at most 2 MiB",
+  security: bearerSecurity,
+  middleware: [action("profile image upload"), requireAuth()] as const,
+  responses: {
+    200: jsonContent(successEnvelope(z.string()), "Stored"),
+    400: errorResponse("VALIDATION_ERROR: no profile_image file"),
+    413: errorResponse("PAYLOAD_TOO_LARGE: over 2 MiB"),
+    415: errorResponse("UNSUPPORTED_MEDIA_TYPE: not multipart, or not a JPEG/PNG/WebP by its bytes"),
+    ...authErrors,
+  },
+});
+
+const downloadRoute = createRoute({
+  method: "get",
+  path: "/profile/download_profile_image",
+  tags: ["profile"],
+  summary: "Download the profile image (its real type), or the default avatar (SVG) when none was uploaded",
+  security: bearerSecurity,
+  middleware: [action("profile image load"), requireAuth()] as const,
+  responses: {
+    200: {
+      description: "The image bytes, as an attachment named after the user",
+      content: { "image/*": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...authErrors,
+  },
+});
+
+const deleteImageRoute = createRoute({
+  method: "delete",
+  path: "/profile/delete_profile_image",
+  tags: ["profile"],
+  summary: "Delete the profile image: the default avatar is served again",
+  security: bearerSecurity,
+  middleware: [action("profile image delete"), requireAuth()] as const,
+  responses: { 200: jsonContent(successEnvelope(z.null()), "Deleted"), ...authErrors },
+});
+
+const router = createRouter();
+for (const [method, path] of [
+  ["post", "/profile/detail"],
+  ["get", "/profile"],
+] as const) {
+  router.openapi(detailRoute(method, path), async (c) =>
+    c.json(successBody("profile detail successful", await getProfile(c.var.deps, c.var.auth.sub)), 200),
+  );
+}
+for (const method of ["put", "patch"] as const) {
+  router.openapi(updateRoute(method), async (c) => {
+    const profile = await updateProfileFields(c.var.deps, c.var.auth.sub, c.req.valid("json"));
+    return c.json(successBody("profile update successful", profile), 200);
+  });
+}
+
+export const profileRoutes = router
+  .openapi(uploadRoute, async (c) => {
+    let form: FormData;
+    try {
+      form = await c.req.formData();
+    } catch {
+      throw validationError({ profile_image: ["Malformed multipart/form-data body."] });
+    }
+    await uploadProfileImage(c.var.deps, c.var.auth.sub, form.get("profile_image"));
+    return c.json(successBody("profile image upload successful", "Profile image uploaded successfully"), 200);
+  })
+  .openapi(downloadRoute, async (c) => {
+    const image = await downloadProfileImage(c.var.deps, c.var.auth.sub);
+    return c.body(image.body, 200, {
+      "Content-Type": image.contentType,
+      "Content-Disposition": `attachment; filename="${image.fileName}"; filename*=UTF-8''${encodeURIComponent(image.fileName)}`,
+      "X-Default-Avatar": String(image.isDefault),
+    }) as never;
+  })
+  .openapi(deleteImageRoute, async (c) => {
+    await removeProfileImage(c.var.deps, c.var.auth.sub);
+    return c.json(successBody("profile image delete successful", null), 200);
+  });

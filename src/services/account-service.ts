@@ -1,0 +1,77 @@
+// Password change and account deletion: both re-authenticate with the current password and
+// revoke what they must.
+import type { Deps } from "../env.ts";
+import { AppError, addFieldError, type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
+import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
+import { deleteProfileImage } from "../stores/image-store.ts";
+import { deleteUserState } from "../stores/session-store.ts";
+import { deleteUser, findUserById, updateUser } from "../stores/user-store.ts";
+import { passwordProblems } from "./password-policy.ts";
+import { revokeSessionsInRedis } from "./session-service.ts";
+import { type ClientInfo, startSession, type TokenPair } from "./token-pair.ts";
+
+export interface PasswordChange {
+  old_password: string;
+  password1: string;
+  password2: string;
+}
+
+const hashOptions = (deps: Deps) => ({ iterations: deps.config.PBKDF2_ITERATIONS, pepper: deps.config.PASSWORD_PEPPER });
+
+async function reauthenticate(deps: Deps, userId: string, password: string, field: string) {
+  const row = await findUserById(deps.db, userId);
+  if (!row) throw invalidTokenError();
+  const check = await verifyPassword(password, row.passwordHash, hashOptions(deps));
+  return { row, valid: check.valid, field };
+}
+
+/**
+ * New hash and tokens_valid_after in one UPDATE; then every session dies in Redis, and the
+ * caller gets a fresh session so this device stays signed in.
+ */
+export async function changePassword(deps: Deps, userId: string, input: PasswordChange, client: ClientInfo): Promise<TokenPair> {
+  const { row, valid } = await reauthenticate(deps, userId, input.old_password, "old_password");
+  const errors: FieldErrors = {};
+  if (!valid) addFieldError(errors, "old_password", "Your old password was entered incorrectly.");
+  if (input.password1 !== input.password2) addFieldError(errors, "password2", "Passwords must match");
+  if (input.password1.normalize("NFKC") === input.old_password.normalize("NFKC")) {
+    addFieldError(errors, "password1", "New password cannot be the same as the old password.");
+  }
+  const context = { minLength: deps.config.PASSWORD_MIN_LENGTH, username: row.username, email: row.email };
+  for (const problem of passwordProblems(input.password1, context)) addFieldError(errors, "password1", problem);
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+
+  const now = deps.clock.now();
+  const passwordHash = await hashPassword(input.password1, hashOptions(deps));
+  if ((await updateUser(deps.db, userId, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
+    throw invalidTokenError();
+  await revokeSessionsInRedis(deps, userId, now);
+  return startSession(deps, { ...row, tokensValidAfter: now }, client);
+}
+
+/**
+ * Deletion, ordered so a failure at any step leaves the account fully usable or fully gone:
+ *  1. Redis: revoke every session and token. Failing here changes nothing else (503); the
+ *     account stays usable, only signed out.
+ *  2. MySQL: delete the row (user and profile are one row: atomic). Failing here leaves a
+ *     usable, signed-out account. Zero rows: a concurrent delete won; this one is a 401.
+ *  3. Redis: the user's remaining state goes and a tombstone kills any session a racing login
+ *     created between 1 and 2. Best effort: the account is already gone.
+ *  4. The profile image, after the response (an orphaned object holds no account).
+ */
+export async function deleteAccount(
+  deps: Deps,
+  userId: string,
+  password: string,
+): Promise<{ afterResponse: () => Promise<void> }> {
+  const { valid } = await reauthenticate(deps, userId, password, "password");
+  if (!valid) throw validationError({ password: ["Incorrect password."] });
+  await revokeSessionsInRedis(deps, userId, deps.clock.now());
+  if ((await deleteUser(deps.db, userId)) === 0) throw invalidTokenError();
+  try {
+    await deleteUserState(deps.redis, userId, (deps.config.REFRESH_TOKEN_TTL_SECONDS + 60) * 1000);
+  } catch (error) {
+    console.error("account deleted, but its Redis state was not:", error instanceof AppError ? error.code : error);
+  }
+  return { afterResponse: () => deleteProfileImage(deps.images, userId) };
+}

@@ -1,0 +1,85 @@
+// Reading and updating the signed-in user's own profile. Identity always comes from the token;
+// bodies are allow-listed by the routes' strict schemas.
+import type { NewUserRow, UserRow } from "../db/schema.ts";
+import type { Deps } from "../env.ts";
+import { type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
+import { findUserById, updateUser } from "../stores/user-store.ts";
+import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
+import { publicUser } from "./user-view.ts";
+
+export interface UserPatch extends ContactInput {
+  first_name?: string;
+  last_name?: string;
+  gender?: number;
+  dob?: string | null;
+}
+
+export interface ProfilePatch {
+  phone_number?: string | null;
+  address?: string | null;
+  city?: string | null;
+  state?: string | null;
+  postal_code?: string | null;
+}
+
+/** A token whose user no longer exists is an invalid token (401), not a server error. */
+async function currentUser(deps: Deps, userId: string): Promise<UserRow> {
+  const row = await findUserById(deps.db, userId);
+  if (!row) throw invalidTokenError();
+  return row;
+}
+
+export function profileView(row: UserRow, today: Date) {
+  return {
+    user: publicUser(row, today),
+    phone_number: row.phoneNumber,
+    is_phone_number_verified: row.isPhoneNumberVerified,
+    address: row.address,
+    city: row.city,
+    state: row.state,
+    country_name: row.countryName,
+    postal_code: row.postalCode,
+    referral_id: row.referralId,
+    referral_points: row.referralPoints,
+  };
+}
+
+/** One MySQL query. */
+export async function getProfile(deps: Deps, userId: string) {
+  return profileView(await currentUser(deps, userId), deps.clock.now());
+}
+
+async function applyChanges(deps: Deps, row: UserRow, changes: Partial<NewUserRow>): Promise<UserRow> {
+  const now = deps.clock.now();
+  const withTime = { ...changes, updatedAt: now };
+  // Zero rows changed: either nothing differed, or the account was deleted since our read.
+  if ((await updateUser(deps.db, row.id, withTime)) === 0) await currentUser(deps, row.id);
+  return { ...row, ...withTime };
+}
+
+export async function updateUserFields(deps: Deps, userId: string, patch: UserPatch) {
+  const row = await currentUser(deps, userId);
+  const errors: FieldErrors = {};
+  const contact = resolveContact(patch, row, errors);
+  checkDateOfBirth(patch.dob, deps.clock.now(), errors);
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+  const changes: Partial<NewUserRow> = { ...contactColumns(contact, row.phoneNumber) };
+  if (patch.first_name !== undefined) changes.firstName = patch.first_name;
+  if (patch.last_name !== undefined) changes.lastName = patch.last_name;
+  if (patch.gender !== undefined) changes.gender = patch.gender;
+  if (patch.dob !== undefined) changes.dob = patch.dob;
+  return publicUser(await applyChanges(deps, row, changes), deps.clock.now());
+}
+
+export async function updateProfileFields(deps: Deps, userId: string, patch: ProfilePatch) {
+  const row = await currentUser(deps, userId);
+  const errors: FieldErrors = {};
+  const contact = resolveContact({ phone_number: patch.phone_number }, row, errors);
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+  const changes: Partial<NewUserRow> = { ...contactColumns(contact, row.phoneNumber) };
+  if (patch.address !== undefined) changes.address = patch.address;
+  if (patch.city !== undefined) changes.city = patch.city;
+  if (patch.state !== undefined) changes.state = patch.state;
+  if (patch.postal_code !== undefined) changes.postalCode = patch.postal_code;
+  return profileView(await applyChanges(deps, row, changes), deps.clock.now());
+}

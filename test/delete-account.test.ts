@@ -1,0 +1,98 @@
+import { env } from "cloudflare:workers";
+import { Redis } from "@upstash/redis/cloudflare";
+import { describe, expect, it } from "vitest";
+import { api, basic, bearer, decodeJwt, expectFailure, signupBody, stableRow, userRowById, userWithSession } from "./helpers.ts";
+
+const remove = (access: string, json: unknown) => api("DELETE", "/auth/user/delete/", { headers: bearer(access), json });
+const redis = () =>
+  new Redis({
+    url: String(env.UPSTASH_REDIS_REST_URL),
+    token: String(env.UPSTASH_REDIS_REST_TOKEN),
+    retry: false,
+    automaticDeserialization: false,
+    enableAutoPipelining: false,
+  });
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]);
+
+async function eventually(check: () => Promise<boolean>) {
+  for (let i = 0; i < 50; i++) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+describe("DELETE /auth/user/delete/", () => {
+  it("requires the password and changes nothing when it is wrong or missing", async () => {
+    const { user, session } = await userWithSession();
+    const before = await stableRow(user.id);
+    expect(expectFailure(await remove(session.access, { password: "Wrong-password-1" }), 400, "VALIDATION_ERROR")).toEqual({
+      password: ["Incorrect password."],
+    });
+    expectFailure(await remove(session.access, {}), 400, "VALIDATION_ERROR");
+    expectFailure(await api("DELETE", "/auth/user/delete/", { headers: bearer(session.access) }), 400, "VALIDATION_ERROR");
+    expect(await stableRow(user.id)).toEqual(before);
+    expect((await api("POST", "/auth/jwt/check/", { headers: bearer(session.access) })).status).toBe(200);
+  });
+
+  it("removes the user, its sessions and its image; tokens and login die; the names are free again", async () => {
+    const { user, session } = await userWithSession();
+    const form = new FormData();
+    form.append("profile_image", new File([PNG], "me.png", { type: "image/png" }));
+    expect((await api("POST", "/profile/upload_profile_image/", { headers: bearer(session.access), body: form })).status).toBe(
+      200,
+    );
+    const sid = decodeJwt(session.refresh).payload.sid;
+
+    const res = await remove(session.access, { password: user.password });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true, message: "delete successful", data: null, error: null });
+
+    expect(await userRowById(user.id)).toBeUndefined();
+    expectFailure(await api("POST", "/auth/jwt/check/", { headers: bearer(session.access) }), 401, "INVALID_TOKEN");
+    expectFailure(
+      await api("POST", "/auth/jwt/get-access/", { json: { refresh: session.refresh } }),
+      400,
+      "INVALID_REFRESH_TOKEN",
+    );
+    expectFailure(
+      await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) }),
+      401,
+      "INVALID_CREDENTIALS",
+    );
+    // Redis state gone: the session family and the user's session index.
+    expect(await redis().exists(`session:${sid}`, `user:${user.id}:sessions`)).toBe(0);
+    expect(await eventually(async () => (await env.PROFILE_IMAGES?.head(`profile-images/${user.id}`)) === null)).toBe(true);
+
+    const again = await api("POST", "/auth/user/signup/", { json: signupBody({ username: user.username, email: user.email }) });
+    expect(again.status).toBe(201);
+    expect(again.body.data.user_id).not.toBe(user.id);
+  });
+
+  it("lets one of two concurrent deletes win: one 200, the other 401, no 5xx, no row left", async () => {
+    const { user, session } = await userWithSession();
+    const results = await Promise.all([
+      remove(session.access, { password: user.password }),
+      remove(session.access, { password: user.password }),
+    ]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect([401, 404]).toContain(statuses[1]);
+    expect(await userRowById(user.id)).toBeUndefined();
+  });
+
+  it("never answers 500 when an update races the deletion", async () => {
+    const { user, session } = await userWithSession();
+    const results = await Promise.all([
+      remove(session.access, { password: user.password }),
+      ...Array.from({ length: 5 }, (_, i) =>
+        api("PUT", "/auth/user/update/", { headers: bearer(session.access), json: { first_name: `N${i}` } }),
+      ),
+      api("PUT", "/profile/update/", { headers: bearer(session.access), json: { city: "Pune" } }),
+      api("GET", "/profile/", { headers: bearer(session.access) }),
+    ]);
+    expect(results[0]?.status).toBe(200);
+    for (const res of results) expect(res.status, res.text).toBeLessThan(500);
+    expect(await userRowById(user.id)).toBeUndefined();
+  });
+});
