@@ -4,19 +4,24 @@ import { requestId } from "hono/request-id";
 import { type Clock, type Ids, randomIds, systemClock } from "./lib/clock.ts";
 import { limitBody, requireJsonBody } from "./middleware/body-guard.ts";
 import { config, dependencies } from "./middleware/dependencies.ts";
+import { developmentOnly } from "./middleware/development-only.ts";
 import { notFound, onError } from "./middleware/error-handling.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { countryRoutes } from "./routes/countries.ts";
+import { devOutboxRoutes } from "./routes/dev-outbox.ts";
+import { emailChangeRoutes } from "./routes/email-change.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { profileRoutes } from "./routes/profile.ts";
 import { createRouter } from "./routes/router.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { signupRoutes } from "./routes/signup.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { verificationRoutes } from "./routes/verification.ts";
 
 export interface AppOptions {
   clock?: Clock;
@@ -49,6 +54,12 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", jwksRoutes);
   app.route("/", accountRoutes);
   app.route("/", profileRoutes);
+  app.route("/", verificationRoutes);
+  app.route("/", passwordResetRoutes);
+  app.route("/", emailChangeRoutes);
+  // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
+  app.use("/dev/*", developmentOnly);
+  app.route("/", devOutboxRoutes);
   app.route("/", openApiRoutes(app));
 
   app.onError(onError);

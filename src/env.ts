@@ -1,6 +1,7 @@
 // The one AppEnv type, and the configuration parsed from bindings once per isolate.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { z } from "zod";
+import type { Mailer, SmsSender } from "./delivery/ports.ts";
 import type { Clock, Ids } from "./lib/clock.ts";
 import { AppError } from "./lib/errors.ts";
 import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
@@ -28,6 +29,17 @@ export interface Bindings {
   ACCESS_TOKEN_TTL_SECONDS?: string;
   REFRESH_TOKEN_TTL_SECONDS?: string;
   REFRESH_REUSE_GRACE_SECONDS?: string;
+  OTP_TTL_SECONDS?: string;
+  EMAIL_PROVIDER?: string;
+  EMAIL_FROM?: string;
+  RESEND_API_KEY?: string;
+  RESEND_API_URL?: string;
+  SMS_PROVIDER?: string;
+  TWILIO_ACCOUNT_SID?: string;
+  TWILIO_AUTH_TOKEN?: string;
+  TWILIO_FROM?: string;
+  TWILIO_API_URL?: string;
+  DELIVERY_TIMEOUT_MS?: string;
 }
 
 /** A JSON value in a string binding (JWKs arrive as JSON text from secrets). */
@@ -46,37 +58,66 @@ const jsonText = <T extends z.ZodType>(schema: T) =>
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
-const configSchema = z.object({
-  ENVIRONMENT: z.enum(["development", "test", "preview", "production"]),
-  APP_NAME: z.string().min(1).default("LoginSystem Edge"),
-  DATABASE_URL: httpUrl,
-  UPSTASH_REDIS_REST_URL: httpUrl,
-  UPSTASH_REDIS_REST_TOKEN: z.string().min(1, "must not be empty"),
-  PASSWORD_PEPPER: z.string().min(32, "must be at least 32 characters").optional(),
-  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
-  PBKDF2_ITERATIONS: z.coerce.number().int().min(10_000).max(PBKDF2_MAX_ITERATIONS).default(PBKDF2_MAX_ITERATIONS),
-  CORS_ORIGINS: z
-    .string()
-    .default("")
-    .transform((list) =>
-      list
-        .split(",")
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
-  JWT_PRIVATE_KEY: jsonText(privateJwkSchema),
-  JWT_PUBLIC_KEYS: jsonText(z.array(publicJwkSchema)).default([]),
-  JWT_ISSUER: z.string().min(1).default("loginsystem-edge"),
-  JWT_AUDIENCE: z.string().min(1).default("loginsystem-edge"),
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
-  REFRESH_TOKEN_TTL_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(300)
-    .max(90 * 86400)
-    .default(86400),
-  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
-});
+const configSchema = z
+  .object({
+    ENVIRONMENT: z.enum(["development", "test", "preview", "production"]),
+    APP_NAME: z.string().min(1).default("LoginSystem Edge"),
+    DATABASE_URL: httpUrl,
+    UPSTASH_REDIS_REST_URL: httpUrl,
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1, "must not be empty"),
+    PASSWORD_PEPPER: z.string().min(32, "must be at least 32 characters").optional(),
+    PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
+    PBKDF2_ITERATIONS: z.coerce.number().int().min(10_000).max(PBKDF2_MAX_ITERATIONS).default(PBKDF2_MAX_ITERATIONS),
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((list) =>
+        list
+          .split(",")
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      ),
+    JWT_PRIVATE_KEY: jsonText(privateJwkSchema),
+    JWT_PUBLIC_KEYS: jsonText(z.array(publicJwkSchema)).default([]),
+    JWT_ISSUER: z.string().min(1).default("loginsystem-edge"),
+    JWT_AUDIENCE: z.string().min(1).default("loginsystem-edge"),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .max(90 * 86400)
+      .default(86400),
+    REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+    // SECURITY.md caps OTP lifetimes at 10 minutes.
+    OTP_TTL_SECONDS: z.coerce.number().int().min(60).max(600).default(600),
+    EMAIL_PROVIDER: z.enum(["log", "resend"]).default("log"),
+    EMAIL_FROM: z.string().min(3).default("LoginSystem Edge <no-reply@example.com>"),
+    RESEND_API_KEY: z.string().min(1).optional(),
+    RESEND_API_URL: httpUrl.default("https://api.resend.com"),
+    SMS_PROVIDER: z.enum(["log", "twilio"]).default("log"),
+    TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_FROM: z.string().min(1).optional(),
+    TWILIO_API_URL: httpUrl.default("https://api.twilio.com"),
+    DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(5000),
+  })
+  .superRefine((config, ctx) => {
+    // Each provider needs its credentials; production must really deliver (the log provider
+    // would write codes into logs).
+    const need = (when: boolean, names: (keyof typeof config)[]) => {
+      for (const name of names)
+        if (when && !config[name]) ctx.addIssue({ code: "custom", path: [name], message: "required by the chosen provider" });
+    };
+    need(config.EMAIL_PROVIDER === "resend", ["RESEND_API_KEY"]);
+    need(config.SMS_PROVIDER === "twilio", ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"]);
+    if (config.ENVIRONMENT === "production") {
+      if (config.EMAIL_PROVIDER === "log")
+        ctx.addIssue({ code: "custom", path: ["EMAIL_PROVIDER"], message: "log is not allowed in production" });
+      if (config.SMS_PROVIDER === "log")
+        ctx.addIssue({ code: "custom", path: ["SMS_PROVIDER"], message: "log is not allowed in production" });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -86,6 +127,10 @@ export interface Deps {
   db: Database;
   redis: Redis;
   images: R2Bucket;
+  mailer: Mailer;
+  sms: SmsSender;
+  /** Runs work after the response (waitUntil); failures are logged with the request id. */
+  background: (label: string, task: () => Promise<void>) => void;
   clock: Clock;
   ids: Ids;
 }

@@ -1,5 +1,6 @@
 // Builds the per-request dependencies once and publishes them on c.var.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { createMailer, createSmsSender } from "../delivery/factory.ts";
 import type { AppEnv, Config } from "../env.ts";
 import { loadConfig } from "../env.ts";
 import type { Clock, Ids } from "../lib/clock.ts";
@@ -36,15 +37,32 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       console.error("CONFIG_ERROR: PROFILE_IMAGES: R2 bucket binding missing");
       throw new AppError("CONFIG_ERROR");
     }
+    const redis = createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN);
+    const now = () => base.clock.now();
     c.set("deps", {
       config: settings,
       keys: await signingKeys(settings),
       db: createDatabase(settings.DATABASE_URL),
-      redis: createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN),
+      redis,
       images,
+      mailer: createMailer(settings, redis, now),
+      sms: createSmsSender(settings, redis, now),
+      background: (label, task) => runAfterResponse(c, label, task),
       clock: base.clock,
       ids: base.ids,
     });
     await next();
   };
+}
+
+/** waitUntil when there is an execution context (always, deployed); failures are logged, never lost silently. */
+function runAfterResponse(c: Context<AppEnv>, label: string, task: () => Promise<void>): void {
+  const running = task().catch((error: unknown) =>
+    console.error(`[${c.get("requestId")}] ${label} failed:`, error instanceof Error ? error.message : error),
+  );
+  try {
+    c.executionCtx.waitUntil(running);
+  } catch {
+    // The app called directly (some tests): the task runs on without waitUntil.
+  }
 }

@@ -4,16 +4,7 @@ import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { changePassword, deleteAccount } from "../services/account-service.ts";
 import { updateUserFields } from "../services/profile-service.ts";
-import {
-  action,
-  afterResponse,
-  bearerSecurity,
-  clientInfo,
-  createRouter,
-  errorResponse,
-  jsonContent,
-  successEnvelope,
-} from "./router.ts";
+import { action, bearerSecurity, clientInfo, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, tokenPairSchema, userSchema } from "./schemas.ts";
 
 const authErrors = {
@@ -111,7 +102,6 @@ export const accountRoutes = router
     return c.json(successBody("password change successful", tokens), 200);
   })
   .openapi(deleteRoute, async (c) => {
-    const result = await deleteAccount(c.var.deps, c.var.auth.sub, c.req.valid("json").password);
-    afterResponse(c, result.afterResponse);
+    await deleteAccount(c.var.deps, c.var.auth.sub, c.req.valid("json").password);
     return c.json(successBody("delete successful", null), 200);
   });

@@ -5,7 +5,7 @@ import { successBody } from "../lib/envelope.ts";
 import { validationError } from "../lib/errors.ts";
 import { type LoginIdentifier, logIn } from "../services/login-service.ts";
 import { PASSWORD_MAX_BYTES } from "../services/password-policy.ts";
-import { action, afterResponse, clientInfo, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, clientInfo, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
 import { tokenPairSchema } from "./schemas.ts";
 
 const loginBody = z
@@ -64,7 +64,6 @@ export const loginRoutes = createRouter().openapi(loginRoute, async (c) => {
   // validated when present and absent otherwise.
   const body = (c.req.valid as (target: "json") => LoginBody | undefined)("json") ?? {};
   const { identifier, password } = credentials(c.req.header("Authorization"), body);
-  const result = await logIn(c.var.deps, identifier, password, clientInfo(c));
-  afterResponse(c, result.afterResponse);
-  return c.json(successBody("login successful", result.tokens), 200);
+  const tokens = await logIn(c.var.deps, identifier, password, clientInfo(c));
+  return c.json(successBody("login successful", tokens), 200);
 });

@@ -57,16 +57,6 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 
 export const errorResponse = (description: string) => jsonContent(errorEnvelope, description);
 
-/** Work that may finish after the response is sent (waitUntil); errors are logged, not raised. */
-export function afterResponse(c: Context<AppEnv>, work: () => Promise<void>): void {
-  const task = work().catch((error: unknown) => console.error(`[${c.get("requestId")}] background work failed:`, error));
-  try {
-    c.executionCtx.waitUntil(task);
-  } catch {
-    // No execution context (the app called directly, as some tests do): the task simply runs on.
-  }
-}
-
 /** Who is calling, as recorded with a session: user agent and Cloudflare's country guess. */
 export function clientInfo(c: Context<AppEnv>) {
   const cf = (c.req.raw as Request & { cf?: { country?: unknown } }).cf;

@@ -1,6 +1,7 @@
 // Shared zod pieces for request and response bodies.
 import { z } from "@hono/zod-openapi";
 import { CONTROL_CHARACTERS } from "../lib/identifiers.ts";
+import { normalizeOtp } from "../lib/otp.ts";
 
 /** Free text of at most `max` characters, without control characters. */
 export const plainText = (max: number) =>
@@ -70,3 +71,16 @@ export const profileSchema = z
     referral_points: z.number().int(),
   })
   .openapi("Profile");
+
+/** A 6-digit code as a string ("012345") or a JSON number (12345): both mean the same code. */
+export const otpSchema = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const code = normalizeOtp(value);
+    if (code === null) {
+      ctx.addIssue({ code: "custom", message: "Enter the 6-digit code." });
+      return z.NEVER;
+    }
+    return code;
+  })
+  .openapi({ type: "string", example: "012345" });

@@ -6,6 +6,8 @@ import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
 import { deleteProfileImage } from "../stores/image-store.ts";
 import { deleteUserState } from "../stores/session-store.ts";
 import { deleteUser, findUserById, updateUser } from "../stores/user-store.ts";
+import { sendEmail } from "./delivery.ts";
+import { passwordChangedEmail } from "./messages.ts";
 import { passwordProblems } from "./password-policy.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
 import { type ClientInfo, startSession, type TokenPair } from "./token-pair.ts";
@@ -46,6 +48,7 @@ export async function changePassword(deps: Deps, userId: string, input: Password
   if ((await updateUser(deps.db, userId, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
     throw invalidTokenError();
   await revokeSessionsInRedis(deps, userId, now);
+  sendEmail(deps, "password changed notice", passwordChangedEmail(deps.config.APP_NAME, row.email, "changed"));
   return startSession(deps, { ...row, tokensValidAfter: now }, client);
 }
 
@@ -59,11 +62,7 @@ export async function changePassword(deps: Deps, userId: string, input: Password
  *     created between 1 and 2. Best effort: the account is already gone.
  *  4. The profile image, after the response (an orphaned object holds no account).
  */
-export async function deleteAccount(
-  deps: Deps,
-  userId: string,
-  password: string,
-): Promise<{ afterResponse: () => Promise<void> }> {
+export async function deleteAccount(deps: Deps, userId: string, password: string): Promise<void> {
   const { valid } = await reauthenticate(deps, userId, password, "password");
   if (!valid) throw validationError({ password: ["Incorrect password."] });
   await revokeSessionsInRedis(deps, userId, deps.clock.now());
@@ -73,5 +72,5 @@ export async function deleteAccount(
   } catch (error) {
     console.error("account deleted, but its Redis state was not:", error instanceof AppError ? error.code : error);
   }
-  return { afterResponse: () => deleteProfileImage(deps.images, userId) };
+  deps.background("deleting the profile image", () => deleteProfileImage(deps.images, userId));
 }

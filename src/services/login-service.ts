@@ -21,13 +21,7 @@ function lookupKeys(identifier: LoginIdentifier) {
   return { username: canonicalUsername(identifier.usernameOrEmail), email: canonicalEmail(identifier.usernameOrEmail) };
 }
 
-export interface LoginResult {
-  tokens: TokenPair;
-  /** Last-login time and, when due, the rehash: written after the response (waitUntil). */
-  afterResponse: () => Promise<void>;
-}
-
-export async function logIn(deps: Deps, identifier: LoginIdentifier, password: string, client: ClientInfo): Promise<LoginResult> {
+export async function logIn(deps: Deps, identifier: LoginIdentifier, password: string, client: ClientInfo): Promise<TokenPair> {
   const options = { iterations: deps.config.PBKDF2_ITERATIONS, pepper: deps.config.PASSWORD_PEPPER };
   const user = await findUserForLogin(deps.db, lookupKeys(identifier));
   // Unknown users still cost one PBKDF2, so timing does not reveal whether the account exists.
@@ -36,9 +30,10 @@ export async function logIn(deps: Deps, identifier: LoginIdentifier, password: s
 
   const tokens = await startSession(deps, user, client);
   const loggedInAt = deps.clock.now();
-  const afterResponse = async () => {
+  // Last-login time and, when due, the rehash: written after the response.
+  deps.background("recording the login", async () => {
     const rehashed = check.needsRehash ? await hashPassword(password, options) : undefined;
     await recordLogin(deps.db, user.id, loggedInAt, rehashed);
-  };
-  return { tokens, afterResponse };
+  });
+  return tokens;
 }

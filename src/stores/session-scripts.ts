@@ -131,3 +131,11 @@ redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[1])
 return 1
 `;
+
+/** KEYS: user sessions. ARGV: new email, key prefix. The sessions' copy of the email, for new access tokens. */
+export const UPDATE_SESSION_EMAILS = `
+for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[2] .. sid) == 1 then redis.call('HSET', ARGV[2] .. sid, 'email', ARGV[1]) end
+end
+return 1
+`;

@@ -2,6 +2,7 @@
 // one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { reachRedis } from "./redis.ts";
+import { deniedAccessKey, familyKey, otherUserKeys, SESSION_PREFIX, userSessionsKey, validAfterKey } from "./redis-keys.ts";
 import {
   CREATE_SESSION,
   DELETE_USER_STATE,
@@ -10,14 +11,9 @@ import {
   REVOKE_ALL_SESSIONS,
   REVOKE_SESSION,
   ROTATE_REFRESH,
+  UPDATE_SESSION_EMAILS,
   USE_REFRESH,
 } from "./session-scripts.ts";
-
-const SESSION_PREFIX = "session:";
-const familyKey = (sessionId: string) => `${SESSION_PREFIX}${sessionId}`;
-const userSessionsKey = (userId: string) => `user:${userId}:sessions`;
-const validAfterKey = (userId: string) => `user:${userId}:tokens-valid-after`;
-const deniedAccessKey = (jti: string) => `denied-access:${jti}`;
 
 export interface NewSession {
   userId: string;
@@ -184,11 +180,6 @@ export async function revokeAllSessions(redis: Redis, userId: string, validAfter
   );
 }
 
-/** Later per-user keys (OTPs, counters) are added here so deletion removes them too. */
-export function otherUserKeys(_userId: string): string[] {
-  return [];
-}
-
 const TOMBSTONE = String(Number.MAX_SAFE_INTEGER);
 
 export async function deleteUserState(redis: Redis, userId: string, ttlMs: number): Promise<void> {
@@ -199,4 +190,8 @@ export async function deleteUserState(redis: Redis, userId: string, ttlMs: numbe
       [String(ttlMs), SESSION_PREFIX, TOMBSTONE],
     ),
   );
+}
+
+export async function updateSessionEmails(redis: Redis, userId: string, email: string): Promise<void> {
+  await reachRedis(redis.eval(UPDATE_SESSION_EMAILS, [userSessionsKey(userId)], [email, SESSION_PREFIX]));
 }

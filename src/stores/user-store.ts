@@ -1,5 +1,5 @@
 // Users in MySQL. The only code that reads or writes the users table.
-import { eq, or } from "drizzle-orm";
+import { and, eq, or } from "drizzle-orm";
 import { type NewUserRow, users } from "../db/schema.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
 
@@ -71,4 +71,41 @@ export async function updateUser(db: Database, id: string, changes: Partial<NewU
 export async function deleteUser(db: Database, id: string): Promise<number> {
   const result = await db.delete(users).where(eq(users.id, id));
   return result.rowsAffected;
+}
+
+/** Sets a verified flag only if the address or number is still the one the code was sent to. */
+export async function markVerified(db: Database, id: string, what: "email" | "phone", target: string, at: Date): Promise<number> {
+  const result =
+    what === "email"
+      ? await db
+          .update(users)
+          .set({ isEmailVerified: true, updatedAt: at })
+          .where(and(eq(users.id, id), eq(users.emailCanonical, target)))
+      : await db
+          .update(users)
+          .set({ isPhoneNumberVerified: true, updatedAt: at })
+          .where(and(eq(users.id, id), eq(users.phoneNumber, target)));
+  return result.rowsAffected;
+}
+
+export type EmailChangeResult = "changed" | "taken" | "gone";
+
+/** The unique index on email_canonical decides races: a clash is "taken", never a 500. */
+export async function changeEmail(
+  db: Database,
+  id: string,
+  email: string,
+  emailCanonical: string,
+  at: Date,
+): Promise<EmailChangeResult> {
+  try {
+    const result = await db
+      .update(users)
+      .set({ email, emailCanonical, isEmailVerified: true, updatedAt: at })
+      .where(eq(users.id, id));
+    return result.rowsAffected > 0 ? "changed" : "gone";
+  } catch (error) {
+    if (duplicateKeyName(error)) return "taken";
+    throw error;
+  }
 }

@@ -1,0 +1,63 @@
+// POST /auth/user/email/change/ {new_email, password} and /auth/user/email/confirm/ {otp}
+import { createRoute, z } from "@hono/zod-openapi";
+import { successBody } from "../lib/envelope.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { confirmEmailChange, requestEmailChange } from "../services/email-change-service.ts";
+import { action, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { otpSchema } from "./schemas.ts";
+
+const common = { 401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN"), 503: errorResponse("SERVICE_UNAVAILABLE") };
+
+const changeBody = z
+  .object({
+    new_email: z
+      .string()
+      .normalize("NFKC")
+      .trim()
+      .max(254, "Ensure this field has no more than 254 characters.")
+      .email("Enter a valid email address."),
+    password: z.string().min(1, "This field may not be blank."),
+  })
+  .openapi("EmailChangeRequest");
+
+const changeRoute = createRoute({
+  method: "post",
+  path: "/auth/user/email/change",
+  tags: ["account"],
+  summary: "Start an email change: a code goes to the new address (password required)",
+  security: bearerSecurity,
+  middleware: [action("email change"), requireAuth()] as const,
+  request: { body: { content: { "application/json": { schema: changeBody } }, required: true } },
+  responses: {
+    200: jsonContent(successEnvelope(z.string()), "Code sent to the new address"),
+    400: errorResponse("VALIDATION_ERROR: password wrong, address invalid, the same, or taken"),
+    429: errorResponse("RATE_LIMITED: resend cooldown (Retry-After)"),
+    ...common,
+  },
+});
+
+const confirmRoute = createRoute({
+  method: "post",
+  path: "/auth/user/email/confirm",
+  tags: ["account"],
+  summary: "Apply the new email with its code; it becomes the verified address and the old one is told",
+  security: bearerSecurity,
+  middleware: [action("email change confirm"), requireAuth({ revocationCheckedByRoute: true })] as const,
+  request: { body: { content: { "application/json": { schema: z.object({ otp: otpSchema }) } }, required: true } },
+  responses: {
+    200: jsonContent(successEnvelope(z.object({ email: z.string() })), "Changed"),
+    400: errorResponse("OTP_INVALID, or VALIDATION_ERROR: the address was taken meanwhile"),
+    ...common,
+  },
+});
+
+export const emailChangeRoutes = createRouter()
+  .openapi(changeRoute, async (c) => {
+    const { new_email, password } = c.req.valid("json");
+    await requestEmailChange(c.var.deps, c.var.auth.sub, new_email, password);
+    return c.json(successBody("email change successful", "OTP sent to the new email address"), 200);
+  })
+  .openapi(confirmRoute, async (c) => {
+    const email = await confirmEmailChange(c.var.deps, c.var.auth, c.req.valid("json").otp);
+    return c.json(successBody("email change confirm successful", { email }), 200);
+  });

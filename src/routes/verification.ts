@@ -1,0 +1,60 @@
+// POST /auth/verify/{email,phone}/ send a code; POST /auth/confirm/{email,phone}/ {otp} confirm it.
+import { createRoute, z } from "@hono/zod-openapi";
+import { successBody } from "../lib/envelope.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { type Channel, confirmVerification, startVerification } from "../services/verification-service.ts";
+import { action, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { otpSchema } from "./schemas.ts";
+
+const common = { 401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN"), 503: errorResponse("SERVICE_UNAVAILABLE") };
+
+const sendRoute = (channel: Channel) =>
+  createRoute({
+    method: "post",
+    path: `/auth/verify/${channel}`,
+    tags: ["verification"],
+    summary: `Send a 6-digit code to the account's ${channel === "email" ? "email address" : "phone number (SMS)"}`,
+    security: bearerSecurity,
+    middleware: [action(`${channel} otp sent`), requireAuth()] as const,
+    responses: {
+      200: jsonContent(successEnvelope(z.string()), "Sent, or already verified (then nothing is sent)"),
+      ...(channel === "phone" ? { 400: errorResponse("VALIDATION_ERROR: no phone number on the account") } : {}),
+      429: errorResponse("RATE_LIMITED: a code was sent less than 60 s ago (Retry-After)"),
+      ...common,
+    },
+  });
+
+const confirmRoute = (channel: Channel) =>
+  createRoute({
+    method: "post",
+    path: `/auth/confirm/${channel}`,
+    tags: ["verification"],
+    summary: `Confirm the ${channel} with the code: the verified flag is stored`,
+    security: bearerSecurity,
+    // The code check folds in the access token's revocation check: one Redis script in all.
+    middleware: [action(`${channel} confirm`), requireAuth({ revocationCheckedByRoute: true })] as const,
+    request: { body: { content: { "application/json": { schema: z.object({ otp: otpSchema }) } }, required: true } },
+    responses: {
+      200: jsonContent(successEnvelope(z.string()), "Verified"),
+      400: errorResponse("OTP_INVALID (wrong, expired, used, or too many tries), or VALIDATION_ERROR"),
+      ...common,
+    },
+  });
+
+const LABEL: Record<Channel, string> = { email: "Email", phone: "Phone" };
+
+const router = createRouter();
+for (const channel of ["email", "phone"] as const) {
+  router.openapi(sendRoute(channel), async (c) => {
+    const result = await startVerification(c.var.deps, c.var.auth.sub, channel);
+    const text =
+      result === "sent" ? `OTP sent to your ${channel === "email" ? "email" : "phone"}` : `${LABEL[channel]} already verified`;
+    return c.json(successBody(`${channel} otp sent successful`, text), 200);
+  });
+  router.openapi(confirmRoute(channel), async (c) => {
+    await confirmVerification(c.var.deps, c.var.auth, channel, c.req.valid("json").otp);
+    return c.json(successBody(`${channel} confirm successful`, `OTP verified and ${LABEL[channel]} Confirmed`), 200);
+  });
+}
+
+export const verificationRoutes = router;

@@ -1,0 +1,48 @@
+// Changing the account's email: a code goes to the new address; confirming applies it (the
+// unique index re-checks availability at that moment), marks it verified and tells the old one.
+import type { Deps } from "../env.ts";
+import { invalidTokenError, validationError } from "../lib/errors.ts";
+import { canonicalEmail } from "../lib/identifiers.ts";
+import { verifyPassword } from "../lib/password-hash.ts";
+import type { AccessClaims } from "../lib/tokens.ts";
+import { updateSessionEmails } from "../stores/session-store.ts";
+import { changeEmail, findTakenIdentifiers, findUserById } from "../stores/user-store.ts";
+import { sendEmail } from "./delivery.ts";
+import { codeEmail, emailChangedEmail } from "./messages.ts";
+import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
+
+const TAKEN = "This email is already registered.";
+
+export async function requestEmailChange(deps: Deps, userId: string, newEmail: string, password: string): Promise<void> {
+  const user = await findUserById(deps.db, userId);
+  if (!user) throw invalidTokenError();
+  const options = { iterations: deps.config.PBKDF2_ITERATIONS, pepper: deps.config.PASSWORD_PEPPER };
+  if (!(await verifyPassword(password, user.passwordHash, options)).valid)
+    throw validationError({ password: ["Incorrect password."] });
+  const canonical = canonicalEmail(newEmail);
+  if (canonical === user.emailCanonical) throw validationError({ new_email: ["This is already the account's email address."] });
+  if ((await findTakenIdentifiers(deps.db, "", canonical)).email) throw validationError({ new_email: [TAKEN] });
+  const code = await issueOtp(deps, user.id, "email-change", newEmail);
+  sendEmail(deps, "email change code", codeEmail(deps.config.APP_NAME, "email-change", newEmail, code, otpMinutes(deps)));
+}
+
+export async function confirmEmailChange(deps: Deps, auth: AccessClaims, otp: string): Promise<string> {
+  const user = await findUserById(deps.db, auth.sub);
+  if (!user) throw invalidTokenError();
+  const { target: newEmail } = await verifyOtp(deps, {
+    subject: auth.sub,
+    purpose: "email-change",
+    secret: otp,
+    mode: "consume",
+    access: auth,
+  });
+  const result = await changeEmail(deps.db, auth.sub, newEmail, canonicalEmail(newEmail), deps.clock.now());
+  if (result === "gone") throw invalidTokenError();
+  if (result === "taken") throw validationError({ new_email: [TAKEN] });
+  // Sessions mint access tokens carrying the email: they should carry the new one from now on.
+  await updateSessionEmails(deps.redis, auth.sub, newEmail).catch((error: unknown) =>
+    console.error("email changed, sessions still carry the old one:", error instanceof Error ? error.message : error),
+  );
+  sendEmail(deps, "email changed notice", emailChangedEmail(deps.config.APP_NAME, user.email, newEmail));
+  return newEmail;
+}

@@ -1,0 +1,59 @@
+// What the service says by mail and SMS. Plain text plus minimal HTML; the only secret a message
+// ever carries is the one-time code itself.
+import type { EmailMessage } from "../delivery/ports.ts";
+import type { OtpPurpose } from "../stores/otp-store.ts";
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+function email(to: string, subject: string, paragraphs: string[]): EmailMessage {
+  return {
+    to,
+    subject,
+    text: `${paragraphs.join("\n\n")}\n`,
+    html: `<!doctype html><html><body>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("")}</body></html>`,
+  };
+}
+
+const CODE_SUBJECTS: Record<Exclude<OtpPurpose, "phone-verify">, (app: string) => string> = {
+  "email-verify": (app) => `Verify your email address for ${app}`,
+  "password-reset": (app) => `Your ${app} password reset code`,
+  "email-change": (app) => `Confirm your new email address for ${app}`,
+};
+
+const CODE_REASONS: Record<Exclude<OtpPurpose, "phone-verify">, string> = {
+  "email-verify": "to verify your email address",
+  "password-reset": "to reset your password",
+  "email-change": "to make this your account's email address",
+};
+
+export function codeEmail(
+  app: string,
+  purpose: Exclude<OtpPurpose, "phone-verify">,
+  to: string,
+  code: string,
+  minutes: number,
+): EmailMessage {
+  return email(to, CODE_SUBJECTS[purpose](app), [
+    `Your ${app} code ${CODE_REASONS[purpose]} is ${code}.`,
+    `It expires in ${minutes} minutes and works once. If you did not ask for it, ignore this message; nothing changes.`,
+  ]);
+}
+
+export function codeSms(app: string, code: string, minutes: number): string {
+  return `${app}: your phone verification code is ${code}. It expires in ${minutes} minutes.`;
+}
+
+export function passwordChangedEmail(app: string, to: string, how: "changed" | "reset"): EmailMessage {
+  return email(to, `Your ${app} password was ${how}`, [
+    `The password of your ${app} account was ${how}, and every signed-in session was signed out.`,
+    "If this was not you, reset your password now and check your account.",
+  ]);
+}
+
+export function emailChangedEmail(app: string, oldAddress: string, newAddress: string): EmailMessage {
+  return email(oldAddress, `Your ${app} email address was changed`, [
+    `The email address of your ${app} account was changed from ${oldAddress} to ${newAddress}.`,
+    "If this was not you, contact support at once.",
+  ]);
+}

@@ -1,0 +1,66 @@
+// One-time codes (SECURITY.md): 6 digits, hashed, 10-minute lifetime, single use, at most 5
+// failures per account and purpose in a window that a new code does not reset, 60 s between sends.
+import type { Deps } from "../env.ts";
+import { AppError, invalidTokenError } from "../lib/errors.ts";
+import { generateOtp, otpDigest, randomToken } from "../lib/otp.ts";
+import type { AccessClaims } from "../lib/tokens.ts";
+import { type CheckMode, checkOtp, type OtpPurpose, storeOtp } from "../stores/otp-store.ts";
+
+export const MAX_OTP_FAILURES = 5;
+export const RESEND_COOLDOWN_MS = 60_000;
+export const RESET_TOKEN_TTL_MS = 10 * 60_000;
+
+// Keyed with the signing key's secret part: already secret, always configured.
+const otpSecret = (deps: Deps) => `otp:${deps.config.JWT_PRIVATE_KEY.d}`;
+const ttlMs = (deps: Deps) => deps.config.OTP_TTL_SECONDS * 1000;
+export const otpMinutes = (deps: Deps) => Math.round(deps.config.OTP_TTL_SECONDS / 60);
+
+/** A fresh code for (subject, purpose), replacing any earlier one; 429 inside the resend cooldown. */
+export async function issueOtp(deps: Deps, subject: string, purpose: OtpPurpose, target: string): Promise<string> {
+  const code = generateOtp();
+  const digest = await otpDigest(otpSecret(deps), purpose, subject, code);
+  const result = await storeOtp(
+    deps.redis,
+    { subject, purpose, digest, target },
+    { nowMs: deps.clock.now().getTime(), ttlMs: ttlMs(deps), cooldownMs: RESEND_COOLDOWN_MS },
+  );
+  if (result.status === "cooldown") {
+    throw new AppError("RATE_LIMITED", {
+      headers: { "Retry-After": String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))) },
+    });
+  }
+  return code;
+}
+
+export interface OtpCheck {
+  subject: string;
+  purpose: OtpPurpose;
+  /** The code, or in 'consume-token' mode the reset token. */
+  secret: string;
+  mode: CheckMode;
+  /** Fold the caller's access-token revocation check into the same round trip. */
+  access?: AccessClaims;
+}
+
+/** Returns what the code was issued for (an address or number); every failure is one OTP_INVALID. */
+export async function verifyOtp(deps: Deps, check: OtpCheck): Promise<{ target: string; resetToken?: string }> {
+  const purposeOfSecret = check.mode === "consume-token" ? "reset-token" : check.purpose;
+  const digest = await otpDigest(otpSecret(deps), purposeOfSecret, check.subject, check.secret);
+  const resetToken = check.mode === "issue-token" ? randomToken() : undefined;
+  const result = await checkOtp(deps.redis, {
+    subject: check.subject,
+    purpose: check.purpose,
+    digest,
+    mode: check.mode,
+    nowMs: deps.clock.now().getTime(),
+    maxFailures: MAX_OTP_FAILURES,
+    windowMs: ttlMs(deps),
+    token: resetToken
+      ? { digest: await otpDigest(otpSecret(deps), "reset-token", check.subject, resetToken), ttlMs: RESET_TOKEN_TTL_MS }
+      : undefined,
+    access: check.access ? { jti: check.access.jti, issuedAtMs: check.access.iat_ms } : undefined,
+  });
+  if (result.status === "token-revoked") throw invalidTokenError();
+  if (result.status !== "ok") throw new AppError("OTP_INVALID");
+  return { target: result.target, resetToken };
+}

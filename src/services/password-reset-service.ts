@@ -1,0 +1,104 @@
+// Password forget -> code -> reset. Unknown and known accounts are indistinguishable: forget
+// always answers the same, and confirm/reset fail with the same OTP_INVALID after the same work.
+import type { Deps } from "../env.ts";
+import { AppError, addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
+import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
+import { hashPassword } from "../lib/password-hash.ts";
+import { findUserForLogin, updateUser } from "../stores/user-store.ts";
+import { sendEmail } from "./delivery.ts";
+import { codeEmail, passwordChangedEmail } from "./messages.ts";
+import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
+import { passwordProblems } from "./password-policy.ts";
+import { revokeSessionsInRedis } from "./session-service.ts";
+
+export interface AccountNames {
+  email?: string;
+  username?: string;
+}
+
+/** The account both names point at (when both are given, they must agree), or null. */
+async function findAccount(deps: Deps, names: AccountNames) {
+  const email = names.email === undefined ? undefined : canonicalEmail(names.email);
+  const username = names.username === undefined ? undefined : canonicalUsername(names.username);
+  const user = await findUserForLogin(deps.db, email !== undefined ? { email } : { username });
+  if (!user) return null;
+  if (email !== undefined && user.emailCanonical !== email) return null;
+  if (username !== undefined && user.usernameCanonical !== username) return null;
+  return user;
+}
+
+/**
+ * A stand-in subject for names that match no account: its codes never exist, but wrong tries
+ * still count and cost the same round trip as for a real account.
+ */
+function subjectFor(user: { id: string } | null, names: AccountNames): string {
+  return user?.id ?? `unknown:${canonicalEmail(names.email ?? "")}:${canonicalUsername(names.username ?? "")}`;
+}
+
+/** Always returns at once; the lookup, the code and the mail happen after the response. */
+export function forgetPassword(deps: Deps, names: AccountNames): void {
+  deps.background("password forget", async () => {
+    const user = await findAccount(deps, names);
+    if (!user) return;
+    try {
+      const code = await issueOtp(deps, user.id, "password-reset", user.emailCanonical);
+      sendEmail(
+        deps,
+        "password reset code",
+        codeEmail(deps.config.APP_NAME, "password-reset", user.email, code, otpMinutes(deps)),
+      );
+    } catch (error) {
+      // Inside the resend cooldown nothing is sent; the answer was the same anyway.
+      if (!(error instanceof AppError && error.code === "RATE_LIMITED")) throw error;
+    }
+  });
+}
+
+/** Checks the code (the try counts) without using it up, and hands out a single-use reset token. */
+export async function confirmResetCode(deps: Deps, names: AccountNames, otp: string): Promise<string> {
+  const user = await findAccount(deps, names);
+  const { resetToken } = await verifyOtp(deps, {
+    subject: subjectFor(user, names),
+    purpose: "password-reset",
+    secret: otp,
+    mode: "issue-token",
+  });
+  if (!user || !resetToken) throw new AppError("OTP_INVALID");
+  return resetToken;
+}
+
+export interface ResetInput extends AccountNames {
+  otp?: string;
+  reset_token?: string;
+  password1: string;
+  password2: string;
+}
+
+/** Sets the password, uses up the code and token, and revokes every session. Signs no one in. */
+export async function resetPassword(deps: Deps, input: ResetInput): Promise<void> {
+  const user = await findAccount(deps, input);
+  const errors: FieldErrors = {};
+  if (input.password1 !== input.password2) addFieldError(errors, "password2", "Passwords must match");
+  const context = {
+    minLength: deps.config.PASSWORD_MIN_LENGTH,
+    username: user?.username ?? input.username,
+    email: user?.email ?? input.email,
+  };
+  for (const problem of passwordProblems(input.password1, context)) addFieldError(errors, "password1", problem);
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+
+  const secret = input.reset_token ?? input.otp ?? "";
+  const mode = input.reset_token !== undefined ? "consume-token" : "consume";
+  await verifyOtp(deps, { subject: subjectFor(user, input), purpose: "password-reset", secret, mode });
+  if (!user) throw new AppError("OTP_INVALID");
+
+  const now = deps.clock.now();
+  const passwordHash = await hashPassword(input.password1, {
+    iterations: deps.config.PBKDF2_ITERATIONS,
+    pepper: deps.config.PASSWORD_PEPPER,
+  });
+  if ((await updateUser(deps.db, user.id, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
+    throw new AppError("OTP_INVALID");
+  await revokeSessionsInRedis(deps, user.id, now);
+  sendEmail(deps, "password reset notice", passwordChangedEmail(deps.config.APP_NAME, user.email, "reset"));
+}

@@ -1,0 +1,64 @@
+// One-time codes in Redis; each call is one atomic script, one round trip.
+import type { Redis } from "@upstash/redis/cloudflare";
+import { CHECK_OTP, ISSUE_OTP } from "./otp-scripts.ts";
+import { reachRedis } from "./redis.ts";
+import { deniedAccessKey, type OtpPurpose, otpFailuresKey, otpKey, validAfterKey } from "./redis-keys.ts";
+
+export type { OtpPurpose };
+
+export type IssueResult = { status: "ok" } | { status: "cooldown"; retryAfterMs: number };
+
+export async function storeOtp(
+  redis: Redis,
+  code: { subject: string; purpose: OtpPurpose; digest: string; target: string },
+  timing: { nowMs: number; ttlMs: number; cooldownMs: number },
+): Promise<IssueResult> {
+  const reply = await reachRedis(
+    redis.eval<string[], [string, number]>(
+      ISSUE_OTP,
+      [otpKey(code.subject, code.purpose), otpFailuresKey(code.subject, code.purpose)],
+      [code.digest, String(timing.nowMs), String(timing.ttlMs), String(timing.cooldownMs), code.target],
+    ),
+  );
+  return reply[0] === "cooldown" ? { status: "cooldown", retryAfterMs: Number(reply[1]) } : { status: "ok" };
+}
+
+export type CheckMode = "check" | "consume" | "issue-token" | "consume-token";
+export type CheckResult = { status: "ok"; target: string } | { status: "invalid" | "token-revoked" };
+
+export interface CheckRequest {
+  subject: string;
+  purpose: OtpPurpose;
+  digest: string;
+  mode: CheckMode;
+  nowMs: number;
+  maxFailures: number;
+  windowMs: number;
+  token?: { digest: string; ttlMs: number };
+  /** The caller's access token, when the route folds its revocation check into this script. */
+  access?: { jti: string; issuedAtMs: number };
+}
+
+export async function checkOtp(redis: Redis, request: CheckRequest): Promise<CheckResult> {
+  const { subject, purpose } = request;
+  const keys = [
+    otpKey(subject, purpose),
+    otpFailuresKey(subject, purpose),
+    deniedAccessKey(request.access?.jti ?? "-"),
+    validAfterKey(subject),
+  ];
+  const reply = await reachRedis(
+    redis.eval<string[], string[]>(CHECK_OTP, keys, [
+      request.digest,
+      String(request.nowMs),
+      String(request.maxFailures),
+      String(request.windowMs),
+      request.mode,
+      request.token?.digest ?? "",
+      String(request.token?.ttlMs ?? 0),
+      request.access ? String(request.access.issuedAtMs) : "",
+    ]),
+  );
+  if (reply[0] === "ok") return { status: "ok", target: String(reply[1] ?? "") };
+  return { status: reply[0] === "token-revoked" ? "token-revoked" : "invalid" };
+}
