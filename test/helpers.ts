@@ -119,3 +119,23 @@ export async function stableRow(id: string) {
   const { lastLoginAt: _written_after_login, ...rest } = row;
   return rest;
 }
+
+/** Messages the log provider "sent" to `to`, newest first (the dev outbox). */
+export async function outbox(to: string): Promise<{ to: string; subject: string; text: string; created_at: string }[]> {
+  const res = await api("GET", `/dev/outbox?to=${encodeURIComponent(to)}`);
+  if (res.status !== 200) throw new Error(`outbox: ${res.text}`);
+  return res.body.data.messages;
+}
+
+/** Waits for the next message to `to` (sending happens after the response) and returns its code. */
+export async function latestCode(to: string, after = 0): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const messages = await outbox(to);
+    if (messages.length > after) {
+      const code = /\b(\d{6})\b/.exec(messages[0]?.text ?? "")?.[1];
+      if (code) return code;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+  throw new Error(`no code arrived for ${to}`);
+}

@@ -5,7 +5,7 @@ import { Client, DatabaseError } from "@planetscale/database";
 import { Redis } from "@upstash/redis/cloudflare";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app.ts";
-import { basic, bearer, buildRequest, type RequestOptions, signupBody } from "./helpers.ts";
+import { basic, bearer, buildRequest, latestCode, type RequestOptions, signupBody } from "./helpers.ts";
 
 const probe = inject("probe");
 const db = () => new Client({ url: probe.databaseUrl });
@@ -324,6 +324,20 @@ describe("round trips, counted by the protocol servers", () => {
       expect(res.status).toBe(200);
       expect(await counts()).toEqual({ db: 1, redis: 1 });
     }
+  });
+
+  it("an OTP confirm costs one Redis script and one MySQL write (the auth check folded in)", async () => {
+    const { body, tokens } = await loggedIn();
+    const sent = await app.fetch(buildRequest("POST", "/auth/verify/email/", { headers: bearer(tokens.access) }), probeEnv());
+    expect(sent.status).toBe(200);
+    const code = await latestCode(body.email);
+    await resetStats();
+    const res = await app.fetch(
+      buildRequest("POST", "/auth/confirm/email/", { headers: bearer(tokens.access), json: { otp: code } }),
+      probeEnv(),
+    );
+    expect(res.status).toBe(200);
+    expect(await counts()).toEqual({ db: 1, redis: 1 });
   });
 
   it("/health costs one MySQL and one Redis round trip", async () => {

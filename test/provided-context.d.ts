@@ -4,6 +4,7 @@ export {};
 declare module "vitest" {
   export interface ProvidedContext {
     jwtPrivateKey: string;
+    fakeProvidersUrl: string;
     databaseUrl: string;
     redisRestUrl: string;
     redisRestToken: string;

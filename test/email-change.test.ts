@@ -1,0 +1,85 @@
+// Changing the account's email address by code.
+import { describe, expect, it } from "vitest";
+import { api, basic, bearer, decodeJwt, expectFailure, latestCode, outbox, userRowById, userWithSession } from "./helpers.ts";
+
+const change = (access: string, json: unknown) => api("POST", "/auth/user/email/change/", { headers: bearer(access), json });
+const confirm = (access: string, otp: string) =>
+  api("POST", "/auth/user/email/confirm/", { headers: bearer(access), json: { otp } });
+
+describe("email change", () => {
+  it("sends a code to the new address; confirming applies it, verified, and tells the old address", async () => {
+    const { user, session } = await userWithSession();
+    const newEmail = `new.${user.email}`;
+    const res = await change(session.access, { new_email: newEmail, password: user.password });
+    expect(res.body).toMatchObject({ success: true, message: "email change successful" });
+    const code = await latestCode(newEmail);
+    const done = await confirm(session.access, code);
+    expect(done.body).toEqual({
+      success: true,
+      message: "email change confirm successful",
+      data: { email: newEmail },
+      error: null,
+    });
+    const row = await userRowById(user.id);
+    expect(row).toMatchObject({ email: newEmail, emailCanonical: newEmail.toLowerCase(), isEmailVerified: true });
+    expect((await api("POST", "/auth/user/login/", { json: { email: newEmail, password: user.password } })).status).toBe(200);
+    for (let i = 0; i < 50 && (await outbox(user.email)).length === 0; i++) await new Promise((r) => setTimeout(r, 30));
+    const [notice] = await outbox(user.email);
+    expect(notice?.subject).toContain("email address was changed");
+    expect(notice?.text).toContain(newEmail);
+    // New access tokens from this session carry the new address.
+    const access = (await api("POST", "/auth/jwt/get-access/", { json: { refresh: session.refresh } })).body.data.access;
+    expect(decodeJwt(access).payload.email).toBe(newEmail);
+  });
+
+  it("requires the password and a free, different address", async () => {
+    const { user, session } = await userWithSession();
+    const other = await userWithSession();
+    expect(
+      expectFailure(
+        await change(session.access, { new_email: `x.${user.email}`, password: "Wrong-pass-1" }),
+        400,
+        "VALIDATION_ERROR",
+      ).password,
+    ).toBeDefined();
+    expect(
+      expectFailure(
+        await change(session.access, { new_email: other.user.email.toUpperCase(), password: user.password }),
+        400,
+        "VALIDATION_ERROR",
+      ).new_email,
+    ).toEqual(["This email is already registered."]);
+    expect(
+      expectFailure(await change(session.access, { new_email: user.email, password: user.password }), 400, "VALIDATION_ERROR")
+        .new_email,
+    ).toBeDefined();
+    expectFailure(await change(session.access, { new_email: "nope", password: user.password }), 400, "VALIDATION_ERROR");
+  });
+
+  it("re-checks uniqueness when applying: two accounts racing for one address, one wins", async () => {
+    const alice = await userWithSession();
+    const bob = await userWithSession();
+    const wanted = `contested.${alice.user.email}`;
+    expect((await change(alice.session.access, { new_email: wanted, password: alice.user.password })).status).toBe(200);
+    const aliceCode = await latestCode(wanted);
+    expect((await change(bob.session.access, { new_email: wanted, password: bob.user.password })).status).toBe(200);
+    const bobCode = await latestCode(wanted, 1);
+    const results = await Promise.all([confirm(alice.session.access, aliceCode), confirm(bob.session.access, bobCode)]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 400]);
+    const loser = results.find((r) => r.status === 400);
+    expect(loser?.body.error).toEqual({
+      code: "VALIDATION_ERROR",
+      details: { new_email: ["This email is already registered."] },
+    });
+  });
+
+  it("rejects a wrong code", async () => {
+    const { user, session } = await userWithSession();
+    await change(session.access, { new_email: `n2.${user.email}`, password: user.password });
+    const code = await latestCode(`n2.${user.email}`);
+    expectFailure(await confirm(session.access, String((Number(code) + 1) % 1_000_000).padStart(6, "0")), 400, "OTP_INVALID");
+    expect((await userRowById(user.id))?.email).toBe(user.email);
+    expect((await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) })).status).toBe(200);
+  });
+});
