@@ -1,6 +1,8 @@
 // Helpers shared by the tests: real HTTP requests through the worker, unique identities, and
 // direct reads of the real database behind it.
+
 import { env, exports } from "cloudflare:workers";
+import { Redis } from "@upstash/redis/cloudflare";
 import { eq } from "drizzle-orm";
 import { users } from "../src/db/schema.ts";
 import { createDatabase } from "../src/stores/database.ts";
@@ -138,4 +140,35 @@ export async function latestCode(to: string, after = 0): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
   throw new Error(`no code arrived for ${to}`);
+}
+
+/** Both tokens of a session are refused: the access token at check, the refresh token at get-access. */
+export async function expectSessionDead(session: Session): Promise<void> {
+  expectFailure(await api("POST", "/auth/jwt/check/", { headers: bearer(session.access) }), 401, "INVALID_TOKEN");
+  expectFailure(await api("POST", "/auth/jwt/get-access/", { json: { refresh: session.refresh } }), 400, "INVALID_REFRESH_TOKEN");
+}
+
+export async function loginStatus(username: string, password: string): Promise<number> {
+  return (await api("POST", "/auth/user/login/", { headers: basic(username, password) })).status;
+}
+
+/** Polls `probe` until it returns something truthy (work that runs after a response); undefined if it never does. */
+export async function eventually<T>(probe: () => Promise<T>, tries = 100): Promise<T | undefined> {
+  for (let i = 0; i < tries; i++) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+  return undefined;
+}
+
+/** A direct client of the test stack's Redis, to look at what the service stored. */
+export function testRedis() {
+  return new Redis({
+    url: String(env.UPSTASH_REDIS_REST_URL),
+    token: String(env.UPSTASH_REDIS_REST_TOKEN),
+    retry: false,
+    automaticDeserialization: false,
+    enableAutoPipelining: false,
+  });
 }

@@ -1,6 +1,5 @@
 // Email and phone verification by one-time code, and every OTP rule of SECURITY.md.
 import { env } from "cloudflare:workers";
-import { Redis } from "@upstash/redis/cloudflare";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
@@ -15,6 +14,7 @@ import {
   outbox,
   readResponse,
   testDb,
+  testRedis,
   userRowById,
   userWithSession,
 } from "./helpers.ts";
@@ -23,14 +23,6 @@ const sendEmailCode = (access: string) => api("POST", "/auth/verify/email/", { h
 const confirmEmail = (access: string, otp: unknown) =>
   api("POST", "/auth/confirm/email/", { headers: bearer(access), json: { otp } });
 const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
-const redis = () =>
-  new Redis({
-    url: String(env.UPSTASH_REDIS_REST_URL),
-    token: String(env.UPSTASH_REDIS_REST_TOKEN),
-    retry: false,
-    automaticDeserialization: false,
-    enableAutoPipelining: false,
-  });
 
 /** The app with its clock moved, for expiry and cooldown. */
 function at(offsetSeconds: number) {
@@ -103,7 +95,7 @@ describe("OTP rules", () => {
     const { user, session, code } = await userWithEmailCode();
     const results = await Promise.all(Array.from({ length: 50 }, () => confirmEmail(session.access, wrongCode(code))));
     for (const r of results) expectFailure(r, 400, "OTP_INVALID");
-    expect(await redis().get(`user:${user.id}:otp-fails:email-verify`)).toBe("5");
+    expect(await testRedis().get(`user:${user.id}:otp-fails:email-verify`)).toBe("5");
     expectFailure(await confirmEmail(session.access, code), 400, "OTP_INVALID");
     expect((await userRowById(user.id))?.isEmailVerified).toBe(false);
   });
@@ -168,7 +160,7 @@ describe("OTP rules", () => {
   it("stores codes only as digests", async () => {
     const { user, code } = await userWithEmailCode();
     const key = `user:${user.id}:otp:email-verify`;
-    const fields = await redis().eval<string[], string[]>("return redis.call('HGETALL', KEYS[1])", [key], []);
+    const fields = await testRedis().eval<string[], string[]>("return redis.call('HGETALL', KEYS[1])", [key], []);
     expect(fields.join(" ")).not.toContain(code);
     expect(fields[fields.indexOf("hash") + 1]).toMatch(/^[0-9a-f]{64}$/);
     expect(fields[fields.indexOf("target") + 1]).toBe(user.email.toLowerCase());

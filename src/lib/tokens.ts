@@ -41,6 +41,26 @@ export class TokenError extends Error {}
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** Signs `payload` with the registered claims every token of ours carries. */
+function sign(
+  keys: SigningKeys,
+  settings: TokenSettings,
+  type: string,
+  payload: Record<string, unknown>,
+  claims: { subject: string; jti: string; issuedAt: number; expiresAt: number },
+): Promise<string> {
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: type, kid: keys.signing.kid })
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setSubject(claims.subject)
+    .setJti(claims.jti)
+    .setIssuedAt(claims.issuedAt)
+    .setNotBefore(claims.issuedAt)
+    .setExpirationTime(claims.expiresAt)
+    .sign(keys.signing.key);
+}
+
 export function signAccessToken(
   keys: SigningKeys,
   settings: TokenSettings,
@@ -55,23 +75,20 @@ export function signAccessToken(
   },
 ): Promise<string> {
   const iat = seconds(claims.issuedAtMs);
-  return new SignJWT({
+  const payload = {
     user_id: claims.userId,
     username: claims.username,
     email: claims.email,
     sid: claims.sessionId,
     token_type: "access",
     iat_ms: claims.issuedAtMs,
-  })
-    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: keys.signing.kid })
-    .setIssuer(settings.issuer)
-    .setAudience(settings.audience)
-    .setSubject(claims.userId)
-    .setJti(claims.jti)
-    .setIssuedAt(iat)
-    .setNotBefore(iat)
-    .setExpirationTime(iat + claims.ttlSeconds)
-    .sign(keys.signing.key);
+  };
+  return sign(keys, settings, ACCESS_TOKEN_TYPE, payload, {
+    subject: claims.userId,
+    jti: claims.jti,
+    issuedAt: iat,
+    expiresAt: iat + claims.ttlSeconds,
+  });
 }
 
 /**
@@ -83,17 +100,18 @@ export function signRefreshToken(
   settings: TokenSettings,
   claims: { userId: string; sessionId: string; jti: string; issuedAtMs: number; expiresAtMs: number },
 ): Promise<string> {
-  const iat = seconds(claims.issuedAtMs);
-  return new SignJWT({ sid: claims.sessionId, token_type: "refresh" })
-    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: REFRESH_TOKEN_TYPE, kid: keys.signing.kid })
-    .setIssuer(settings.issuer)
-    .setAudience(settings.audience)
-    .setSubject(claims.userId)
-    .setJti(claims.jti)
-    .setIssuedAt(iat)
-    .setNotBefore(iat)
-    .setExpirationTime(seconds(claims.expiresAtMs))
-    .sign(keys.signing.key);
+  return sign(
+    keys,
+    settings,
+    REFRESH_TOKEN_TYPE,
+    { sid: claims.sessionId, token_type: "refresh" },
+    {
+      subject: claims.userId,
+      jti: claims.jti,
+      issuedAt: seconds(claims.issuedAtMs),
+      expiresAt: seconds(claims.expiresAtMs),
+    },
+  );
 }
 
 // Header parameters that would let a token choose its own verification key.

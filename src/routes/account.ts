@@ -4,13 +4,17 @@ import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { changePassword, deleteAccount } from "../services/account-service.ts";
 import { updateUserFields } from "../services/profile-service.ts";
-import { action, bearerSecurity, clientInfo, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import {
+  action,
+  bearerErrors,
+  bearerSecurity,
+  clientInfo,
+  createRouter,
+  errorResponse,
+  jsonContent,
+  successEnvelope,
+} from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, tokenPairSchema, userSchema } from "./schemas.ts";
-
-const authErrors = {
-  401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN (also: the user is gone)"),
-  503: errorResponse("SERVICE_UNAVAILABLE"),
-};
 
 // Strict: any field outside this allow-list (username, email, password, is_email_verified, ...)
 // is a 400 naming it, and nothing is written.
@@ -39,7 +43,7 @@ const updateRoute = (method: "put" | "patch") =>
     responses: {
       200: jsonContent(successEnvelope(userSchema), "The updated user"),
       400: errorResponse("VALIDATION_ERROR"),
-      ...authErrors,
+      ...bearerErrors,
     },
   });
 
@@ -64,7 +68,7 @@ const passwordChangeRoute = createRoute({
   responses: {
     200: jsonContent(successEnvelope(tokenPairSchema), "A fresh token pair for this device"),
     400: errorResponse("VALIDATION_ERROR: old_password wrong, password1 same as old or too weak, password2 mismatch"),
-    ...authErrors,
+    ...bearerErrors,
   },
 });
 
@@ -84,7 +88,7 @@ const deleteRoute = createRoute({
   responses: {
     200: jsonContent(successEnvelope(z.null()), "Deleted"),
     400: errorResponse("VALIDATION_ERROR: password wrong"),
-    ...authErrors,
+    ...bearerErrors,
   },
 });
 

@@ -3,10 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { confirmEmailChange, requestEmailChange } from "../services/email-change-service.ts";
-import { action, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
-
-const common = { 401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN"), 503: errorResponse("SERVICE_UNAVAILABLE") };
 
 const changeBody = z
   .object({
@@ -32,7 +30,7 @@ const changeRoute = createRoute({
     200: jsonContent(successEnvelope(z.string()), "Code sent to the new address"),
     400: errorResponse("VALIDATION_ERROR: password wrong, address invalid, the same, or taken"),
     429: errorResponse("RATE_LIMITED: resend cooldown (Retry-After)"),
-    ...common,
+    ...bearerErrors,
   },
 });
 
@@ -47,7 +45,7 @@ const confirmRoute = createRoute({
   responses: {
     200: jsonContent(successEnvelope(z.object({ email: z.string() })), "Changed"),
     400: errorResponse("OTP_INVALID, or VALIDATION_ERROR: the address was taken meanwhile"),
-    ...common,
+    ...bearerErrors,
   },
 });
 

@@ -5,13 +5,8 @@ import { validationError } from "../lib/errors.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { downloadProfileImage, removeProfileImage, uploadProfileImage } from "../services/profile-image-service.ts";
 import { getProfile, updateProfileFields } from "../services/profile-service.ts";
-import { action, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
 import { plainText, profileSchema } from "./schemas.ts";
-
-const authErrors = {
-  401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN (also: the user is gone)"),
-  503: errorResponse("SERVICE_UNAVAILABLE"),
-};
 
 const detailRoute = (method: "get" | "post", path: string) =>
   createRoute({
@@ -21,7 +16,7 @@ const detailRoute = (method: "get" | "post", path: string) =>
     summary: "The user with profile fields and verification flags (one MySQL query)",
     security: bearerSecurity,
     middleware: [action("profile detail"), requireAuth()] as const,
-    responses: { 200: jsonContent(successEnvelope(profileSchema), "The profile"), ...authErrors },
+    responses: { 200: jsonContent(successEnvelope(profileSchema), "The profile"), ...bearerErrors },
   });
 
 const profileUpdateBody = z
@@ -46,7 +41,7 @@ const updateRoute = (method: "put" | "patch") =>
     responses: {
       200: jsonContent(successEnvelope(profileSchema), "The updated profile"),
       400: errorResponse("VALIDATION_ERROR"),
-      ...authErrors,
+      ...bearerErrors,
     },
   });
 
@@ -62,7 +57,7 @@ const uploadRoute = createRoute({
     400: errorResponse("VALIDATION_ERROR: no profile_image file"),
     413: errorResponse("PAYLOAD_TOO_LARGE: over 2 MiB"),
     415: errorResponse("UNSUPPORTED_MEDIA_TYPE: not multipart, or not a JPEG/PNG/WebP by its bytes"),
-    ...authErrors,
+    ...bearerErrors,
   },
 });
 
@@ -78,7 +73,7 @@ const downloadRoute = createRoute({
       description: "The image bytes, as an attachment named after the user",
       content: { "image/*": { schema: z.string().openapi({ format: "binary" }) } },
     },
-    ...authErrors,
+    ...bearerErrors,
   },
 });
 
@@ -89,7 +84,7 @@ const deleteImageRoute = createRoute({
   summary: "Delete the profile image: the default avatar is served again",
   security: bearerSecurity,
   middleware: [action("profile image delete"), requireAuth()] as const,
-  responses: { 200: jsonContent(successEnvelope(z.null()), "Deleted"), ...authErrors },
+  responses: { 200: jsonContent(successEnvelope(z.null()), "Deleted"), ...bearerErrors },
 });
 
 const router = createRouter();

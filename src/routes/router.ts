@@ -57,6 +57,12 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 
 export const errorResponse = (description: string) => jsonContent(errorEnvelope, description);
 
+/** What every Bearer route can answer besides its own outcomes. */
+export const bearerErrors = {
+  401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN (bad, expired or revoked token, or the user is gone)"),
+  503: errorResponse("SERVICE_UNAVAILABLE: Redis unreachable (token checks fail closed)"),
+};
+
 /** Who is calling, as recorded with a session: user agent and Cloudflare's country guess. */
 export function clientInfo(c: Context<AppEnv>) {
   const cf = (c.req.raw as Request & { cf?: { country?: unknown } }).cf;

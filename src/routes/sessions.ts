@@ -3,10 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { logOut, revokeEverySession, revokeOwnSession, sessionsOf } from "../services/session-service.ts";
-import { action, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
 import { refreshBody } from "./schemas.ts";
-
-const unauthorized = { 401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN"), 503: errorResponse("SERVICE_UNAVAILABLE") };
 
 const logoutRoute = createRoute({
   method: "post",
@@ -20,7 +18,7 @@ const logoutRoute = createRoute({
   responses: {
     200: jsonContent(successEnvelope(z.null()), "Logged out"),
     400: errorResponse("VALIDATION_ERROR, or INVALID_REFRESH_TOKEN (invalid, or not the caller's)"),
-    ...unauthorized,
+    ...bearerErrors,
   },
 });
 
@@ -31,7 +29,7 @@ const logoutAllRoute = createRoute({
   summary: "End every session of the user; every token issued until now dies",
   security: bearerSecurity,
   middleware: [action("logout all"), requireAuth()] as const,
-  responses: { 200: jsonContent(successEnvelope(z.null()), "Logged out everywhere"), ...unauthorized },
+  responses: { 200: jsonContent(successEnvelope(z.null()), "Logged out everywhere"), ...bearerErrors },
 });
 
 const sessionSchema = z
@@ -52,7 +50,7 @@ const listRoute = createRoute({
   summary: "The caller's live sessions, most recently used first",
   security: bearerSecurity,
   middleware: [action("sessions"), requireAuth()] as const,
-  responses: { 200: jsonContent(successEnvelope(z.object({ sessions: z.array(sessionSchema) })), "Sessions"), ...unauthorized },
+  responses: { 200: jsonContent(successEnvelope(z.object({ sessions: z.array(sessionSchema) })), "Sessions"), ...bearerErrors },
 });
 
 const revokeRoute = createRoute({
@@ -66,7 +64,7 @@ const revokeRoute = createRoute({
   responses: {
     200: jsonContent(successEnvelope(z.null()), "Revoked"),
     404: errorResponse("NOT_FOUND: unknown id, or another user's session"),
-    ...unauthorized,
+    ...bearerErrors,
   },
 });
 

@@ -3,10 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { type Channel, confirmVerification, startVerification } from "../services/verification-service.ts";
-import { action, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
-
-const common = { 401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN"), 503: errorResponse("SERVICE_UNAVAILABLE") };
 
 const sendRoute = (channel: Channel) =>
   createRoute({
@@ -20,7 +18,7 @@ const sendRoute = (channel: Channel) =>
       200: jsonContent(successEnvelope(z.string()), "Sent, or already verified (then nothing is sent)"),
       ...(channel === "phone" ? { 400: errorResponse("VALIDATION_ERROR: no phone number on the account") } : {}),
       429: errorResponse("RATE_LIMITED: a code was sent less than 60 s ago (Retry-After)"),
-      ...common,
+      ...bearerErrors,
     },
   });
 
@@ -37,7 +35,7 @@ const confirmRoute = (channel: Channel) =>
     responses: {
       200: jsonContent(successEnvelope(z.string()), "Verified"),
       400: errorResponse("OTP_INVALID (wrong, expired, used, or too many tries), or VALIDATION_ERROR"),
-      ...common,
+      ...bearerErrors,
     },
   });
 

@@ -8,7 +8,7 @@ import { deleteUserState } from "../stores/session-store.ts";
 import { deleteUser, findUserById, updateUser } from "../stores/user-store.ts";
 import { sendEmail } from "./delivery.ts";
 import { passwordChangedEmail } from "./messages.ts";
-import { passwordProblems } from "./password-policy.ts";
+import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
 import { type ClientInfo, startSession, type TokenPair } from "./token-pair.ts";
 
@@ -18,12 +18,10 @@ export interface PasswordChange {
   password2: string;
 }
 
-const hashOptions = (deps: Deps) => ({ iterations: deps.config.PBKDF2_ITERATIONS, pepper: deps.config.PASSWORD_PEPPER });
-
 async function reauthenticate(deps: Deps, userId: string, password: string, field: string) {
   const row = await findUserById(deps.db, userId);
   if (!row) throw invalidTokenError();
-  const check = await verifyPassword(password, row.passwordHash, hashOptions(deps));
+  const check = await verifyPassword(password, row.passwordHash, hashOptions(deps.config));
   return { row, valid: check.valid, field };
 }
 
@@ -44,7 +42,7 @@ export async function changePassword(deps: Deps, userId: string, input: Password
   if (Object.keys(errors).length > 0) throw validationError(errors);
 
   const now = deps.clock.now();
-  const passwordHash = await hashPassword(input.password1, hashOptions(deps));
+  const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
   if ((await updateUser(deps.db, userId, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
     throw invalidTokenError();
   await revokeSessionsInRedis(deps, userId, now);

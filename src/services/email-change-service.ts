@@ -10,14 +10,14 @@ import { changeEmail, findTakenIdentifiers, findUserById } from "../stores/user-
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, emailChangedEmail } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
+import { hashOptions } from "./password-policy.ts";
 
 const TAKEN = "This email is already registered.";
 
 export async function requestEmailChange(deps: Deps, userId: string, newEmail: string, password: string): Promise<void> {
   const user = await findUserById(deps.db, userId);
   if (!user) throw invalidTokenError();
-  const options = { iterations: deps.config.PBKDF2_ITERATIONS, pepper: deps.config.PASSWORD_PEPPER };
-  if (!(await verifyPassword(password, user.passwordHash, options)).valid)
+  if (!(await verifyPassword(password, user.passwordHash, hashOptions(deps.config))).valid)
     throw validationError({ password: ["Incorrect password."] });
   const canonical = canonicalEmail(newEmail);
   if (canonical === user.emailCanonical) throw validationError({ new_email: ["This is already the account's email address."] });

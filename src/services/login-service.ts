@@ -5,6 +5,7 @@ import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
 import { findUserForLogin, recordLogin } from "../stores/user-store.ts";
+import { hashOptions } from "./password-policy.ts";
 import { type ClientInfo, startSession, type TokenPair } from "./token-pair.ts";
 
 export type LoginIdentifier = { username: string } | { email: string } | { usernameOrEmail: string };
@@ -22,7 +23,7 @@ function lookupKeys(identifier: LoginIdentifier) {
 }
 
 export async function logIn(deps: Deps, identifier: LoginIdentifier, password: string, client: ClientInfo): Promise<TokenPair> {
-  const options = { iterations: deps.config.PBKDF2_ITERATIONS, pepper: deps.config.PASSWORD_PEPPER };
+  const options = hashOptions(deps.config);
   const user = await findUserForLogin(deps.db, lookupKeys(identifier));
   // Unknown users still cost one PBKDF2, so timing does not reveal whether the account exists.
   const check = await verifyPassword(password, user?.passwordHash ?? dummyHash(deps), options);

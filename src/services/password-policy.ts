@@ -1,6 +1,8 @@
 // The password rules of SECURITY.md: length by characters and bytes, letters and digits, not a
 // common password, not the account's own username or email.
 import { COMMON_PASSWORDS } from "../data/common-passwords.ts";
+import type { Config } from "../env.ts";
+import type { HashOptions } from "../lib/password-hash.ts";
 
 export const PASSWORD_MAX_BYTES = 1024;
 
@@ -37,4 +39,9 @@ export function passwordProblems(password: string, context: PasswordContext): st
     problems.push("The password is too similar to the username or email.");
   }
   return problems;
+}
+
+/** The current hashing parameters: new hashes use them, older hashes are upgraded to them. */
+export function hashOptions(config: Config): HashOptions {
+  return { iterations: config.PBKDF2_ITERATIONS, pepper: config.PASSWORD_PEPPER };
 }

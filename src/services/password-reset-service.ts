@@ -8,7 +8,7 @@ import { findUserForLogin, updateUser } from "../stores/user-store.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, passwordChangedEmail } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
-import { passwordProblems } from "./password-policy.ts";
+import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
 
 export interface AccountNames {
@@ -93,10 +93,7 @@ export async function resetPassword(deps: Deps, input: ResetInput): Promise<void
   if (!user) throw new AppError("OTP_INVALID");
 
   const now = deps.clock.now();
-  const passwordHash = await hashPassword(input.password1, {
-    iterations: deps.config.PBKDF2_ITERATIONS,
-    pepper: deps.config.PASSWORD_PEPPER,
-  });
+  const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
   if ((await updateUser(deps.db, user.id, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
     throw new AppError("OTP_INVALID");
   await revokeSessionsInRedis(deps, user.id, now);

@@ -7,7 +7,7 @@ import { AppError, addFieldError, type FieldErrors, validationError } from "../l
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { findTakenIdentifiers, insertUser } from "../stores/user-store.ts";
-import { passwordProblems } from "./password-policy.ts";
+import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
 import { type PublicUser, publicUser } from "./user-view.ts";
 
@@ -47,10 +47,7 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<PublicUser
     usernameCanonical: canonicalUsername(input.username),
     email: input.email,
     emailCanonical: canonicalEmail(input.email),
-    passwordHash: await hashPassword(input.password, {
-      iterations: deps.config.PBKDF2_ITERATIONS,
-      pepper: deps.config.PASSWORD_PEPPER,
-    }),
+    passwordHash: await hashPassword(input.password, hashOptions(deps.config)),
     firstName: input.first_name,
     lastName: input.last_name,
     ...contact,
