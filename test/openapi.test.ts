@@ -14,4 +14,33 @@ describe("GET /openapi.json", () => {
     expect(res.body.paths["/health"].get).toBeDefined();
     expect(res.body.paths["/other/metadata/countrydetails"].get).toBeDefined();
   });
+
+  it("serves the interactive reference at /docs, reading /openapi.json", async () => {
+    const res = await api("GET", "/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.text).toContain("/openapi.json");
+    expect(res.text).toContain("SwaggerUIBundle");
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'unsafe-inline' https://cdn.jsdelivr.net");
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    // Every other response keeps the strict policy.
+    expect((await api("GET", "/openapi.json")).headers.get("content-security-policy")).toBe(
+      "default-src 'none'; frame-ancestors 'none'",
+    );
+  });
+
+  it("documents every route of the API", async () => {
+    const paths = Object.keys((await api("GET", "/openapi.json")).body.paths);
+    for (const path of [
+      "/auth/user/login",
+      "/auth/jwt/get-refresh",
+      "/auth/sessions/{id}",
+      "/profile/update",
+      "/auth/password/reset",
+      "/auth/user/email/confirm",
+      "/.well-known/jwks.json",
+    ]) {
+      expect(paths).toContain(path);
+    }
+  });
 });
