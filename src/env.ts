@@ -126,7 +126,8 @@ export interface Deps {
   keys: SigningKeys;
   db: Database;
   redis: Redis;
-  images: R2Bucket;
+  /** Only the image routes need it; they answer CONFIG_ERROR when it is not bound. */
+  images: R2Bucket | undefined;
   mailer: Mailer;
   sms: SmsSender;
   /** Runs work after the response (waitUntil); failures are logged with the request id. */

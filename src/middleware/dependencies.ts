@@ -32,11 +32,6 @@ async function signingKeys(settings: Config): Promise<SigningKeys> {
 export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const settings: Config = c.var.config;
-    const images = c.env.PROFILE_IMAGES;
-    if (!images) {
-      console.error("CONFIG_ERROR: PROFILE_IMAGES: R2 bucket binding missing");
-      throw new AppError("CONFIG_ERROR");
-    }
     const redis = createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN);
     const now = () => base.clock.now();
     c.set("deps", {
@@ -44,7 +39,7 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       keys: await signingKeys(settings),
       db: createDatabase(settings.DATABASE_URL),
       redis,
-      images,
+      images: c.env.PROFILE_IMAGES,
       mailer: createMailer(settings, redis, now),
       sms: createSmsSender(settings, redis, now),
       background: (label, task) => runAfterResponse(c, label, task),

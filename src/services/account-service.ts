@@ -70,5 +70,7 @@ export async function deleteAccount(deps: Deps, userId: string, password: string
   } catch (error) {
     console.error("account deleted, but its Redis state was not:", error instanceof AppError ? error.code : error);
   }
-  deps.background("deleting the profile image", () => deleteProfileImage(deps.images, userId));
+  const images = deps.images;
+  if (images) deps.background("deleting the profile image", () => deleteProfileImage(images, userId));
+  else console.error("account deleted; no PROFILE_IMAGES binding, so its image (if any) was not deleted");
 }

@@ -7,6 +7,14 @@ import { detectImageType, extensionOf, PROFILE_IMAGE_MAX_BYTES } from "../lib/im
 import { deleteProfileImage, getProfileImage, putProfileImage } from "../stores/image-store.ts";
 import { findUserById } from "../stores/user-store.ts";
 
+function bucket(deps: Deps): R2Bucket {
+  if (!deps.images) {
+    console.error("CONFIG_ERROR: PROFILE_IMAGES: R2 bucket binding missing");
+    throw new AppError("CONFIG_ERROR");
+  }
+  return deps.images;
+}
+
 export async function uploadProfileImage(deps: Deps, userId: string, file: unknown): Promise<void> {
   if (!(file instanceof File) || file.size === 0) throw validationError({ profile_image: ["Image not provided."] });
   if (file.size > PROFILE_IMAGE_MAX_BYTES) throw new AppError("PAYLOAD_TOO_LARGE");
@@ -16,7 +24,7 @@ export async function uploadProfileImage(deps: Deps, userId: string, file: unkno
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", { details: { profile_image: ["Only JPEG, PNG or WebP images are accepted."] } });
   }
   if (!(await findUserById(deps.db, userId))) throw invalidTokenError();
-  await putProfileImage(deps.images, userId, bytes, type.contentType);
+  await putProfileImage(bucket(deps), userId, bytes, type.contentType);
 }
 
 /** A file name safe inside a quoted header value: no quotes, separators or control characters. */
@@ -30,7 +38,7 @@ function safeFileName(name: string): string {
 }
 
 export async function downloadProfileImage(deps: Deps, userId: string) {
-  const [row, image] = await Promise.all([findUserById(deps.db, userId), getProfileImage(deps.images, userId)]);
+  const [row, image] = await Promise.all([findUserById(deps.db, userId), getProfileImage(bucket(deps), userId)]);
   if (!row) {
     await image?.body.cancel();
     throw invalidTokenError();
@@ -47,5 +55,5 @@ export async function downloadProfileImage(deps: Deps, userId: string) {
 }
 
 export async function removeProfileImage(deps: Deps, userId: string): Promise<void> {
-  await deleteProfileImage(deps.images, userId);
+  await deleteProfileImage(bucket(deps), userId);
 }

@@ -1,0 +1,74 @@
+// Runs the worker's production bundle under plain `workerd serve` (no wrangler proxy or
+// inspector in front), for benchmarks: `wrangler deploy --dry-run` bundles it, and a small capnp
+// config gives it its bindings and a network limited to this machine.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./processes.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function capnpText(value: string): string {
+  return JSON.stringify(value); // capnp text literals use the same escapes as JSON strings
+}
+
+export async function startWorkerd(
+  bindings: Record<string, string>,
+  dir: string,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  mkdirSync(dir, { recursive: true });
+  const build = join(dir, "build");
+  const bundled = spawnSync(
+    process.execPath,
+    [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", build],
+    {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
+  if (bundled.status !== 0) throw new Error(`bundling failed:\n${bundled.stdout}\n${bundled.stderr}`);
+
+  const port = await freePort();
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    # Only this machine: the worker talks to the local stack and nothing else.
+    (name = "local-network", network = (allow = ["local"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [(name = "index.js", esModule = embed "build/index.js")],
+  compatibilityDate = "2026-08-01",
+  compatibilityFlags = ["nodejs_compat"],
+  globalOutbound = "local-network",
+  bindings = [
+${Object.entries(bindings)
+  .map(([name, value]) => `    (name = ${capnpText(name)}, text = ${capnpText(value)}),`)
+  .join("\n")}
+  ],
+);
+`;
+  const configPath = join(dir, "workerd.capnp");
+  writeFileSync(configPath, config);
+  const binary = join(root, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
+  const child: ChildProcess = spawn(binary, ["serve", configPath, "--experimental"], { stdio: ["ignore", "inherit", "inherit"] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}`);
+    if (await fetch(`${url}/health`).catch(() => null)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
