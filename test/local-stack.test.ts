@@ -1,4 +1,7 @@
-// The local protocol servers on their own, through the same drivers the worker uses in production.
+// The local protocol servers on their own, through the same drivers the worker uses in production,
+// and the round-trip budget of each endpoint as those servers count it. Both live in this one file
+// on purpose: it is the only user of the private "probe" server pair, so the counters see no
+// traffic from test files running in parallel.
 
 import { env } from "cloudflare:workers";
 import { Client, DatabaseError } from "@planetscale/database";
