@@ -9,7 +9,7 @@ import { deleteUser, findUserById, updateUser } from "../stores/user-store.ts";
 import { sendEmail } from "./delivery.ts";
 import { passwordChangedEmail } from "./messages.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
-import { revokeSessionsInRedis } from "./session-service.ts";
+import { revocationTtlMs, revokeSessionsInRedis } from "./session-service.ts";
 import { type ClientInfo, startSession, type TokenPair } from "./token-pair.ts";
 
 export interface PasswordChange {
@@ -66,7 +66,7 @@ export async function deleteAccount(deps: Deps, userId: string, password: string
   await revokeSessionsInRedis(deps, userId, deps.clock.now());
   if ((await deleteUser(deps.db, userId)) === 0) throw invalidTokenError();
   try {
-    await deleteUserState(deps.redis, userId, (deps.config.REFRESH_TOKEN_TTL_SECONDS + 60) * 1000);
+    await deleteUserState(deps.redis, userId, revocationTtlMs(deps));
   } catch (error) {
     console.error("account deleted, but its Redis state was not:", error instanceof AppError ? error.code : error);
   }

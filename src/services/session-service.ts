@@ -86,8 +86,12 @@ export async function logOut(deps: Deps, auth: AccessClaims, refreshToken: unkno
  * MySQL's tokens_valid_after is the source of truth and is written by the caller first.
  */
 export async function revokeSessionsInRedis(deps: Deps, userId: string, at: Date): Promise<void> {
-  const mirrorTtlMs = (deps.config.REFRESH_TOKEN_TTL_SECONDS + 60) * 1000;
-  await revokeAllSessions(deps.redis, userId, at.getTime(), mirrorTtlMs);
+  await revokeAllSessions(deps.redis, userId, at.getTime(), revocationTtlMs(deps));
+}
+
+/** How long a revocation marker must live: as long as any token issued before it could. */
+export function revocationTtlMs(deps: Deps): number {
+  return (deps.config.REFRESH_TOKEN_TTL_SECONDS + 60) * 1000;
 }
 
 /** logout-all: MySQL first (source of truth), then the Redis mirror and the families. */
