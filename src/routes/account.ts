@@ -11,6 +11,7 @@ import {
   clientInfo,
   createRouter,
   errorResponse,
+  jsonBody,
   jsonContent,
   successEnvelope,
 } from "./router.ts";
@@ -39,7 +40,7 @@ const updateRoute = (method: "put" | "patch") =>
     summary: "Update the user's own fields (allow-listed); a changed phone number is unverified again",
     security: bearerSecurity,
     middleware: [action("update"), requireAuth()] as const,
-    request: { body: { content: { "application/json": { schema: userUpdateBody } }, required: true } },
+    request: jsonBody(userUpdateBody),
     responses: {
       200: jsonContent(successEnvelope(userSchema), "The updated user"),
       400: errorResponse("VALIDATION_ERROR"),
@@ -64,7 +65,7 @@ const passwordChangeRoute = createRoute({
   summary: "Change the password; every other session is revoked and this device gets a fresh pair",
   security: bearerSecurity,
   middleware: [action("password change"), requireAuth()] as const,
-  request: { body: { content: { "application/json": { schema: passwordChangeBody } }, required: true } },
+  request: jsonBody(passwordChangeBody),
   responses: {
     200: jsonContent(successEnvelope(tokenPairSchema), "A fresh token pair for this device"),
     400: errorResponse("VALIDATION_ERROR: old_password wrong, password1 same as old or too weak, password2 mismatch"),
@@ -79,12 +80,7 @@ const deleteRoute = createRoute({
   summary: "Delete the account (password required): user, profile, image, sessions and tokens",
   security: bearerSecurity,
   middleware: [action("delete"), requireAuth()] as const,
-  request: {
-    body: {
-      content: { "application/json": { schema: z.object({ password: z.string().min(1) }).openapi("DeleteRequest") } },
-      required: true,
-    },
-  },
+  request: jsonBody(z.object({ password: z.string().min(1) }).openapi("DeleteRequest")),
   responses: {
     200: jsonContent(successEnvelope(z.null()), "Deleted"),
     400: errorResponse("VALIDATION_ERROR: password wrong"),

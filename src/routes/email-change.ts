@@ -3,7 +3,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { confirmEmailChange, requestEmailChange } from "../services/email-change-service.ts";
-import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import {
+  action,
+  bearerErrors,
+  bearerSecurity,
+  createRouter,
+  errorResponse,
+  jsonBody,
+  jsonContent,
+  successEnvelope,
+} from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
 const changeBody = z
@@ -25,7 +34,7 @@ const changeRoute = createRoute({
   summary: "Start an email change: a code goes to the new address (password required)",
   security: bearerSecurity,
   middleware: [action("email change"), requireAuth()] as const,
-  request: { body: { content: { "application/json": { schema: changeBody } }, required: true } },
+  request: jsonBody(changeBody),
   responses: {
     200: jsonContent(successEnvelope(z.string()), "Code sent to the new address"),
     400: errorResponse("VALIDATION_ERROR: password wrong, address invalid, the same, or taken"),
@@ -41,7 +50,7 @@ const confirmRoute = createRoute({
   summary: "Apply the new email with its code; it becomes the verified address and the old one is told",
   security: bearerSecurity,
   middleware: [action("email change confirm"), requireAuth({ revocationCheckedByRoute: true })] as const,
-  request: { body: { content: { "application/json": { schema: z.object({ otp: otpSchema }) } }, required: true } },
+  request: jsonBody(z.object({ otp: otpSchema })),
   responses: {
     200: jsonContent(successEnvelope(z.object({ email: z.string() })), "Changed"),
     400: errorResponse("OTP_INVALID, or VALIDATION_ERROR: the address was taken meanwhile"),

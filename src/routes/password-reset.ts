@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { confirmResetCode, forgetPassword, resetPassword } from "../services/password-reset-service.ts";
-import { action, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, createRouter, errorResponse, jsonBody, jsonContent, successEnvelope } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
 const names = {
@@ -32,15 +32,13 @@ const resetBody = z
   })
   .openapi("PasswordResetRequest");
 
-const json = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
-
 const forgetRoute = createRoute({
   method: "post",
   path: "/auth/password/forget",
   tags: ["password"],
   summary: "Send a reset code to the account's email; the answer is the same whether or not an account matched",
   middleware: [action("password forget")] as const,
-  request: json(forgetBody),
+  request: jsonBody(forgetBody),
   responses: { 200: jsonContent(successEnvelope(z.string()), "Always"), 400: errorResponse("VALIDATION_ERROR: malformed input") },
 });
 
@@ -50,7 +48,7 @@ const confirmRoute = createRoute({
   tags: ["password"],
   summary: "Check the reset code (the try counts) and get a single-use reset_token valid 10 minutes",
   middleware: [action("password forget confirm")] as const,
-  request: json(confirmBody),
+  request: jsonBody(confirmBody),
   responses: {
     200: jsonContent(successEnvelope(z.object({ reset_token: z.string() })), "The code is right"),
     400: errorResponse("OTP_INVALID (the same for unknown accounts), or VALIDATION_ERROR"),
@@ -63,7 +61,7 @@ const resetRoute = createRoute({
   tags: ["password"],
   summary: "Set a new password with the code or the reset_token; every session is revoked, nobody is signed in",
   middleware: [action("password reset")] as const,
-  request: json(resetBody),
+  request: jsonBody(resetBody),
   responses: {
     200: jsonContent(successEnvelope(z.string()), "Password changed"),
     400: errorResponse("OTP_INVALID, or VALIDATION_ERROR (password rules, mismatch)"),

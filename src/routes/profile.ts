@@ -5,7 +5,16 @@ import { validationError } from "../lib/errors.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { downloadProfileImage, removeProfileImage, uploadProfileImage } from "../services/profile-image-service.ts";
 import { getProfile, updateProfileFields } from "../services/profile-service.ts";
-import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import {
+  action,
+  bearerErrors,
+  bearerSecurity,
+  createRouter,
+  errorResponse,
+  jsonBody,
+  jsonContent,
+  successEnvelope,
+} from "./router.ts";
 import { plainText, profileSchema } from "./schemas.ts";
 
 const detailRoute = (method: "get" | "post", path: string) =>
@@ -37,7 +46,7 @@ const updateRoute = (method: "put" | "patch") =>
     summary: "Update address, city, state, postal_code, phone_number (allow-listed)",
     security: bearerSecurity,
     middleware: [action("profile update"), requireAuth()] as const,
-    request: { body: { content: { "application/json": { schema: profileUpdateBody } }, required: true } },
+    request: jsonBody(profileUpdateBody),
     responses: {
       200: jsonContent(successEnvelope(profileSchema), "The updated profile"),
       400: errorResponse("VALIDATION_ERROR"),

@@ -55,6 +55,11 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
   return { content: { "application/json": { schema } }, description };
 }
 
+/** A required JSON request body validated (and documented) by `schema`. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { body: { content: { "application/json": { schema } }, required: true } };
+}
+
 export const errorResponse = (description: string) => jsonContent(errorEnvelope, description);
 
 /** What every Bearer route can answer besides its own outcomes. */

@@ -3,7 +3,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { logOut, revokeEverySession, revokeOwnSession, sessionsOf } from "../services/session-service.ts";
-import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import {
+  action,
+  bearerErrors,
+  bearerSecurity,
+  createRouter,
+  errorResponse,
+  jsonBody,
+  jsonContent,
+  successEnvelope,
+} from "./router.ts";
 import { refreshBody } from "./schemas.ts";
 
 const logoutRoute = createRoute({
@@ -14,7 +23,7 @@ const logoutRoute = createRoute({
   security: bearerSecurity,
   // The logout script checks the access token's revocation itself: one Redis round trip in all.
   middleware: [action("logout"), requireAuth({ revocationCheckedByRoute: true })] as const,
-  request: { body: { content: { "application/json": { schema: refreshBody } }, required: true } },
+  request: jsonBody(refreshBody),
   responses: {
     200: jsonContent(successEnvelope(z.null()), "Logged out"),
     400: errorResponse("VALIDATION_ERROR, or INVALID_REFRESH_TOKEN (invalid, or not the caller's)"),

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { USERNAME_PATTERN } from "../lib/identifiers.ts";
 import { signUp } from "../services/signup-service.ts";
-import { action, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, createRouter, errorResponse, jsonBody, jsonContent, successEnvelope } from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, userSchema } from "./schemas.ts";
 
 // NFKC and trimming happen inside the string schema, so the OpenAPI document keeps its limits.
@@ -50,7 +50,7 @@ const signupRoute = createRoute({
   description:
     "Fields not listed (is_email_verified, user_id, full_name, ...) are ignored. Duplicates are judged on the canonical (NFKC, lower-case) username and email.",
   middleware: [action("signup")] as const,
-  request: { body: { content: { "application/json": { schema: signupBody } }, required: true } },
+  request: jsonBody(signupBody),
   responses: {
     201: jsonContent(successEnvelope(userSchema), "The new user's public fields"),
     400: errorResponse("VALIDATION_ERROR with field details (including duplicate username/email), or INVALID_JSON"),

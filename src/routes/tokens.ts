@@ -3,10 +3,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { accessFromRefresh, rotateTokens } from "../services/session-service.ts";
-import { action, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, bearerSecurity, createRouter, errorResponse, jsonBody, jsonContent, successEnvelope } from "./router.ts";
 import { refreshBody, tokenPairSchema } from "./schemas.ts";
 
-const refreshRequest = { body: { content: { "application/json": { schema: refreshBody } }, required: true } };
+const refreshRequest = jsonBody(refreshBody);
 const refreshErrors = {
   400: errorResponse(
     "VALIDATION_ERROR (no refresh), or INVALID_REFRESH_TOKEN: malformed, badly signed, expired, revoked, reused or not a refresh token",

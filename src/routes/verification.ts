@@ -3,7 +3,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { type Channel, confirmVerification, startVerification } from "../services/verification-service.ts";
-import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import {
+  action,
+  bearerErrors,
+  bearerSecurity,
+  createRouter,
+  errorResponse,
+  jsonBody,
+  jsonContent,
+  successEnvelope,
+} from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
 const sendRoute = (channel: Channel) =>
@@ -31,7 +40,7 @@ const confirmRoute = (channel: Channel) =>
     security: bearerSecurity,
     // The code check folds in the access token's revocation check: one Redis script in all.
     middleware: [action(`${channel} confirm`), requireAuth({ revocationCheckedByRoute: true })] as const,
-    request: { body: { content: { "application/json": { schema: z.object({ otp: otpSchema }) } }, required: true } },
+    request: jsonBody(z.object({ otp: otpSchema })),
     responses: {
       200: jsonContent(successEnvelope(z.string()), "Verified"),
       400: errorResponse("OTP_INVALID (wrong, expired, used, or too many tries), or VALIDATION_ERROR"),
