@@ -18,6 +18,7 @@ import { openApiRoutes } from "./routes/openapi.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { profileRoutes } from "./routes/profile.ts";
 import { createRouter } from "./routes/router.ts";
+import { securityEventRoutes } from "./routes/security-events.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { signupRoutes } from "./routes/signup.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -51,6 +52,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", loginRoutes);
   app.route("/", tokenRoutes);
   app.route("/", sessionRoutes);
+  app.route("/", securityEventRoutes);
   app.route("/", jwksRoutes);
   app.route("/", accountRoutes);
   app.route("/", profileRoutes);

@@ -7,6 +7,9 @@ import { AppError } from "./lib/errors.ts";
 import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
 import { privateJwkSchema, publicJwkSchema, type SigningKeys } from "./lib/signing-keys.ts";
 import type { AccessClaims } from "./lib/tokens.ts";
+import type { BreachChecker } from "./providers/pwned-passwords.ts";
+import type { CaptchaVerifier } from "./providers/turnstile.ts";
+import type { RequestContext, SecurityLog } from "./services/security-log.ts";
 import type { Database } from "./stores/database.ts";
 
 /** Raw bindings as wrangler provides them (vars from wrangler.toml, secrets from `wrangler secret put`). */
@@ -40,6 +43,21 @@ export interface Bindings {
   TWILIO_FROM?: string;
   TWILIO_API_URL?: string;
   DELIVERY_TIMEOUT_MS?: string;
+  LOCKOUT_THRESHOLD?: string;
+  LOCKOUT_BASE_SECONDS?: string;
+  LOCKOUT_MAX_SECONDS?: string;
+  LOCKOUT_WINDOW_SECONDS?: string;
+  CAPTCHA_AFTER_FAILURES?: string;
+  TURNSTILE_SECRET_KEY?: string;
+  TURNSTILE_API_URL?: string;
+  BREACHED_PASSWORD_CHECK?: string;
+  PWNED_PASSWORDS_API_URL?: string;
+  /** Workers Rate Limiting bindings, one per per-IP rule (`[[ratelimits]]` in wrangler.toml). */
+  LOGIN_RATE_LIMITER?: RateLimit;
+  SIGNUP_RATE_LIMITER?: RateLimit;
+  PASSWORD_RESET_RATE_LIMITER?: RateLimit;
+  OTP_RATE_LIMITER?: RateLimit;
+  TOKEN_RATE_LIMITER?: RateLimit;
 }
 
 /** A JSON value in a string binding (JWKs arrive as JSON text from secrets). */
@@ -101,6 +119,16 @@ const configSchema = z
     TWILIO_FROM: z.string().min(1).optional(),
     TWILIO_API_URL: httpUrl.default("https://api.twilio.com"),
     DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(5000),
+    // Per-account lockout (password login and code checks): see the README's abuse section.
+    LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(50).default(5),
+    LOCKOUT_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    LOCKOUT_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    LOCKOUT_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    CAPTCHA_AFTER_FAILURES: z.coerce.number().int().min(1).max(50).default(3),
+    TURNSTILE_SECRET_KEY: z.string().min(1).optional(),
+    TURNSTILE_API_URL: httpUrl.default("https://challenges.cloudflare.com"),
+    BREACHED_PASSWORD_CHECK: z.enum(["on", "off"]).default("off"),
+    PWNED_PASSWORDS_API_URL: httpUrl.default("https://api.pwnedpasswords.com"),
   })
   .superRefine((config, ctx) => {
     // Each provider needs its credentials; production must really deliver (the log provider
@@ -134,6 +162,13 @@ export interface Deps {
   background: (label: string, task: () => Promise<void>) => void;
   clock: Clock;
   ids: Ids;
+  /** Who sent this request (IP, country, user agent, request id). */
+  client: RequestContext;
+  securityLog: SecurityLog;
+  /** Turnstile, when TURNSTILE_SECRET_KEY is set. */
+  captcha: CaptchaVerifier | undefined;
+  /** Pwned Passwords, when BREACHED_PASSWORD_CHECK is on. */
+  breaches: BreachChecker | undefined;
 }
 
 export interface Variables {

@@ -1,6 +1,6 @@
 // The data model. A user and their profile are one row: they are created and deleted together
 // and read together, so one table makes signup a single INSERT and a profile read a single SELECT.
-import { boolean, date, datetime, index, int, mysqlTable, tinyint, uniqueIndex, varchar } from "drizzle-orm/mysql-core";
+import { bigint, boolean, date, datetime, index, int, mysqlTable, tinyint, uniqueIndex, varchar } from "drizzle-orm/mysql-core";
 
 export const users = mysqlTable(
   "users",
@@ -45,3 +45,25 @@ export const users = mysqlTable(
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
+
+/**
+ * What happened to an account's security (logins, lockouts, password and address changes, revoked
+ * sessions), readable by its owner. Never a password, code or token. Rows go with the account.
+ */
+export const securityEvents = mysqlTable(
+  "security_events",
+  {
+    // Increasing, so "newest first" and the page cursor are both just the id.
+    id: bigint("id", { mode: "number", unsigned: true }).primaryKey().autoincrement(),
+    userId: varchar("user_id", { length: 36 }).notNull(),
+    event: varchar("event", { length: 40 }).notNull(),
+    ip: varchar("ip", { length: 45 }).notNull().default(""),
+    country: varchar("country", { length: 2 }).notNull().default(""),
+    userAgent: varchar("user_agent", { length: 256 }).notNull().default(""),
+    requestId: varchar("request_id", { length: 64 }).notNull().default(""),
+    createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
+  },
+  (table) => [index("security_events_user_id_idx").on(table.userId, table.id)],
+);
+
+export type SecurityEventRow = typeof securityEvents.$inferSelect;

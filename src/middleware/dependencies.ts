@@ -6,8 +6,15 @@ import { loadConfig } from "../env.ts";
 import type { Clock, Ids } from "../lib/clock.ts";
 import { AppError } from "../lib/errors.ts";
 import { loadSigningKeys, type SigningKeys } from "../lib/signing-keys.ts";
+import { pwnedPasswords } from "../providers/pwned-passwords.ts";
+import { turnstileVerifier } from "../providers/turnstile.ts";
+import { createSecurityLog } from "../services/security-log.ts";
 import { createDatabase } from "../stores/database.ts";
 import { createRedis } from "../stores/redis.ts";
+import { requestContext } from "./client.ts";
+
+// Turnstile and Pwned Passwords sit on the request path: a slow answer must not hold it long.
+const PROVIDER_CHECK_TIMEOUT_MS = 1500;
 
 export interface DependencyOverrides {
   clock: Clock;
@@ -34,17 +41,33 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
     const settings: Config = c.var.config;
     const redis = createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN);
     const now = () => base.clock.now();
+    const db = createDatabase(settings.DATABASE_URL);
+    const background = (label: string, task: () => Promise<void>) => runAfterResponse(c, label, task);
+    const client = requestContext(c);
     c.set("deps", {
       config: settings,
       keys: await signingKeys(settings),
-      db: createDatabase(settings.DATABASE_URL),
+      db,
       redis,
       images: c.env.PROFILE_IMAGES,
       mailer: createMailer(settings, redis, now),
       sms: createSmsSender(settings, redis, now),
-      background: (label, task) => runAfterResponse(c, label, task),
+      background,
       clock: base.clock,
       ids: base.ids,
+      client,
+      securityLog: createSecurityLog(db, client, base.clock, background),
+      captcha: settings.TURNSTILE_SECRET_KEY
+        ? turnstileVerifier({
+            apiUrl: settings.TURNSTILE_API_URL,
+            secretKey: settings.TURNSTILE_SECRET_KEY,
+            timeoutMs: PROVIDER_CHECK_TIMEOUT_MS,
+          })
+        : undefined,
+      breaches:
+        settings.BREACHED_PASSWORD_CHECK === "on"
+          ? pwnedPasswords({ apiUrl: settings.PWNED_PASSWORDS_API_URL, timeoutMs: PROVIDER_CHECK_TIMEOUT_MS })
+          : undefined,
     });
     await next();
   };

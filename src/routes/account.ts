@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
+import { limitPerIp } from "../middleware/rate-limit.ts";
 import { changePassword, deleteAccount } from "../services/account-service.ts";
 import { updateUserFields } from "../services/profile-service.ts";
 import {
@@ -64,9 +65,10 @@ const passwordChangeRoute = createRoute({
   tags: ["account"],
   summary: "Change the password; every other session is revoked and this device gets a fresh pair",
   security: bearerSecurity,
-  middleware: [action("password change"), requireAuth()] as const,
+  middleware: [action("password change"), limitPerIp("login"), requireAuth()] as const,
   request: jsonBody(passwordChangeBody),
   responses: {
+    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
     200: jsonContent(successEnvelope(tokenPairSchema), "A fresh token pair for this device"),
     400: errorResponse("VALIDATION_ERROR: old_password wrong, password1 same as old or too weak, password2 mismatch"),
     ...bearerErrors,
@@ -79,9 +81,10 @@ const deleteRoute = createRoute({
   tags: ["account"],
   summary: "Delete the account (password required): user, profile, image, sessions and tokens",
   security: bearerSecurity,
-  middleware: [action("delete"), requireAuth()] as const,
+  middleware: [action("delete"), limitPerIp("login"), requireAuth()] as const,
   request: jsonBody(z.object({ password: z.string().min(1) }).openapi("DeleteRequest")),
   responses: {
+    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
     200: jsonContent(successEnvelope(z.null()), "Deleted"),
     400: errorResponse("VALIDATION_ERROR: password wrong"),
     ...bearerErrors,

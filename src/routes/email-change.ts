@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
+import { limitPerIp } from "../middleware/rate-limit.ts";
 import { confirmEmailChange, requestEmailChange } from "../services/email-change-service.ts";
 import {
   action,
@@ -33,12 +34,12 @@ const changeRoute = createRoute({
   tags: ["account"],
   summary: "Start an email change: a code goes to the new address (password required)",
   security: bearerSecurity,
-  middleware: [action("email change"), requireAuth()] as const,
+  middleware: [action("email change"), limitPerIp("otp"), requireAuth()] as const,
   request: jsonBody(changeBody),
   responses: {
     200: jsonContent(successEnvelope(z.string()), "Code sent to the new address"),
     400: errorResponse("VALIDATION_ERROR: password wrong, address invalid, the same, or taken"),
-    429: errorResponse("RATE_LIMITED: resend cooldown (Retry-After)"),
+    429: errorResponse("RATE_LIMITED: resend cooldown, or too many requests from this client IP (Retry-After)"),
     ...bearerErrors,
   },
 });
@@ -49,9 +50,10 @@ const confirmRoute = createRoute({
   tags: ["account"],
   summary: "Apply the new email with its code; it becomes the verified address and the old one is told",
   security: bearerSecurity,
-  middleware: [action("email change confirm"), requireAuth({ revocationCheckedByRoute: true })] as const,
+  middleware: [action("email change confirm"), limitPerIp("otp"), requireAuth({ revocationCheckedByRoute: true })] as const,
   request: jsonBody(z.object({ otp: otpSchema })),
   responses: {
+    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
     200: jsonContent(successEnvelope(z.object({ email: z.string() })), "Changed"),
     400: errorResponse("OTP_INVALID, or VALIDATION_ERROR: the address was taken meanwhile"),
     ...bearerErrors,

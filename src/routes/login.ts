@@ -3,8 +3,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { parseBasicAuth } from "../lib/basic-auth.ts";
 import { successBody } from "../lib/envelope.ts";
 import { validationError } from "../lib/errors.ts";
+import { limitPerIp } from "../middleware/rate-limit.ts";
 import { type LoginIdentifier, logIn } from "../services/login-service.ts";
 import { PASSWORD_MAX_BYTES } from "../services/password-policy.ts";
+import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
 import { action, clientInfo, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
 import { tokenPairSchema } from "./schemas.ts";
 
@@ -13,6 +15,7 @@ const loginBody = z
     username: z.string().min(1).max(254).optional(),
     email: z.string().min(1).max(254).optional(),
     password: z.string().min(1).optional(),
+    ...captchaField,
   })
   .openapi("LoginRequest", { example: { username: "asha", password: "Tr1cky-Passphrase" } });
 
@@ -50,12 +53,16 @@ const loginRoute = createRoute({
   description:
     "HTTP Basic `username:password` (split at the first colon; the username may also be the email), or without Basic a JSON body with exactly one of `username`/`email` and `password`. Wrong password and unknown account give the same 401.",
   security: [{ basicAuth: [] }, {}],
-  middleware: [action("login")] as const,
+  middleware: [action("login"), limitPerIp("login")] as const,
   request: { body: { content: { "application/json": { schema: loginBody } }, required: false } },
   responses: {
+    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
     200: jsonContent(successEnvelope(tokenPairSchema), "Tokens of the new session"),
-    400: errorResponse("VALIDATION_ERROR: malformed Basic header or body"),
+    400: errorResponse(
+      "VALIDATION_ERROR: malformed Basic header or body; CAPTCHA_REQUIRED (Turnstile on, after a few failures: send a token) or CAPTCHA_INVALID",
+    ),
     401: errorResponse("INVALID_CREDENTIALS"),
+    503: errorResponse("CAPTCHA_UNAVAILABLE: Turnstile could not be asked (fails closed), or SERVICE_UNAVAILABLE"),
   },
 });
 
@@ -64,6 +71,6 @@ export const loginRoutes = createRouter().openapi(loginRoute, async (c) => {
   // validated when present and absent otherwise.
   const body = (c.req.valid as (target: "json") => LoginBody | undefined)("json") ?? {};
   const { identifier, password } = credentials(c.req.header("Authorization"), body);
-  const tokens = await logIn(c.var.deps, identifier, password, clientInfo(c));
+  const tokens = await logIn(c.var.deps, identifier, password, clientInfo(c), captchaToken(c, body[CAPTCHA_FIELD]));
   return c.json(successBody("login successful", tokens), 200);
 });

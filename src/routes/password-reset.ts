@@ -1,7 +1,9 @@
 // POST /auth/password/forget/, /auth/password/forget/confirm/, /auth/password/reset/
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
+import { limitPerIp } from "../middleware/rate-limit.ts";
 import { confirmResetCode, forgetPassword, resetPassword } from "../services/password-reset-service.ts";
+import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
 import { action, createRouter, errorResponse, jsonBody, jsonContent, successEnvelope } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
@@ -12,7 +14,10 @@ const names = {
 const oneName = (body: { email?: string; username?: string }) => body.email !== undefined || body.username !== undefined;
 const NEED_A_NAME = { message: "Give the email, the username, or both.", path: ["non_field_errors"] };
 
-const forgetBody = z.object(names).refine(oneName, NEED_A_NAME).openapi("PasswordForgetRequest");
+const forgetBody = z
+  .object({ ...names, ...captchaField })
+  .refine(oneName, NEED_A_NAME)
+  .openapi("PasswordForgetRequest");
 const confirmBody = z
   .object({ ...names, otp: otpSchema })
   .refine(oneName, NEED_A_NAME)
@@ -37,9 +42,14 @@ const forgetRoute = createRoute({
   path: "/auth/password/forget",
   tags: ["password"],
   summary: "Send a reset code to the account's email; the answer is the same whether or not an account matched",
-  middleware: [action("password forget")] as const,
+  middleware: [action("password forget"), limitPerIp("password-reset")] as const,
   request: jsonBody(forgetBody),
-  responses: { 200: jsonContent(successEnvelope(z.string()), "Always"), 400: errorResponse("VALIDATION_ERROR: malformed input") },
+  responses: {
+    200: jsonContent(successEnvelope(z.string()), "Always"),
+    400: errorResponse("VALIDATION_ERROR: malformed input; CAPTCHA_REQUIRED or CAPTCHA_INVALID (Turnstile on)"),
+    503: errorResponse("CAPTCHA_UNAVAILABLE: Turnstile is on and could not be asked (fails closed)"),
+    429: errorResponse("RATE_LIMITED: too many requests from this client IP (Retry-After)"),
+  },
 });
 
 const confirmRoute = createRoute({
@@ -47,9 +57,10 @@ const confirmRoute = createRoute({
   path: "/auth/password/forget/confirm",
   tags: ["password"],
   summary: "Check the reset code (the try counts) and get a single-use reset_token valid 10 minutes",
-  middleware: [action("password forget confirm")] as const,
+  middleware: [action("password forget confirm"), limitPerIp("password-reset")] as const,
   request: jsonBody(confirmBody),
   responses: {
+    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
     200: jsonContent(successEnvelope(z.object({ reset_token: z.string() })), "The code is right"),
     400: errorResponse("OTP_INVALID (the same for unknown accounts), or VALIDATION_ERROR"),
   },
@@ -60,17 +71,19 @@ const resetRoute = createRoute({
   path: "/auth/password/reset",
   tags: ["password"],
   summary: "Set a new password with the code or the reset_token; every session is revoked, nobody is signed in",
-  middleware: [action("password reset")] as const,
+  middleware: [action("password reset"), limitPerIp("password-reset")] as const,
   request: jsonBody(resetBody),
   responses: {
+    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
     200: jsonContent(successEnvelope(z.string()), "Password changed"),
     400: errorResponse("OTP_INVALID, or VALIDATION_ERROR (password rules, mismatch)"),
   },
 });
 
 export const passwordResetRoutes = createRouter()
-  .openapi(forgetRoute, (c) => {
-    forgetPassword(c.var.deps, c.req.valid("json"));
+  .openapi(forgetRoute, async (c) => {
+    const body = c.req.valid("json");
+    await forgetPassword(c.var.deps, body, captchaToken(c, body[CAPTCHA_FIELD]));
     return c.json(successBody("password forget successful", "OTP sent to your email"), 200);
   })
   .openapi(confirmRoute, async (c) => {

@@ -2,7 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { USERNAME_PATTERN } from "../lib/identifiers.ts";
+import { limitPerIp } from "../middleware/rate-limit.ts";
 import { signUp } from "../services/signup-service.ts";
+import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
 import { action, createRouter, errorResponse, jsonBody, jsonContent, successEnvelope } from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, userSchema } from "./schemas.ts";
 
@@ -26,6 +28,7 @@ const signupBody = z
     gender: genderSchema.default(2),
     dob: dateString.nullish(),
     phone_number: plainText(32).nullish(),
+    ...captchaField,
   })
   .openapi("SignupRequest", {
     example: {
@@ -49,15 +52,20 @@ const signupRoute = createRoute({
   summary: "Create an account",
   description:
     "Fields not listed (is_email_verified, user_id, full_name, ...) are ignored. Duplicates are judged on the canonical (NFKC, lower-case) username and email.",
-  middleware: [action("signup")] as const,
+  middleware: [action("signup"), limitPerIp("signup")] as const,
   request: jsonBody(signupBody),
   responses: {
+    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
     201: jsonContent(successEnvelope(userSchema), "The new user's public fields"),
-    400: errorResponse("VALIDATION_ERROR with field details (including duplicate username/email), or INVALID_JSON"),
+    400: errorResponse(
+      "VALIDATION_ERROR with field details (including duplicate username/email or a breached password), INVALID_JSON, CAPTCHA_REQUIRED or CAPTCHA_INVALID",
+    ),
+    503: errorResponse("CAPTCHA_UNAVAILABLE: Turnstile is on and could not be asked (fails closed)"),
   },
 });
 
 export const signupRoutes = createRouter().openapi(signupRoute, async (c) => {
-  const user = await signUp(c.var.deps, c.req.valid("json"));
+  const body = c.req.valid("json");
+  const user = await signUp(c.var.deps, body, captchaToken(c, body[CAPTCHA_FIELD]));
   return c.json(successBody("signup successful", user), 201);
 });

@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
+import { limitPerIp } from "../middleware/rate-limit.ts";
 import { accessFromRefresh, rotateTokens } from "../services/session-service.ts";
 import { action, bearerSecurity, createRouter, errorResponse, jsonBody, jsonContent, successEnvelope } from "./router.ts";
 import { refreshBody, tokenPairSchema } from "./schemas.ts";
@@ -11,6 +12,7 @@ const refreshErrors = {
   400: errorResponse(
     "VALIDATION_ERROR (no refresh), or INVALID_REFRESH_TOKEN: malformed, badly signed, expired, revoked, reused or not a refresh token",
   ),
+  429: errorResponse("RATE_LIMITED: too many requests from this client IP (Retry-After)"),
   503: errorResponse("SERVICE_UNAVAILABLE: Redis unreachable"),
 };
 
@@ -19,7 +21,7 @@ const getAccessRoute = createRoute({
   path: "/auth/jwt/get-access",
   tags: ["tokens"],
   summary: "A new access token from a refresh token (which is not rotated)",
-  middleware: [action("jwt access")] as const,
+  middleware: [action("jwt access"), limitPerIp("token")] as const,
   request: refreshRequest,
   responses: {
     200: jsonContent(successEnvelope(tokenPairSchema.omit({ refresh: true })), "A new access token"),
@@ -34,7 +36,7 @@ const getRefreshRoute = createRoute({
   summary: "Rotate: the refresh token is spent and a new pair returned",
   description:
     "Presenting a spent refresh token again revokes its whole session, except within a short grace window in which concurrent refreshes of one token all receive the same successor.",
-  middleware: [action("jwt refresh")] as const,
+  middleware: [action("jwt refresh"), limitPerIp("token")] as const,
   request: refreshRequest,
   responses: { 200: jsonContent(successEnvelope(tokenPairSchema), "The successor pair"), ...refreshErrors },
 });

@@ -6,6 +6,7 @@ import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
 import { deleteProfileImage } from "../stores/image-store.ts";
 import { deleteUserState } from "../stores/session-store.ts";
 import { deleteUser, findUserById, updateUser } from "../stores/user-store.ts";
+import { breachedPasswordProblem } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { passwordChangedEmail } from "./messages.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
@@ -41,11 +42,16 @@ export async function changePassword(deps: Deps, userId: string, input: Password
   for (const problem of passwordProblems(input.password1, context)) addFieldError(errors, "password1", problem);
   if (Object.keys(errors).length > 0) throw validationError(errors);
 
+  const [breached, passwordHash] = await Promise.all([
+    breachedPasswordProblem(deps, input.password1),
+    hashPassword(input.password1, hashOptions(deps.config)),
+  ]);
+  if (breached) throw validationError({ password1: [breached] });
   const now = deps.clock.now();
-  const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
   if ((await updateUser(deps.db, userId, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
     throw invalidTokenError();
   await revokeSessionsInRedis(deps, userId, now);
+  deps.securityLog.record("password_changed", userId);
   sendEmail(deps, "password changed notice", passwordChangedEmail(deps.config.APP_NAME, row.email, "changed"));
   return startSession(deps, { ...row, tokensValidAfter: now }, client);
 }
@@ -65,6 +71,7 @@ export async function deleteAccount(deps: Deps, userId: string, password: string
   if (!valid) throw validationError({ password: ["Incorrect password."] });
   await revokeSessionsInRedis(deps, userId, deps.clock.now());
   if ((await deleteUser(deps.db, userId)) === 0) throw invalidTokenError();
+  deps.securityLog.record("account_deleted", userId);
   try {
     await deleteUserState(deps.redis, userId, revocationTtlMs(deps));
   } catch (error) {

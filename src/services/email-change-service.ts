@@ -35,6 +35,7 @@ export async function confirmEmailChange(deps: Deps, auth: AccessClaims, otp: st
     secret: otp,
     mode: "consume",
     access: auth,
+    userId: auth.sub,
   });
   const result = await changeEmail(deps.db, auth.sub, newEmail, canonicalEmail(newEmail), deps.clock.now());
   if (result === "gone") throw invalidTokenError();
@@ -43,6 +44,7 @@ export async function confirmEmailChange(deps: Deps, auth: AccessClaims, otp: st
   await updateSessionEmails(deps.redis, auth.sub, newEmail).catch((error: unknown) =>
     console.error("email changed, sessions still carry the old one:", error instanceof Error ? error.message : error),
   );
+  deps.securityLog.record("email_changed", auth.sub);
   sendEmail(deps, "email changed notice", emailChangedEmail(deps.config.APP_NAME, user.email, newEmail));
   return newEmail;
 }

@@ -1,12 +1,15 @@
-// Login: one MySQL read, one PBKDF2, one Redis round trip. Unknown accounts and wrong passwords
-// are indistinguishable, in the answer and in the time taken.
+// Login: one MySQL read, one PBKDF2, one Redis round trip (the lockout gate folded into the
+// session script on success, the failure count on failure). Unknown accounts and wrong passwords
+// are indistinguishable, in the answer, the lockout and the time taken.
 import type { Deps } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
+import { type LoginAttempt, type LoginGate, openLoginSession, recordLoginFailure } from "../stores/login-store.ts";
 import { findUserForLogin, recordLogin } from "../stores/user-store.ts";
+import { captchaState, coolingDown, lockoutPolicy } from "./abuse-guards.ts";
 import { hashOptions } from "./password-policy.ts";
-import { type ClientInfo, startSession, type TokenPair } from "./token-pair.ts";
+import { type ClientInfo, prepareSession, type TokenPair } from "./token-pair.ts";
 
 export type LoginIdentifier = { username: string } | { email: string } | { usernameOrEmail: string };
 
@@ -22,14 +25,54 @@ function lookupKeys(identifier: LoginIdentifier) {
   return { username: canonicalUsername(identifier.usernameOrEmail), email: canonicalEmail(identifier.usernameOrEmail) };
 }
 
-export async function logIn(deps: Deps, identifier: LoginIdentifier, password: string, client: ClientInfo): Promise<TokenPair> {
+/** The lockout subject of a name that matches no account: counted exactly like a real one. */
+function unknownSubject(identifier: LoginIdentifier): string {
+  const keys = lookupKeys(identifier);
+  return `unknown:login:${keys.username ?? keys.email}`;
+}
+
+function refuse(deps: Deps, gate: LoginGate, userId: string | undefined): void {
+  if (gate.status === "captcha") throw new AppError("CAPTCHA_REQUIRED");
+  if (gate.status === "locked") {
+    if (gate.started) deps.securityLog.record("account_locked", userId);
+    throw coolingDown(gate.retryAfterMs);
+  }
+}
+
+export async function logIn(
+  deps: Deps,
+  identifier: LoginIdentifier,
+  password: string,
+  client: ClientInfo,
+  captchaToken: string | undefined,
+): Promise<TokenPair> {
   const options = hashOptions(deps.config);
-  const user = await findUserForLogin(deps.db, lookupKeys(identifier));
+  // A Turnstile token (when sent) is checked while MySQL is read: no added latency.
+  const [user, captcha] = await Promise.all([
+    findUserForLogin(deps.db, lookupKeys(identifier)),
+    captchaState(deps, captchaToken),
+  ]);
   // Unknown users still cost one PBKDF2, so timing does not reveal whether the account exists.
   const check = await verifyPassword(password, user?.passwordHash ?? dummyHash(deps), options);
-  if (!user || !check.valid) throw new AppError("INVALID_CREDENTIALS");
+  const attempt: LoginAttempt = {
+    subject: user?.id ?? unknownSubject(identifier),
+    ip: deps.client.ip,
+    captcha,
+    policy: lockoutPolicy(deps.config),
+  };
 
-  const tokens = await startSession(deps, user, client);
+  if (!user || !check.valid) {
+    const gate = await recordLoginFailure(deps.redis, attempt, deps.clock.now().getTime());
+    if (gate.status !== "captcha") deps.securityLog.record("login_failed", user?.id);
+    refuse(deps, gate, user?.id);
+    throw new AppError("INVALID_CREDENTIALS");
+  }
+
+  const session = prepareSession(deps, user, client);
+  // Even the right password is refused while the account is locked (unless a challenge was solved).
+  refuse(deps, await openLoginSession(deps.redis, session.record, attempt), user.id);
+  const tokens = await session.sign();
+  deps.securityLog.record("login_succeeded", user.id);
   const loggedInAt = deps.clock.now();
   // Last-login time and, when due, the rehash: written after the response.
   deps.background("recording the login", async () => {

@@ -1,10 +1,12 @@
-// One-time codes (SECURITY.md): 6 digits, hashed, 10-minute lifetime, single use, at most 5
-// failures per account and purpose in a window that a new code does not reset, 60 s between sends.
+// One-time codes: 6 digits, hashed, 10-minute lifetime, single use, at most 5 wrong tries per
+// code, 60 s between sends; across codes the account's 'otp' lockout bounds guessing (a few
+// failures lock every code check of the account for a growing, capped cool-down).
 import type { Deps } from "../env.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import { generateOtp, otpDigest, randomToken } from "../lib/otp.ts";
 import type { AccessClaims } from "../lib/tokens.ts";
 import { type CheckMode, checkOtp, type OtpPurpose, storeOtp } from "../stores/otp-store.ts";
+import { coolingDown, lockoutPolicy } from "./abuse-guards.ts";
 
 export const MAX_OTP_FAILURES = 5;
 export const RESEND_COOLDOWN_MS = 60_000;
@@ -24,11 +26,7 @@ export async function issueOtp(deps: Deps, subject: string, purpose: OtpPurpose,
     { subject, purpose, digest, target },
     { nowMs: deps.clock.now().getTime(), ttlMs: ttlMs(deps), cooldownMs: RESEND_COOLDOWN_MS },
   );
-  if (result.status === "cooldown") {
-    throw new AppError("RATE_LIMITED", {
-      headers: { "Retry-After": String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))) },
-    });
-  }
+  if (result.status === "cooldown") throw coolingDown(result.retryAfterMs);
   return code;
 }
 
@@ -40,6 +38,8 @@ export interface OtpCheck {
   mode: CheckMode;
   /** Fold the caller's access-token revocation check into the same round trip. */
   access?: AccessClaims;
+  /** The account's id when it exists (for the security log); unknown subjects are only logged. */
+  userId?: string;
 }
 
 /** Returns what the code was issued for (an address or number); every failure is one OTP_INVALID. */
@@ -54,13 +54,17 @@ export async function verifyOtp(deps: Deps, check: OtpCheck): Promise<{ target: 
     mode: check.mode,
     nowMs: deps.clock.now().getTime(),
     maxFailures: MAX_OTP_FAILURES,
-    windowMs: ttlMs(deps),
+    lockout: lockoutPolicy(deps.config),
     token: resetToken
       ? { digest: await otpDigest(otpSecret(deps), "reset-token", check.subject, resetToken), ttlMs: RESET_TOKEN_TTL_MS }
       : undefined,
     access: check.access ? { jti: check.access.jti, issuedAtMs: check.access.iat_ms } : undefined,
   });
   if (result.status === "token-revoked") throw invalidTokenError();
+  if (result.status === "locked") {
+    if (result.started) deps.securityLog.record("account_locked", check.userId);
+    throw coolingDown(result.retryAfterMs);
+  }
   if (result.status !== "ok") throw new AppError("OTP_INVALID");
   return { target: result.target, resetToken };
 }

@@ -5,6 +5,7 @@ import { AppError, addFieldError, type FieldErrors, validationError } from "../l
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { findUserForLogin, updateUser } from "../stores/user-store.ts";
+import { breachedPasswordProblem, requireCaptcha } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, passwordChangedEmail } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
@@ -35,8 +36,9 @@ function subjectFor(user: { id: string } | null, names: AccountNames): string {
   return user?.id ?? `unknown:${canonicalEmail(names.email ?? "")}:${canonicalUsername(names.username ?? "")}`;
 }
 
-/** Always returns at once; the lookup, the code and the mail happen after the response. */
-export function forgetPassword(deps: Deps, names: AccountNames): void {
+/** Returns at once (after the Turnstile check, when on); the lookup, the code and the mail happen after the response. */
+export async function forgetPassword(deps: Deps, names: AccountNames, captchaToken: string | undefined): Promise<void> {
+  await requireCaptcha(deps, captchaToken);
   deps.background("password forget", async () => {
     const user = await findAccount(deps, names);
     if (!user) return;
@@ -62,6 +64,7 @@ export async function confirmResetCode(deps: Deps, names: AccountNames, otp: str
     purpose: "password-reset",
     secret: otp,
     mode: "issue-token",
+    userId: user?.id,
   });
   if (!user || !resetToken) throw new AppError("OTP_INVALID");
   return resetToken;
@@ -85,17 +88,24 @@ export async function resetPassword(deps: Deps, input: ResetInput): Promise<void
     email: user?.email ?? input.email,
   };
   for (const problem of passwordProblems(input.password1, context)) addFieldError(errors, "password1", problem);
+  if (Object.keys(errors).length === 0) {
+    // Before the code is used up, so a breached choice can be replaced with the same code.
+    const breached = await breachedPasswordProblem(deps, input.password1);
+    if (breached) addFieldError(errors, "password1", breached);
+  }
   if (Object.keys(errors).length > 0) throw validationError(errors);
 
   const secret = input.reset_token ?? input.otp ?? "";
   const mode = input.reset_token !== undefined ? "consume-token" : "consume";
-  await verifyOtp(deps, { subject: subjectFor(user, input), purpose: "password-reset", secret, mode });
+  await verifyOtp(deps, { subject: subjectFor(user, input), purpose: "password-reset", secret, mode, userId: user?.id });
   if (!user) throw new AppError("OTP_INVALID");
 
   const now = deps.clock.now();
   const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
   if ((await updateUser(deps.db, user.id, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
     throw new AppError("OTP_INVALID");
-  await revokeSessionsInRedis(deps, user.id, now);
+  // The owner proved control of the email: a login lockout no longer stands in the way.
+  await revokeSessionsInRedis(deps, user.id, now, { liftLockouts: true });
+  deps.securityLog.record("password_reset", user.id);
   sendEmail(deps, "password reset notice", passwordChangedEmail(deps.config.APP_NAME, user.email, "reset"));
 }

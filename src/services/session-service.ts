@@ -78,6 +78,7 @@ export async function logOut(deps: Deps, auth: AccessClaims, refreshToken: unkno
   );
   if (result === "token-revoked") throw invalidTokenError();
   if (result === "not-found") throw new AppError("INVALID_REFRESH_TOKEN");
+  deps.securityLog.record("logged_out", auth.sub);
 }
 
 /**
@@ -85,8 +86,13 @@ export async function logOut(deps: Deps, auth: AccessClaims, refreshToken: unkno
  * user's tokens-valid-after mirror moves to `at` (kept as long as any older token can live).
  * MySQL's tokens_valid_after is the source of truth and is written by the caller first.
  */
-export async function revokeSessionsInRedis(deps: Deps, userId: string, at: Date): Promise<void> {
-  await revokeAllSessions(deps.redis, userId, at.getTime(), revocationTtlMs(deps));
+export async function revokeSessionsInRedis(
+  deps: Deps,
+  userId: string,
+  at: Date,
+  options: { liftLockouts?: boolean } = {},
+): Promise<void> {
+  await revokeAllSessions(deps.redis, userId, at.getTime(), revocationTtlMs(deps), options.liftLockouts);
 }
 
 /** How long a revocation marker must live: as long as any token issued before it could. */
@@ -99,6 +105,7 @@ export async function revokeEverySession(deps: Deps, userId: string): Promise<Da
   const now = deps.clock.now();
   await setTokensValidAfter(deps.db, userId, now);
   await revokeSessionsInRedis(deps, userId, now);
+  deps.securityLog.record("sessions_revoked", userId);
   return now;
 }
 
@@ -119,4 +126,5 @@ export async function sessionsOf(deps: Deps, auth: AccessClaims) {
 export async function revokeOwnSession(deps: Deps, auth: AccessClaims, sessionId: string): Promise<void> {
   // Someone else's session and an unknown id look the same: 404.
   if (!(await revokeSession(deps.redis, auth.sub, sessionId))) throw new AppError("NOT_FOUND");
+  deps.securityLog.record("sessions_revoked", auth.sub);
 }

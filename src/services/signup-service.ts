@@ -7,6 +7,7 @@ import { AppError, addFieldError, type FieldErrors, validationError } from "../l
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { findTakenIdentifiers, insertUser } from "../stores/user-store.ts";
+import { breachedPasswordProblem, requireCaptcha } from "./abuse-guards.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
 import { type PublicUser, publicUser } from "./user-view.ts";
@@ -35,11 +36,18 @@ function checkInput(input: SignupInput, deps: Deps, errors: FieldErrors) {
   return contactColumns(contact, null);
 }
 
-export async function signUp(deps: Deps, input: SignupInput): Promise<PublicUser> {
+export async function signUp(deps: Deps, input: SignupInput, captchaToken: string | undefined): Promise<PublicUser> {
+  await requireCaptcha(deps, captchaToken);
   const errors: FieldErrors = {};
   const contact = checkInput(input, deps, errors);
   if (Object.keys(errors).length > 0) throw validationError(errors);
 
+  // The breach lookup (a network call, when on) runs while the password is hashed.
+  const [breached, passwordHash] = await Promise.all([
+    breachedPasswordProblem(deps, input.password),
+    hashPassword(input.password, hashOptions(deps.config)),
+  ]);
+  if (breached) throw validationError({ password: [breached] });
   const now = deps.clock.now();
   const row: NewUserRow & { createdAt: Date } = {
     id: deps.ids.uuid(),
@@ -47,7 +55,7 @@ export async function signUp(deps: Deps, input: SignupInput): Promise<PublicUser
     usernameCanonical: canonicalUsername(input.username),
     email: input.email,
     emailCanonical: canonicalEmail(input.email),
-    passwordHash: await hashPassword(input.password, hashOptions(deps.config)),
+    passwordHash,
     firstName: input.first_name,
     lastName: input.last_name,
     ...contact,

@@ -31,7 +31,14 @@ export async function startVerification(deps: Deps, userId: string, channel: Cha
 
 export async function confirmVerification(deps: Deps, auth: AccessClaims, channel: Channel, otp: string): Promise<void> {
   const purpose = channel === "email" ? "email-verify" : "phone-verify";
-  const { target } = await verifyOtp(deps, { subject: auth.sub, purpose, secret: otp, mode: "consume", access: auth });
+  const { target } = await verifyOtp(deps, {
+    subject: auth.sub,
+    purpose,
+    secret: otp,
+    mode: "consume",
+    access: auth,
+    userId: auth.sub,
+  });
   // Zero rows: the address or number changed since the code was sent (or the user is gone).
   const marked = await markVerified(
     deps.db,
@@ -42,4 +49,5 @@ export async function confirmVerification(deps: Deps, auth: AccessClaims, channe
   );
   if (marked === 0)
     throw validationError({ otp: ["This code was sent to an address or number that is no longer on the account."] });
+  deps.securityLog.record(channel === "email" ? "email_verified" : "phone_verified", auth.sub);
 }

@@ -1,8 +1,9 @@
 // One-time codes in Redis; each call is one atomic script, one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
+import { type LockoutPolicy, lockoutArgs } from "./login-store.ts";
 import { CHECK_OTP, ISSUE_OTP } from "./otp-scripts.ts";
 import { reachRedis } from "./redis.ts";
-import { deniedAccessKey, type OtpPurpose, otpFailuresKey, otpKey, validAfterKey } from "./redis-keys.ts";
+import { deniedAccessKey, lockoutKey, type OtpPurpose, otpKey, validAfterKey } from "./redis-keys.ts";
 
 export type { OtpPurpose };
 
@@ -16,7 +17,7 @@ export async function storeOtp(
   const reply = await reachRedis(
     redis.eval<string[], [string, number]>(
       ISSUE_OTP,
-      [otpKey(code.subject, code.purpose), otpFailuresKey(code.subject, code.purpose)],
+      [otpKey(code.subject, code.purpose)],
       [code.digest, String(timing.nowMs), String(timing.ttlMs), String(timing.cooldownMs), code.target],
     ),
   );
@@ -24,7 +25,10 @@ export async function storeOtp(
 }
 
 export type CheckMode = "check" | "consume" | "issue-token" | "consume-token";
-export type CheckResult = { status: "ok"; target: string } | { status: "invalid" | "token-revoked" };
+export type CheckResult =
+  | { status: "ok"; target: string }
+  | { status: "invalid" | "token-revoked" }
+  | { status: "locked"; retryAfterMs: number; started: boolean };
 
 export interface CheckRequest {
   subject: string;
@@ -32,8 +36,9 @@ export interface CheckRequest {
   digest: string;
   mode: CheckMode;
   nowMs: number;
+  /** Wrong tries one code allows. */
   maxFailures: number;
-  windowMs: number;
+  lockout: LockoutPolicy;
   token?: { digest: string; ttlMs: number };
   /** The caller's access token, when the route folds its revocation check into this script. */
   access?: { jti: string; issuedAtMs: number };
@@ -43,7 +48,7 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
   const { subject, purpose } = request;
   const keys = [
     otpKey(subject, purpose),
-    otpFailuresKey(subject, purpose),
+    lockoutKey(subject, "otp"),
     deniedAccessKey(request.access?.jti ?? "-"),
     validAfterKey(subject),
   ];
@@ -52,13 +57,14 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
       request.digest,
       String(request.nowMs),
       String(request.maxFailures),
-      String(request.windowMs),
       request.mode,
       request.token?.digest ?? "",
       String(request.token?.ttlMs ?? 0),
       request.access ? String(request.access.issuedAtMs) : "",
+      ...lockoutArgs(request.lockout),
     ]),
   );
   if (reply[0] === "ok") return { status: "ok", target: String(reply[1] ?? "") };
+  if (reply[0] === "locked") return { status: "locked", retryAfterMs: Number(reply[1]), started: reply[2] === "started" };
   return { status: reply[0] === "token-revoked" ? "token-revoked" : "invalid" };
 }

@@ -24,7 +24,7 @@ end
 `;
 
 /** KEYS: family, user sessions, valid-after. ARGV: uid, sid, jti, now, exp, username, email, user agent, country, ttl ms, valid-after from MySQL. */
-export const CREATE_SESSION = `
+export const CREATE_SESSION_STEPS = `
 redis.call('HSET', KEYS[1], 'uid', ARGV[1], 'cur', ARGV[3], 'prev', '', 'rot', '0', 'created', ARGV[4], 'used', ARGV[4],
   'exp', ARGV[5], 'uname', ARGV[6], 'email', ARGV[7], 'ua', ARGV[8], 'country', ARGV[9])
 redis.call('PEXPIRE', KEYS[1], ARGV[10])
@@ -35,6 +35,9 @@ local from_db = tonumber(ARGV[11])
 if from_db > 0 and from_db > tonumber(redis.call('GET', KEYS[3]) or '0') then
   redis.call('SET', KEYS[3], ARGV[11], 'PX', ARGV[10])
 end
+`;
+
+export const CREATE_SESSION = `${CREATE_SESSION_STEPS}
 return 1
 `;
 
@@ -109,13 +112,14 @@ redis.call('SREM', KEYS[2], ARGV[2])
 return 1
 `;
 
-/** KEYS: user sessions, valid-after. ARGV: valid-after ms, ttl ms, key prefix. */
+/** KEYS: user sessions, valid-after, then any lockouts to lift (a password reset). ARGV: valid-after ms, ttl ms, key prefix. */
 export const REVOKE_ALL_SESSIONS = `
 if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[2]) or '0') then
   redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 end
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[3] .. sid) end
 redis.call('DEL', KEYS[1])
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
 return 1
 `;
 

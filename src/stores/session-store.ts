@@ -2,7 +2,15 @@
 // one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { reachRedis } from "./redis.ts";
-import { deniedAccessKey, familyKey, otherUserKeys, SESSION_PREFIX, userSessionsKey, validAfterKey } from "./redis-keys.ts";
+import {
+  deniedAccessKey,
+  familyKey,
+  lockoutKey,
+  otherUserKeys,
+  SESSION_PREFIX,
+  userSessionsKey,
+  validAfterKey,
+} from "./redis-keys.ts";
 import {
   CREATE_SESSION,
   DELETE_USER_STATE,
@@ -29,27 +37,31 @@ export interface NewSession {
   validAfterMs: number;
 }
 
-export async function createSession(redis: Redis, session: NewSession): Promise<void> {
+export const sessionKeys = (session: NewSession) => [
+  familyKey(session.sessionId),
+  userSessionsKey(session.userId),
+  validAfterKey(session.userId),
+];
+
+export function sessionScriptArgs(session: NewSession): string[] {
   const ttlMs = Math.max(1, session.expiresAtMs - session.nowMs);
-  await reachRedis(
-    redis.eval(
-      CREATE_SESSION,
-      [familyKey(session.sessionId), userSessionsKey(session.userId), validAfterKey(session.userId)],
-      [
-        session.userId,
-        session.sessionId,
-        session.jti,
-        String(session.nowMs),
-        String(session.expiresAtMs),
-        session.username,
-        session.email,
-        session.userAgent,
-        session.country,
-        String(ttlMs),
-        String(session.validAfterMs),
-      ],
-    ),
-  );
+  return [
+    session.userId,
+    session.sessionId,
+    session.jti,
+    String(session.nowMs),
+    String(session.expiresAtMs),
+    session.username,
+    session.email,
+    session.userAgent,
+    session.country,
+    String(ttlMs),
+    String(session.validAfterMs),
+  ];
+}
+
+export async function createSession(redis: Redis, session: NewSession): Promise<void> {
+  await reachRedis(redis.eval(CREATE_SESSION, sessionKeys(session), sessionScriptArgs(session)));
 }
 
 const familyKeys = (userId: string, sessionId: string) => [familyKey(sessionId), userSessionsKey(userId), validAfterKey(userId)];
@@ -170,11 +182,19 @@ export async function revokeSession(redis: Redis, userId: string, sessionId: str
   return Number(reply) === 1;
 }
 
-export async function revokeAllSessions(redis: Redis, userId: string, validAfterMs: number, ttlMs: number): Promise<void> {
+/** With `liftLockouts` (a password reset), the account's login and code lockouts go too. */
+export async function revokeAllSessions(
+  redis: Redis,
+  userId: string,
+  validAfterMs: number,
+  ttlMs: number,
+  liftLockouts = false,
+): Promise<void> {
+  const lockouts = liftLockouts ? [lockoutKey(userId, "login"), lockoutKey(userId, "otp")] : [];
   await reachRedis(
     redis.eval(
       REVOKE_ALL_SESSIONS,
-      [userSessionsKey(userId), validAfterKey(userId)],
+      [userSessionsKey(userId), validAfterKey(userId), ...lockouts],
       [String(validAfterMs), String(ttlMs), SESSION_PREFIX],
     ),
   );

@@ -1,6 +1,7 @@
-// Users in MySQL. The only code that reads or writes the users table.
+// Users in MySQL. The only code that reads or writes the users table (and, on deletion, the
+// user's security events with it).
 import { and, eq, or } from "drizzle-orm";
-import { type NewUserRow, users } from "../db/schema.ts";
+import { type NewUserRow, securityEvents, users } from "../db/schema.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
 
 export type InsertResult = { inserted: true } | { inserted: false; duplicateKey: string };
@@ -67,10 +68,16 @@ export async function updateUser(db: Database, id: string, changes: Partial<NewU
   return result.rowsAffected;
 }
 
-/** The user and its profile are one row, so this single statement is atomic. */
+/**
+ * The user and its profile are one row; its security events go in the same transaction, so the
+ * account is either whole or gone with everything recorded about it.
+ */
 export async function deleteUser(db: Database, id: string): Promise<number> {
-  const result = await db.delete(users).where(eq(users.id, id));
-  return result.rowsAffected;
+  return db.transaction(async (tx) => {
+    await tx.delete(securityEvents).where(eq(securityEvents.userId, id));
+    const result = await tx.delete(users).where(eq(users.id, id));
+    return result.rowsAffected;
+  });
 }
 
 /** Sets a verified flag only if the address or number is still the one the code was sent to. */
