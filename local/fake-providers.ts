@@ -1,8 +1,11 @@
-// A local stand-in for the email and SMS providers' HTTP APIs (Resend, Twilio), for tests: it
-// records every request it receives so tests can assert the exact payloads. Real HTTP, no mocks.
+// A local stand-in for the providers' HTTP APIs, for tests: real HTTP, no mocks.
+// Email and SMS (Resend, Twilio): it records every request so tests can assert the exact payloads.
 //   - a body mentioning "always-fail" is answered 500, every time;
 //   - a body mentioning "flaky" is answered 503 the first time, then 200.
-import { createServer, type IncomingMessage } from "node:http";
+// Turnstile's siteverify and Pwned Passwords' range API are answered by their own handlers below.
+
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface RecordedRequest {
@@ -29,6 +32,12 @@ export async function startFakeProviders(): Promise<{ url: string; close: () => 
       res.writeHead(200, { "content-type": "application/json" });
       return res.end(JSON.stringify(recorded));
     }
+    if (path.startsWith("/turnstile/")) return answerSiteverify(await readBody(req), res);
+    if (path === "/__range-requests") {
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify(rangeRequests));
+    }
+    if (path.startsWith("/range/")) return answerRange(req, path.slice("/range/".length), res);
     const body = await readBody(req);
     let status = 200;
     if (body.includes("always-fail")) status = 500;
@@ -57,4 +66,48 @@ export async function startFakeProviders(): Promise<{ url: string; close: () => 
         server.close(() => resolve());
       }),
   };
+}
+
+/** Turnstile tokens the fake accepts start with "pass"; "down" makes it fail as Turnstile can. */
+function answerSiteverify(body: string, res: ServerResponse): void {
+  // The worker posts multipart form data: pull the `response` field's value out of it.
+  const token = /name="response"\r\n\r\n([^\r]*)/.exec(body)?.[1] ?? new URLSearchParams(body).get("response") ?? "";
+  if (token.startsWith("down")) {
+    res.writeHead(500, { "content-type": "application/json" });
+    return void res.end(JSON.stringify({ success: false, "error-codes": ["internal-error"] }));
+  }
+  const success = token.startsWith("pass");
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify({ success, "error-codes": success ? [] : ["invalid-input-response"] }));
+}
+
+/** Passwords the fake range API knows as breached, or whose prefix makes it fail or stall. */
+export const FAKE_PWNED = {
+  breached: ["Breached-Passw0rd-2024", "Summer-Breach-42x"],
+  failing: "Pwned-Outage-Passw0rd-1",
+  slow: "Pwned-Stall-Passw0rd-1",
+};
+
+const sha1 = (text: string) => createHash("sha1").update(text).digest("hex").toUpperCase();
+/** What reached the range API: the path's prefix and the Add-Padding header, nothing else is sent. */
+const rangeRequests: { prefix: string; padding: string }[] = [];
+
+function answerRange(req: IncomingMessage, prefix: string, res: ServerResponse): void {
+  rangeRequests.push({ prefix, padding: String(req.headers["add-padding"] ?? "") });
+  if (sha1(FAKE_PWNED.failing).startsWith(prefix)) {
+    res.writeHead(503);
+    return void res.end("unavailable");
+  }
+  const lines = FAKE_PWNED.breached
+    .map(sha1)
+    .filter((hash) => hash.startsWith(prefix))
+    .map((hash) => `${hash.slice(5)}:42`);
+  // Padding as the real API adds it: entries with a count of 0 that match nothing.
+  for (let i = 0; i < 5; i++) lines.push(`${sha1(`padding-${prefix}-${i}`).slice(5)}:0`);
+  const answer = () => {
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end(lines.join("\r\n"));
+  };
+  if (sha1(FAKE_PWNED.slow).startsWith(prefix)) setTimeout(answer, 3000);
+  else answer();
 }

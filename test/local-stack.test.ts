@@ -8,7 +8,7 @@ import { Client, DatabaseError } from "@planetscale/database";
 import { Redis } from "@upstash/redis/cloudflare";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app.ts";
-import { basic, bearer, buildRequest, latestCode, type RequestOptions, signupBody } from "./helpers.ts";
+import { basic, bearer, buildRequest, eventually, latestCode, type RequestOptions, signupBody, uniqueName } from "./helpers.ts";
 
 const probe = inject("probe");
 const db = () => new Client({ url: probe.databaseUrl });
@@ -274,7 +274,17 @@ describe("round trips, counted by the protocol servers", () => {
     return { body, tokens };
   }
 
-  it("a login costs one MySQL read and one Redis round trip, plus one MySQL write after the response", async () => {
+  /** The counts once work after the response (last-login and security-event writes) has landed. */
+  async function settledCounts(expected: { db: number; redis: number }) {
+    return (
+      (await eventually(async () => {
+        const now = await counts();
+        return now.db >= expected.db && now.redis >= expected.redis ? now : undefined;
+      })) ?? counts()
+    );
+  }
+
+  it("a login costs one MySQL read and one Redis round trip; two MySQL writes follow the response", async () => {
     const { body } = await loggedIn();
     await resetStats();
     const res = await app.fetch(
@@ -282,9 +292,30 @@ describe("round trips, counted by the protocol servers", () => {
       probeEnv(),
     );
     expect(res.status).toBe(200);
+    // The lockout check and reset ride in the session script: still one Redis round trip.
     expect((await counts()).redis).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await counts()).toEqual({ db: 2, redis: 1 });
+    // After the response: last-login time, and the login_succeeded security event.
+    expect(await settledCounts({ db: 3, redis: 1 })).toEqual({ db: 3, redis: 1 });
+  });
+
+  it("a failed login costs one MySQL read and one Redis round trip, known account or not", async () => {
+    const { body } = await loggedIn();
+    await resetStats();
+    const wrong = await app.fetch(
+      buildRequest("POST", "/auth/user/login/", { headers: basic(body.username, "Wrong-pass-1") }),
+      probeEnv(),
+    );
+    expect(wrong.status).toBe(401);
+    expect((await counts()).redis).toBe(1);
+    // A known account also gets its login_failed event, after the response.
+    expect(await settledCounts({ db: 2, redis: 1 })).toEqual({ db: 2, redis: 1 });
+    await resetStats();
+    const unknown = await app.fetch(
+      buildRequest("POST", "/auth/user/login/", { headers: basic(uniqueName(), "Wrong-pass-1") }),
+      probeEnv(),
+    );
+    expect(unknown.status).toBe(401);
+    expect(await counts()).toEqual({ db: 1, redis: 1 });
   });
 
   it("check, get-access, get-refresh and logout each cost one Redis round trip and no MySQL", async () => {
@@ -329,7 +360,7 @@ describe("round trips, counted by the protocol servers", () => {
     }
   });
 
-  it("an OTP confirm costs one Redis script and one MySQL write (the auth check folded in)", async () => {
+  it("an OTP confirm costs one Redis script and one MySQL write (the auth check folded in), and an event write after", async () => {
     const { body, tokens } = await loggedIn();
     const sent = await app.fetch(buildRequest("POST", "/auth/verify/email/", { headers: bearer(tokens.access) }), probeEnv());
     expect(sent.status).toBe(200);
@@ -340,7 +371,8 @@ describe("round trips, counted by the protocol servers", () => {
       probeEnv(),
     );
     expect(res.status).toBe(200);
-    expect(await counts()).toEqual({ db: 1, redis: 1 });
+    // The verified flag on the path; the email_verified security event after the response.
+    expect(await settledCounts({ db: 2, redis: 1 })).toEqual({ db: 2, redis: 1 });
   });
 
   it("/health costs one MySQL and one Redis round trip", async () => {

@@ -75,7 +75,9 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
 
 /** waitUntil when there is an execution context (always, deployed); failures are logged, never lost silently. */
 function runAfterResponse(c: Context<AppEnv>, label: string, task: () => Promise<void>): void {
-  const running = task().catch((error: unknown) =>
+  // Started on a later turn of the event loop, once the response is on its way: work for known
+  // accounts only (a security event) must not delay, and so time-stamp, their answers.
+  const running = new Promise((resolve) => setTimeout(resolve, 0)).then(task).catch((error: unknown) =>
     console.error(`[${c.get("requestId")}] ${label} failed:`, error instanceof Error ? error.message : error),
   );
   try {

@@ -14,7 +14,6 @@ export const SECURITY_EVENTS = [
   "email_verified",
   "phone_verified",
   "email_changed",
-  "logged_out",
   "sessions_revoked",
   "account_deleted",
 ] as const;

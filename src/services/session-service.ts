@@ -78,7 +78,6 @@ export async function logOut(deps: Deps, auth: AccessClaims, refreshToken: unkno
   );
   if (result === "token-revoked") throw invalidTokenError();
   if (result === "not-found") throw new AppError("INVALID_REFRESH_TOKEN");
-  deps.securityLog.record("logged_out", auth.sub);
 }
 
 /**
