@@ -40,7 +40,14 @@ export function limitPerIp(rule: RateLimitRule): MiddlewareHandler<AppEnv> {
       return next();
     }
     // Rules share nothing: the key names the rule as well, so one binding could serve several.
-    const { success } = await limiter.limit({ key: `${rule}:${clientIp(c)}` });
+    let success: boolean;
+    try {
+      ({ success } = await limiter.limit({ key: `${rule}:${clientIp(c)}` }));
+    } catch (error) {
+      // Fail closed: without its limit, a guessing endpoint must not run.
+      console.error(`${binding} failed:`, error instanceof Error ? error.message : error);
+      throw new AppError("SERVICE_UNAVAILABLE", { details: { rate_limiter: ["unavailable"] } });
+    }
     if (!success) throw new AppError("RATE_LIMITED", { headers: { "Retry-After": RETRY_AFTER_SECONDS } });
     await next();
   };
