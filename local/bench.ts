@@ -2,12 +2,10 @@
 // production bundle under plain workerd against the local stack (real MariaDB and Redis behind
 // the protocol servers, whose counters give the round trips). Loopback only, bounded in count.
 //   npm run bench -- [requests per scenario, default 200] [concurrency, default 8]
-import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { generateSigningKey } from "../src/lib/signing-keys.ts";
-import { type LocalStack, MissingServerError, startLocalStack, stopOnExit } from "./stack.ts";
-import { startWorkerd } from "./workerd-runner.ts";
+import { type LocalStack, MissingServerError } from "./stack.ts";
+import { startWorkerdOnStack } from "./workerd-runner.ts";
 
 const requests = Number(process.argv[2] ?? 200);
 const concurrency = Number(process.argv[3] ?? 8);
@@ -78,23 +76,7 @@ async function run(base: string, stack: LocalStack, scenario: Scenario) {
 }
 
 async function main() {
-  const stack = await startLocalStack();
-  const { privateJwk } = await generateSigningKey();
-  const worker = await startWorkerd(
-    {
-      ENVIRONMENT: "development",
-      DATABASE_URL: stack.databaseUrl,
-      UPSTASH_REDIS_REST_URL: stack.redisRestUrl,
-      UPSTASH_REDIS_REST_TOKEN: stack.redisRestToken,
-      PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
-      JWT_PRIVATE_KEY: JSON.stringify(privateJwk),
-    },
-    dir,
-  );
-  stopOnExit(async () => {
-    await worker.stop();
-    await stack.stop();
-  });
+  const { stack, worker, stop } = await startWorkerdOnStack(dir);
   const base = worker.url;
   const run_id = Date.now().toString(36);
   const user = (i: number) => `bench_${run_id}_${i}`;
@@ -166,8 +148,7 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/results.json`, `${JSON.stringify({ requests, concurrency, results }, null, 2)}\n`);
   console.log(`(concurrency ${concurrency}; results also in .local/bench/results.json)`);
-  await worker.stop();
-  await stack.stop();
+  await stop();
 }
 
 main().catch((error) => {

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { FAKE_PWNED } from "./fake-pwned-passwords.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -80,13 +81,6 @@ function answerSiteverify(body: string, res: ServerResponse): void {
   res.writeHead(200, { "content-type": "application/json" });
   res.end(JSON.stringify({ success, "error-codes": success ? [] : ["invalid-input-response"] }));
 }
-
-/** Passwords the fake range API knows as breached, or whose prefix makes it fail or stall. */
-export const FAKE_PWNED = {
-  breached: ["Breached-Passw0rd-2024", "Summer-Breach-42x"],
-  failing: "Pwned-Outage-Passw0rd-1",
-  slow: "Pwned-Stall-Passw0rd-1",
-};
 
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex").toUpperCase();
 /** What reached the range API: the path's prefix and the Add-Padding header, nothing else is sent. */

@@ -4,13 +4,11 @@
 // stack, and checks that both cases answer the same status and byte-identical body.
 //   npm run timing -- [--samples N, default 200] [--accounts N, default 50]
 // Prints a markdown table and writes .local/timing/results.json; exits non-zero on any mismatch.
-import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { generateSigningKey } from "../src/lib/signing-keys.ts";
-import { MissingServerError, startLocalStack, stopOnExit } from "./stack.ts";
-import { startWorkerd } from "./workerd-runner.ts";
+import { MissingServerError } from "./stack.ts";
+import { startWorkerdOnStack } from "./workerd-runner.ts";
 
 const { values } = parseArgs({ options: { samples: { type: "string" }, accounts: { type: "string" } } });
 const samples = Number(values.samples ?? 200);
@@ -88,27 +86,7 @@ async function compare(
 }
 
 async function main() {
-  const stack = await startLocalStack();
-  const { privateJwk } = await generateSigningKey();
-  const worker = await startWorkerd(
-    {
-      ENVIRONMENT: "development",
-      DATABASE_URL: stack.databaseUrl,
-      UPSTASH_REDIS_REST_URL: stack.redisRestUrl,
-      UPSTASH_REDIS_REST_TOKEN: stack.redisRestToken,
-      PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
-      JWT_PRIVATE_KEY: JSON.stringify(privateJwk),
-    },
-    dir,
-  ).catch(async (error: unknown) => {
-    await stack.stop();
-    throw error;
-  });
-  const stop = async () => {
-    await worker.stop();
-    await stack.stop();
-  };
-  stopOnExit(stop);
+  const { worker, stop } = await startWorkerdOnStack(dir);
   try {
     const base = worker.url;
     const run = Date.now().toString(36);

@@ -2,10 +2,13 @@
 // inspector in front), for benchmarks: `wrangler deploy --dry-run` bundles it, and a small capnp
 // config gives it its bindings and a network limited to this machine.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { generateSigningKey } from "../src/lib/signing-keys.ts";
 import { freePort } from "./processes.ts";
+import { type LocalStack, startLocalStack, stopOnExit } from "./stack.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -71,4 +74,33 @@ ${Object.entries(bindings)
         child.kill("SIGTERM");
       }),
   };
+}
+
+/**
+ * The local stack plus the production bundle under workerd, in development mode with fresh
+ * secrets: what the benchmark and the timing check measure. Both stop on exit or with `stop`.
+ */
+export async function startWorkerdOnStack(dir: string) {
+  const stack: LocalStack = await startLocalStack();
+  const { privateJwk } = await generateSigningKey();
+  const worker = await startWorkerd(
+    {
+      ENVIRONMENT: "development",
+      DATABASE_URL: stack.databaseUrl,
+      UPSTASH_REDIS_REST_URL: stack.redisRestUrl,
+      UPSTASH_REDIS_REST_TOKEN: stack.redisRestToken,
+      PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
+      JWT_PRIVATE_KEY: JSON.stringify(privateJwk),
+    },
+    dir,
+  ).catch(async (error: unknown) => {
+    await stack.stop();
+    throw error;
+  });
+  const stop = async () => {
+    await worker.stop();
+    await stack.stop();
+  };
+  stopOnExit(stop);
+  return { stack, worker, stop };
 }

@@ -37,7 +37,8 @@ export function createApp(options: AppOptions = {}) {
   app.use(
     cors({
       origin: (origin, c) => (c.var.config.CORS_ORIGINS.includes(origin) ? origin : null),
-      allowHeaders: ["Authorization", "Content-Type"],
+      // CF-Turnstile-Response carries a challenge token for Basic logins, which have no body.
+      allowHeaders: ["Authorization", "Content-Type", "CF-Turnstile-Response"],
       exposeHeaders: ["X-Request-Id", "Retry-After"],
       maxAge: 600,
     }),

@@ -77,9 +77,11 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
 function runAfterResponse(c: Context<AppEnv>, label: string, task: () => Promise<void>): void {
   // Started on a later turn of the event loop, once the response is on its way: work for known
   // accounts only (a security event) must not delay, and so time-stamp, their answers.
-  const running = new Promise((resolve) => setTimeout(resolve, 0)).then(task).catch((error: unknown) =>
-    console.error(`[${c.get("requestId")}] ${label} failed:`, error instanceof Error ? error.message : error),
-  );
+  const running = new Promise((resolve) => setTimeout(resolve, 0))
+    .then(task)
+    .catch((error: unknown) =>
+      console.error(`[${c.get("requestId")}] ${label} failed:`, error instanceof Error ? error.message : error),
+    );
   try {
     c.executionCtx.waitUntil(running);
   } catch {

@@ -19,11 +19,20 @@ async function sha1Hex(text: string): Promise<string> {
     .toUpperCase();
 }
 
+// Without a Cache API (or when it fails) every check simply asks the service.
 async function cached(url: string): Promise<Response | undefined> {
   try {
     return await caches.default.match(url);
   } catch {
-    return undefined; // no Cache API here: just ask the service
+    return undefined;
+  }
+}
+
+async function remember(url: string, text: string): Promise<void> {
+  try {
+    await caches.default.put(url, new Response(text, { headers: { "Cache-Control": `public, max-age=${CACHE_SECONDS}` } }));
+  } catch {
+    // Not cached: the answer is still good.
   }
 }
 
@@ -44,8 +53,7 @@ export function pwnedPasswords(options: { apiUrl: string; timeoutMs: number }): 
           });
           text = await response.text();
           if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          const copy = new Response(text, { headers: { "Cache-Control": `public, max-age=${CACHE_SECONDS}` } });
-          await caches.default.put(url, copy).catch(() => undefined);
+          await remember(url, text);
         }
       } catch (error) {
         console.warn(`breached-password check skipped: ${error instanceof Error ? error.message : "failed"}`);
