@@ -15,7 +15,7 @@ export interface NewSecurityEvent {
 
 /**
  * One INSERT ... SELECT that writes only while the user exists: an event recorded after the
- * response can never outlive an account deleted meanwhile (the row lock orders the two).
+ * response can never outlive an account deleted meanwhile (the user row's lock orders the two).
  */
 export async function insertSecurityEvent(db: Database, row: NewSecurityEvent): Promise<void> {
   await db.insert(securityEvents).select(

@@ -74,8 +74,10 @@ export async function updateUser(db: Database, id: string, changes: Partial<NewU
  */
 export async function deleteUser(db: Database, id: string): Promise<number> {
   return db.transaction(async (tx) => {
-    await tx.delete(securityEvents).where(eq(securityEvents.userId, id));
+    // The user row first: its lock makes a concurrent event INSERT ... SELECT (which reads that
+    // row) wait and then find no user, instead of deadlocking on the events' index gap.
     const result = await tx.delete(users).where(eq(users.id, id));
+    await tx.delete(securityEvents).where(eq(securityEvents.userId, id));
     return result.rowsAffected;
   });
 }
