@@ -145,6 +145,17 @@ describe("what is recorded, and GET /auth/security-events/ shows it to the user"
     expectOneEvent(events, "login_failed", "203.0.113.8", since);
   });
 
+  it("login_failed: an attacker's over-long X-Request-Id cannot keep the event out of the history", async () => {
+    const { user, session } = await userWithSession();
+    const res = await api("POST", "/auth/user/login/", {
+      headers: { ...basic(user.username, "Not-the-password-1"), "x-request-id": "a".repeat(200) },
+    });
+    expectFailure(res, 401, "INVALID_CREDENTIALS");
+    // Too long to keep: the service gives the request an id of its own, which fits the column.
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    await eventsOnceRecorded(session.access, { login_failed: 1 });
+  });
+
   it("account_locked: the fifth wrong password answers 429 and records the lockout besides five login_failed", async () => {
     const { user, session } = await userWithSession();
     const since = Date.now();
