@@ -6,7 +6,7 @@
 
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { FAKE_PWNED } from "./fake-pwned-passwords.ts";
 
 export interface RecordedRequest {
@@ -104,4 +104,27 @@ function answerRange(req: IncomingMessage, prefix: string, res: ServerResponse):
   };
   if (sha1(FAKE_PWNED.slow).startsWith(prefix)) setTimeout(answer, 3000);
   else answer();
+}
+
+/**
+ * A server that accepts connections and never answers: a stalled database or Redis, for the
+ * tests of request deadlines. Point DATABASE_URL or UPSTASH_REDIS_REST_URL at its URL.
+ */
+export async function startStallServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -43,6 +43,8 @@ export interface Bindings {
   TWILIO_FROM?: string;
   TWILIO_API_URL?: string;
   DELIVERY_TIMEOUT_MS?: string;
+  DATABASE_TIMEOUT_MS?: string;
+  REDIS_TIMEOUT_MS?: string;
   LOCKOUT_THRESHOLD?: string;
   LOCKOUT_BASE_SECONDS?: string;
   LOCKOUT_MAX_SECONDS?: string;
@@ -119,6 +121,9 @@ const configSchema = z
     TWILIO_FROM: z.string().min(1).optional(),
     TWILIO_API_URL: httpUrl.default("https://api.twilio.com"),
     DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(5000),
+    // Deadline of one MySQL query / one Redis command: past it the request answers 503.
+    DATABASE_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(5000),
+    REDIS_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(3000),
     // Per-account lockout (password login and code checks): see the README's abuse section.
     LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(50).default(5),
     LOCKOUT_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),

@@ -2,7 +2,7 @@
 // MYSQL_URL/REDIS_URL are set) and hands its URLs to the tests running in workerd.
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import { startFakeProviders } from "../local/fake-providers.ts";
+import { startFakeProviders, startStallServer } from "../local/fake-providers.ts";
 import { startPlanetScaleServer } from "../local/psdb-server.ts";
 import { startLocalStack } from "../local/stack.ts";
 import { startUpstashServer } from "../local/upstash-server.ts";
@@ -17,6 +17,8 @@ export default async function setup(project: TestProject) {
   const probeRedis = await startUpstashServer({ redisUrl: stack.redisUrl, token: probeToken });
   const providers = await startFakeProviders();
   project.provide("fakeProvidersUrl", providers.url);
+  const stall = await startStallServer();
+  project.provide("stallUrl", stall.url);
 
   project.provide("jwtPrivateKey", JSON.stringify((await generateSigningKey()).privateJwk));
   project.provide("databaseUrl", stack.databaseUrl);
@@ -29,7 +31,7 @@ export default async function setup(project: TestProject) {
     redisRestToken: probeToken,
   });
   return async () => {
-    await Promise.all([probeDb.close(), probeRedis.close(), providers.close()]);
+    await Promise.all([probeDb.close(), probeRedis.close(), providers.close(), stall.close()]);
     await stack.stop();
   };
 }

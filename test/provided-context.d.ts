@@ -5,6 +5,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     jwtPrivateKey: string;
     fakeProvidersUrl: string;
+    /** Accepts connections and never answers (a stalled dependency). */
+    stallUrl: string;
     databaseUrl: string;
     redisRestUrl: string;
     redisRestToken: string;

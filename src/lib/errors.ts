@@ -56,11 +56,15 @@ export function validationError(details: FieldErrors): AppError {
   return new AppError("VALIDATION_ERROR", { details });
 }
 
-/** Adds `text` to `field` in a field-error map, creating the list on first use. */
+/**
+ * Adds `text` to `field` in a field-error map, creating the list on first use. Field names come
+ * from clients ("constructor", "__proto__"): only own properties are read, and new ones are
+ * defined, never assigned, so no name reaches the prototype.
+ */
 export function addFieldError(errors: FieldErrors, field: string, text: string): void {
-  const list = errors[field] ?? [];
-  list.push(text);
-  errors[field] = list;
+  const list = Object.hasOwn(errors, field) ? errors[field] : undefined;
+  if (list) list.push(text);
+  else Object.defineProperty(errors, field, { value: [text], enumerable: true, writable: true, configurable: true });
 }
 
 // 401s on Bearer endpoints carry a Bearer challenge (RFC 6750), so clients know what to send.
@@ -70,4 +74,20 @@ export function notAuthenticatedError(): AppError {
 
 export function invalidTokenError(): AppError {
   return new AppError("INVALID_TOKEN", { headers: { "WWW-Authenticate": 'Bearer realm="api", error="invalid_token"' } });
+}
+
+/** How long a client should wait after a 503 before trying again. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A dependency could not be reached in time: 503 naming it (never its address or the query), with
+ * Retry-After. The cause is kept for the log, which redacts it.
+ */
+export function unavailable(dependency: string, reason: string, cause?: unknown): AppError {
+  const error = new AppError("SERVICE_UNAVAILABLE", {
+    details: { [dependency]: [reason] },
+    headers: { "Retry-After": String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+  });
+  if (cause !== undefined) Object.defineProperty(error, "cause", { value: cause });
+  return error;
 }

@@ -5,6 +5,7 @@ import type { AppEnv, Config } from "../env.ts";
 import { loadConfig } from "../env.ts";
 import type { Clock, Ids } from "../lib/clock.ts";
 import { AppError } from "../lib/errors.ts";
+import { describeError } from "../lib/redact.ts";
 import { loadSigningKeys, type SigningKeys } from "../lib/signing-keys.ts";
 import { pwnedPasswords } from "../providers/pwned-passwords.ts";
 import { turnstileVerifier } from "../providers/turnstile.ts";
@@ -39,9 +40,9 @@ async function signingKeys(settings: Config): Promise<SigningKeys> {
 export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const settings: Config = c.var.config;
-    const redis = createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN);
+    const redis = createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN, settings.REDIS_TIMEOUT_MS);
     const now = () => base.clock.now();
-    const db = createDatabase(settings.DATABASE_URL);
+    const db = createDatabase(settings.DATABASE_URL, settings.DATABASE_TIMEOUT_MS);
     const background = (label: string, task: () => Promise<void>) => runAfterResponse(c, label, task);
     const client = requestContext(c);
     c.set("deps", {
@@ -79,9 +80,7 @@ function runAfterResponse(c: Context<AppEnv>, label: string, task: () => Promise
   // accounts only (a security event) must not delay, and so time-stamp, their answers.
   const running = new Promise((resolve) => setTimeout(resolve, 0))
     .then(task)
-    .catch((error: unknown) =>
-      console.error(`[${c.get("requestId")}] ${label} failed:`, error instanceof Error ? error.message : error),
-    );
+    .catch((error: unknown) => console.error(`[${c.get("requestId")}] ${label} failed: ${describeError(error)}`));
   try {
     c.executionCtx.waitUntil(running);
   } catch {

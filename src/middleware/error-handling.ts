@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env.ts";
 import { errorBody } from "../lib/envelope.ts";
 import { AppError, ROUTE_INDEPENDENT_MESSAGES } from "../lib/errors.ts";
+import { describeError } from "../lib/redact.ts";
 
 function respond(c: Context<AppEnv>, error: AppError): Response {
   const action = c.get("action");
@@ -14,21 +15,33 @@ function respond(c: Context<AppEnv>, error: AppError): Response {
 }
 
 function fromHttpException(error: HTTPException): AppError {
-  // Hono's own middleware speaks HTTPException; translate the statuses it uses.
+  // Hono's own middleware (and zod-openapi's media-type gate) speak HTTPException; translate
+  // the statuses they use.
   if (error.status === 413) return new AppError("PAYLOAD_TOO_LARGE");
+  if (error.status === 415) return new AppError("UNSUPPORTED_MEDIA_TYPE");
   if (error.status === 400) return new AppError("INVALID_JSON");
   if (error.status === 401) return new AppError("NOT_AUTHENTICATED");
   if (error.status === 404) return new AppError("NOT_FOUND");
   return new AppError("INTERNAL_ERROR");
 }
 
+/** An AppError thrown under a library's wrapper (Drizzle wraps driver errors in its own). */
+function appErrorIn(error: unknown): AppError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof AppError) return current;
+  }
+  return undefined;
+}
+
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
-  if (error instanceof AppError) {
-    if (error.status >= 500) console.error(`[${c.get("requestId")}] ${error.code}`);
-    return respond(c, error);
+  const known = appErrorIn(error);
+  if (known) {
+    // Logged once, with the request id; the cause (a network error) redacted.
+    if (known.status >= 500) console.error(`[${c.get("requestId")}] ${known.code}: ${describeError(known.cause ?? known)}`);
+    return respond(c, known);
   }
   if (error instanceof HTTPException) return respond(c, fromHttpException(error));
-  console.error(`[${c.get("requestId")}] unhandled error:`, error);
+  console.error(`[${c.get("requestId")}] unhandled error: ${describeError(error)}`);
   return respond(c, new AppError("INTERNAL_ERROR"));
 };
 

@@ -3,9 +3,28 @@
 import { Client } from "@planetscale/database";
 import { drizzle } from "drizzle-orm/planetscale-serverless";
 import * as schema from "../db/schema.ts";
+import { unavailable } from "../lib/errors.ts";
 
-export function createDatabase(databaseUrl: string) {
-  return drizzle({ client: new Client({ url: databaseUrl }), schema });
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/**
+ * Every query is one HTTP request with a deadline: a stalled or unreachable database becomes a
+ * 503 within `timeoutMs`, never a hang and never a 500. SQL errors the database answered are
+ * left as they are (the driver reports them from a 200 answer).
+ */
+function boundedFetch(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "unreachable";
+      throw unavailable("db", reason, error);
+    }
+  };
+}
+
+export function createDatabase(databaseUrl: string, timeoutMs = DEFAULT_TIMEOUT_MS) {
+  return drizzle({ client: new Client({ url: databaseUrl, fetch: boundedFetch(timeoutMs) }), schema });
 }
 
 export type Database = ReturnType<typeof createDatabase>;

@@ -1,9 +1,11 @@
 // The Redis connection: Upstash's REST client (Upstash in production, the local protocol server
 // in development and tests).
 import { errors, Redis } from "@upstash/redis/cloudflare";
-import { AppError } from "../lib/errors.ts";
+import { unavailable } from "../lib/errors.ts";
 
-export function createRedis(url: string, token: string): Redis {
+const DEFAULT_TIMEOUT_MS = 5000;
+
+export function createRedis(url: string, token: string, timeoutMs = DEFAULT_TIMEOUT_MS): Redis {
   return new Redis({
     url,
     token,
@@ -13,6 +15,9 @@ export function createRedis(url: string, token: string): Redis {
     automaticDeserialization: false,
     enableTelemetry: false,
     enableAutoPipelining: false,
+    // A deadline per command: a stalled Redis becomes a 503, never a hang. (A signal factory, not
+    // a signal: with a plain signal the client would return the abort reason as the result.)
+    signal: () => AbortSignal.timeout(timeoutMs),
   });
 }
 
@@ -25,7 +30,7 @@ export async function reachRedis<T>(work: Promise<T>): Promise<T> {
     return await work;
   } catch (error) {
     if (error instanceof errors.UpstashError) throw error;
-    console.error("redis unreachable:", error instanceof Error ? error.message : error);
-    throw new AppError("SERVICE_UNAVAILABLE", { details: { redis: ["unreachable"] } });
+    const timedOut = error instanceof Error && error.name === "TimeoutError";
+    throw unavailable("redis", timedOut ? "timed out" : "unreachable", error);
   }
 }

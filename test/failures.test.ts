@@ -1,0 +1,142 @@
+// Never a 500, never a hang: the inputs and outages that once produced a 500 or a stalled request,
+// each answered with its envelope now. Outages are made real: a closed port (unreachable) and a
+// server that accepts connections and never answers (stalled).
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
+import { createApp } from "../src/app.ts";
+import { describeError, redact } from "../src/lib/redact.ts";
+import { api, basic, bearer, buildRequest, expectFailure, readResponse, signupBody, userWithSession } from "./helpers.ts";
+
+const stall = inject("stallUrl");
+const CLOSED = "http://127.0.0.1:9";
+
+// Config is parsed once per bindings object: each outage's env is built once.
+const envs = {
+  dbDown: { ...env, DATABASE_URL: `http://user:db-secret-pw@${CLOSED.slice(7)}` },
+  dbStalled: { ...env, DATABASE_URL: `http://user:db-secret-pw@${stall.slice(7)}`, DATABASE_TIMEOUT_MS: "500" },
+  redisStalled: { ...env, UPSTASH_REDIS_REST_URL: stall, REDIS_TIMEOUT_MS: "500" },
+};
+
+const app = createApp();
+const send = (target: object, method: string, path: string, options: Parameters<typeof buildRequest>[2] = {}) =>
+  readResponse(app.fetch(buildRequest(method, path, options), target));
+
+function expectUnavailable(res: Awaited<ReturnType<typeof send>>, dependency: string, reason: string) {
+  const details = expectFailure(res, 503, "SERVICE_UNAVAILABLE");
+  expect(details).toEqual({ [dependency]: [reason] });
+  expect(res.headers.get("retry-after")).toBe("5");
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("content types that once gave a 500", () => {
+  it("logs in with Basic and an empty form body (what `curl -u user:pass -d ''` sends)", async () => {
+    const { user } = await userWithSession();
+    const res = await api("POST", "/auth/user/login/", {
+      body: "",
+      headers: { ...basic(user.username, user.password), "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.data.access).toEqual(expect.any(String));
+  });
+
+  it("takes `application/json;` (a trailing semicolon) and odd parameters as JSON", async () => {
+    for (const contentType of ["application/json;", "application/json; charset=UTF-8; x=1", "APPLICATION/JSON"]) {
+      const res = await api("POST", "/auth/user/signup/", { body: "{}", headers: { "content-type": contentType } });
+      expectFailure(res, 400, "VALIDATION_ERROR");
+    }
+    const body = signupBody();
+    const created = await api("POST", "/auth/user/signup/", {
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json;" },
+    });
+    expect(created.status).toBe(201);
+  });
+
+  it("answers 415, not 500, for a non-JSON body on a route with an optional body", async () => {
+    const res = await api("POST", "/auth/user/login/", { body: "username=a", headers: { "content-type": "text/plain" } });
+    expectFailure(res, 415, "UNSUPPORTED_MEDIA_TYPE");
+  });
+});
+
+describe("prototype-ish keys in update bodies", () => {
+  const KEYS = ["constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf"];
+
+  for (const path of ["/profile/update/", "/auth/user/update/"]) {
+    it(`PUT ${path} names each of them as a field that cannot be updated`, async () => {
+      const { session } = await userWithSession();
+      for (const key of KEYS) {
+        const res = await api("PUT", path, {
+          headers: { ...bearer(session.access), "content-type": "application/json" },
+          body: `{"${key}": 1}`,
+        });
+        const details = expectFailure(res, 400, "VALIDATION_ERROR");
+        expect(Object.keys(details)).toEqual([key]);
+      }
+    });
+  }
+});
+
+describe("a database that is down or stalled", () => {
+  it("answers login and signup with 503 SERVICE_UNAVAILABLE and Retry-After when it cannot be reached", async () => {
+    const body = signupBody();
+    expectUnavailable(
+      await send(envs.dbDown, "POST", "/auth/user/login/", { headers: basic(body.username, body.password) }),
+      "db",
+      "unreachable",
+    );
+    expectUnavailable(await send(envs.dbDown, "POST", "/auth/user/signup/", { json: body }), "db", "unreachable");
+  });
+
+  it("answers within its deadline (DATABASE_TIMEOUT_MS) when it accepts and never answers", async () => {
+    const started = Date.now();
+    const res = await send(envs.dbStalled, "POST", "/auth/user/login/", { headers: basic("someone", "Some-passw0rd") });
+    const elapsed = Date.now() - started;
+    expectUnavailable(res, "db", "timed out");
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  it("logs the outage once, with the request id and no credentials", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const res = await send(envs.dbDown, "POST", "/auth/user/login/", { headers: basic("someone", "Some-passw0rd") });
+    expect(res.status).toBe(503);
+    const lines = errors.mock.calls.map((call) => call.join(" "));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`[${res.headers.get("x-request-id")}] SERVICE_UNAVAILABLE`);
+    expect(lines[0]).not.toContain("db-secret-pw");
+    expect(lines[0]).not.toContain("Some-passw0rd");
+  });
+});
+
+describe("a stalled Redis", () => {
+  it("answers a token check with 503 within REDIS_TIMEOUT_MS, failing closed", async () => {
+    const { session } = await userWithSession();
+    const started = Date.now();
+    const res = await send(envs.redisStalled, "POST", "/auth/jwt/check/", { headers: bearer(session.access) });
+    expectUnavailable(res, "redis", "timed out");
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+describe("log redaction", () => {
+  it("masks SQL parameters, emails, hashes, tokens, codes and URL credentials", () => {
+    const message =
+      "Failed query: insert into `users` (`id`, `email`, `password_hash`) values ('5d1c0b1e-1c1a-4b7e-9d3e-1f2a3b4c5d6e', 'asha@example.com', 'pbkdf2-sha256$100000$p$AAAAAAAAAAAAAAAAAAAAAA$BBBB') " +
+      "code 123456 to +91 98765 43210, Bearer eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln at https://user:s3cret@db.example.com";
+    const safe = redact(message);
+    for (const secret of ["asha@example.com", "pbkdf2-sha256", "123456", "98765", "eyJhbGciOiJFZERTQSJ9", "s3cret", "5d1c0b1e"]) {
+      expect(safe).not.toContain(secret);
+    }
+    expect(safe).toContain("Failed query: insert into `users`");
+  });
+
+  it("describes a cause chain without the secrets of any link", () => {
+    const error = new Error("DrizzleQueryError: params: bob@example.com", {
+      cause: new TypeError("connect to https://u:pw-x@h failed"),
+    });
+    const line = describeError(error);
+    expect(line).toMatch(/^Error: .* <- TypeError: /);
+    expect(line).not.toContain("bob@example.com");
+    expect(line).not.toContain("pw-x");
+  });
+});
