@@ -5,6 +5,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
+import { canonicalUsername } from "../src/lib/identifiers.ts";
+import { otpDigest } from "../src/lib/otp.ts";
 import { basic, buildRequest, expectFailure, latestCode, readResponse, signupBody, testRedis, uniqueName } from "./helpers.ts";
 
 /** The app, its clock moved `seconds` ahead: one instance per moment keeps the steps readable. */
@@ -75,11 +77,14 @@ describe("login lockout", () => {
     expect((await login(0, user.username, user.password)).status).toBe(200);
   });
 
-  it("counts the account, whichever name it is addressed by (username or email)", async () => {
+  it("counts each name as typed: the username and the email lock on their own, for every account alike", async () => {
     const user = await newAccount();
-    await failLogins(0, user.username, 3);
-    const seen = await failLogins(0, user.email, 2);
-    expect(seen).toEqual(FIVE_FAILURES.slice(3));
+    const ghost = uniqueName("ghost");
+    expect(await failLogins(0, user.username, 5)).toEqual(FIVE_FAILURES);
+    // The same account by its email is a different name: counted from zero, as any other name would be.
+    expect(await failLogins(0, user.email, 5)).toEqual(FIVE_FAILURES);
+    expect(await failLogins(0, `${ghost}@example.com`, 5)).toEqual(FIVE_FAILURES);
+    expectFailure(await login(1, user.email, user.password), 429, "RATE_LIMITED");
   });
 
   it("cannot be stretched from many IPs: tries during a lockout are refused uncounted", async () => {
@@ -113,6 +118,29 @@ describe("login lockout", () => {
     });
     expect(reset.status).toBe(200);
     expect((await login(1, user.username, NEW)).status).toBe(200);
+  });
+});
+
+describe("a signed-in user's password checks", () => {
+  it("count toward the login lockout of their username: a stolen access token cannot guess the password", async () => {
+    const user = await newAccount();
+    const session = (await login(0, user.username, user.password)).body.data;
+    const change = () =>
+      now("POST", "/auth/password/change/", {
+        headers: { authorization: `Bearer ${session.access}` },
+        json: { old_password: "Wrong-passw0rd", password1: "Fresh-passphrase-12", password2: "Fresh-passphrase-12" },
+      });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await change()).status);
+    expect(statuses).toEqual([400, 400, 400, 400, 429]);
+    // Locked now: the deletion's password check, and a login by username, wait too.
+    const deletion = await now("DELETE", "/auth/user/delete/", {
+      headers: { authorization: `Bearer ${session.access}` },
+      json: { password: user.password },
+    });
+    expectFailure(deletion, 429, "RATE_LIMITED");
+    expectFailure(await login(1, user.username, user.password), 429, "RATE_LIMITED");
+    expect((await login(61, user.username, user.password)).status).toBe(200);
   });
 });
 
@@ -151,14 +179,16 @@ describe("code lockout", () => {
     expect(real).toEqual([400, 400, 400, 400, 429, 429]);
   });
 
-  it("keeps the lockout in Redis with a bounded lifetime (no isolate memory)", async () => {
+  it("keeps the lockout in Redis under a keyed digest of the name, never the name, with a bounded lifetime", async () => {
     const user = await newAccount();
     await failLogins(0, user.username, 5);
+    const secret = `lockout:${JSON.parse(String(env.JWT_PRIVATE_KEY)).d}`;
+    const key = `lockout:login:${await otpDigest(secret, "login", "", canonicalUsername(user.username))}`;
     const redis = testRedis();
-    const key = `user:${user.id}:lockout:login`;
     expect(await redis.hget(key, "level")).toBe("1");
     const ttl = await redis.pttl(key);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(24 * 3600 * 1000);
+    expect(await redis.keys(`*${user.username}*`)).toEqual([]);
   });
 });

@@ -48,10 +48,12 @@ describe("POST /auth/password/forget/confirm/ and /auth/password/reset/", () => 
     const first = await confirm({ email: user.email, otp: code });
     expect(first.status).toBe(200);
     expect(first.body.message).toBe("password forget confirm successful");
-    expect(first.body.data.reset_token).toMatch(/^[\w-]{43}$/);
+    expect(first.body.data.reset_token).toMatch(/^[0-9a-f]{64}$/);
     const second = await confirm({ username: user.username, otp: code });
     expect(second.status).toBe(200);
     const token = second.body.data.reset_token;
+    // Derived from the code: every confirm of one code hands out the same token.
+    expect(token).toBe(first.body.data.reset_token);
 
     const done = await reset({ email: user.email, reset_token: token, password1: NEW, password2: NEW });
     expect(done.body).toEqual({ success: true, message: "password reset successful", data: "Password Changed", error: null });
@@ -124,6 +126,16 @@ describe("POST /auth/password/forget/confirm/ and /auth/password/reset/", () => 
     expectFailure(fifth, 429, "RATE_LIMITED");
     expect(Number(fifth.headers.get("retry-after"))).toBe(60);
     expectFailure(await confirm({ email: user.email, otp: code }), 429, "RATE_LIMITED");
+  });
+
+  it("gives 16 concurrent confirms of the right code the same reset token, which then works", async () => {
+    const { user, code } = await userWithResetCode();
+    const results = await Promise.all(Array.from({ length: 16 }, () => confirm({ email: user.email, otp: code })));
+    expect(results.map((r) => r.status)).toEqual(Array(16).fill(200));
+    const tokens = new Set(results.map((r) => r.body.data.reset_token));
+    expect(tokens.size).toBe(1);
+    const [token] = [...tokens];
+    expect((await reset({ email: user.email, reset_token: token, password1: NEW, password2: NEW })).status).toBe(200);
   });
 
   it("never accepts a reset code at the verification endpoints", async () => {

@@ -2,6 +2,7 @@
 // trips at the limit wrangler.toml gives it, with a 429 envelope and Retry-After, and other
 // client IPs are unaffected.
 import { describe, expect, it } from "vitest";
+import { clientKey } from "../src/middleware/client.ts";
 import wranglerToml from "../wrangler.toml?raw";
 import { api, expectFailure, randomIp } from "./helpers.ts";
 
@@ -97,6 +98,42 @@ describe("per-IP rate limits", () => {
       headers: { "CF-Connecting-IP": ip, "X-Forwarded-For": randomIp() },
     });
     expectFailure(refused, 429, "RATE_LIMITED");
+  });
+
+  it("counts an IPv6 client by its /64: rotating addresses inside one subscriber's prefix does not help", async () => {
+    const limit = configuredLimit("SIGNUP_RATE_LIMITER");
+    await freshMinuteWindow(limit * 80);
+    const prefix = randomIp().split("::")[0];
+    const statuses = [];
+    for (let i = 1; i <= limit + 1; i++) {
+      statuses.push(
+        (await api("POST", "/auth/user/signup/", { json: {}, headers: { "CF-Connecting-IP": `${prefix}::${i.toString(16)}` } }))
+          .status,
+      );
+    }
+    expect(statuses.slice(0, limit).every((status) => status === 400)).toBe(true);
+    expect(statuses[limit]).toBe(429);
+  });
+
+  it("writes IPv6 keys as their /64 and leaves IPv4 as it is", () => {
+    expect(clientKey("203.0.113.7")).toBe("203.0.113.7");
+    expect(clientKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(clientKey("2001:0DB8:00a0:0001:ffff::1")).toBe("2001:db8:a0:1::/64");
+    expect(clientKey("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(clientKey("::1")).toBe("0:0:0:0::/64");
+  });
+
+  it("repeats every rule in each environment of wrangler.toml, with namespaces of its own", () => {
+    const blocks = wranglerToml.split(/^\[env\./m);
+    const rules = (text: string) =>
+      [...text.matchAll(/name = "(\w+_RATE_LIMITER)"\s*\nnamespace_id = "(\d+)"/g)].map((m) => [m[1], m[2]]);
+    const top = rules(blocks[0] ?? "");
+    const preview = rules(wranglerToml.slice(wranglerToml.indexOf("[env.preview]"), wranglerToml.indexOf("[env.production]")));
+    const production = rules(wranglerToml.slice(wranglerToml.indexOf("[env.production]")));
+    const names = RULES.map((rule) => rule.binding).sort();
+    for (const environment of [top, preview, production]) expect(environment.map(([name]) => name).sort()).toEqual(names);
+    const namespaces = [...top, ...preview, ...production].map(([, id]) => id);
+    expect(new Set(namespaces).size).toBe(namespaces.length);
   });
 
   it("leaves routes without a rule alone (health, countries)", async () => {

@@ -190,4 +190,18 @@ describe("POST /auth/user/login/ with Turnstile on", () => {
     expectFailure(await login(user.username, user.password, { token: REFUSED }), 400, "CAPTCHA_INVALID");
     expect((await login(user.username, user.password, { token: ACCEPTED })).status).toBe(200);
   });
+
+  it("lets solved challenges try only three times per lockout: a solver farm gets three guesses, not a free run", async () => {
+    const user = await turnstileUser();
+    for (let i = 0; i < 3; i++) expectFailure(await login(user.username, "Wrong-pass-1"), 401, "INVALID_CREDENTIALS");
+    expectFailure(await login(user.username, "Wrong-pass-1", { token: ACCEPTED }), 401, "INVALID_CREDENTIALS");
+    expectFailure(await login(user.username, "Wrong-pass-1", { token: ACCEPTED }), 429, "RATE_LIMITED");
+    // During the lockout: three bypass tries, answered for what they are, counted toward no new lockout...
+    for (let i = 0; i < 3; i++)
+      expectFailure(await login(user.username, "Wrong-pass-2", { token: ACCEPTED }), 401, "INVALID_CREDENTIALS");
+    // ...then even the right password with a solved challenge waits for the cool-down.
+    const refused = await login(user.username, user.password, { token: ACCEPTED });
+    expectFailure(refused, 429, "RATE_LIMITED");
+    expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+  });
 });

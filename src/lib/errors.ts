@@ -42,8 +42,12 @@ export class AppError extends Error {
   readonly details?: FieldErrors;
   readonly headers?: Record<string, string>;
 
-  constructor(code: ErrorCode, options: { message?: string; details?: FieldErrors; headers?: Record<string, string> } = {}) {
-    super(options.message ?? code);
+  constructor(
+    code: ErrorCode,
+    options: { message?: string; details?: FieldErrors; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    // The cause is for the log (which redacts it), never for the response.
+    super(options.message ?? code, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AppError";
     this.code = code;
     this.status = ERROR_STATUS[code];
@@ -84,10 +88,9 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
  * Retry-After. The cause is kept for the log, which redacts it.
  */
 export function unavailable(dependency: string, reason: string, cause?: unknown): AppError {
-  const error = new AppError("SERVICE_UNAVAILABLE", {
+  return new AppError("SERVICE_UNAVAILABLE", {
     details: { [dependency]: [reason] },
     headers: { "Retry-After": String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+    cause,
   });
-  if (cause !== undefined) Object.defineProperty(error, "cause", { value: cause });
-  return error;
 }

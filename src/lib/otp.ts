@@ -37,12 +37,3 @@ export async function otpDigest(secret: string, purpose: string, subject: string
   const mac = await crypto.subtle.sign("HMAC", await key, encoder.encode(`${purpose}\u0000${subject}\u0000${code}`));
   return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
-
-/** An opaque single-use token (32 random bytes, base64url). */
-export function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}

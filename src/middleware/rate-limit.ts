@@ -4,7 +4,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Bindings } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
-import { clientIp } from "./client.ts";
+import { clientIp, clientKey } from "./client.ts";
 
 /** The per-IP rules, by the binding that carries each one's limit and period. */
 export const RATE_LIMIT_RULES = {
@@ -42,7 +42,7 @@ export function limitPerIp(rule: RateLimitRule): MiddlewareHandler<AppEnv> {
     // Rules share nothing: the key names the rule as well, so one binding could serve several.
     let success: boolean;
     try {
-      ({ success } = await limiter.limit({ key: `${rule}:${clientIp(c)}` }));
+      ({ success } = await limiter.limit({ key: `${rule}:${clientKey(clientIp(c))}` }));
     } catch (error) {
       // Fail closed: without its limit, a guessing endpoint must not run.
       console.error(`${binding} failed:`, error instanceof Error ? error.message : error);

@@ -32,7 +32,9 @@ export function turnstileVerifier(options: { apiUrl: string; secretKey: string; 
       if (!response.ok || !body || typeof body.success !== "boolean")
         throw new CaptchaUnavailableError(`HTTP ${response.status}`);
       const codes = Array.isArray(body["error-codes"]) ? body["error-codes"] : [];
-      if (!body.success && codes.includes("internal-error")) throw new CaptchaUnavailableError("internal-error");
+      // Turnstile's own trouble, or our secret refused: no user can pass, so it is an outage, not their fault.
+      const broken = ["internal-error", "missing-input-secret", "invalid-input-secret"].find((code) => codes.includes(code));
+      if (!body.success && broken) throw new CaptchaUnavailableError(broken);
       return body.success;
     },
   };

@@ -19,7 +19,7 @@ const forgetBody = z
   .refine(oneName, NEED_A_NAME)
   .openapi("PasswordForgetRequest");
 const confirmBody = z
-  .object({ ...names, otp: otpSchema })
+  .object({ ...names, otp: otpSchema, ...captchaField })
   .refine(oneName, NEED_A_NAME)
   .openapi("PasswordForgetConfirmRequest");
 const resetBody = z
@@ -29,6 +29,7 @@ const resetBody = z
     reset_token: z.string().min(1).max(200).optional(),
     password1: z.string().min(1, "This field may not be blank."),
     password2: z.string(),
+    ...captchaField,
   })
   .refine(oneName, NEED_A_NAME)
   .refine((body) => (body.otp === undefined) !== (body.reset_token === undefined), {
@@ -87,11 +88,12 @@ export const passwordResetRoutes = createRouter()
     return c.json(successBody("password forget successful", "OTP sent to your email"), 200);
   })
   .openapi(confirmRoute, async (c) => {
-    const { otp, ...accountNames } = c.req.valid("json");
-    const resetToken = await confirmResetCode(c.var.deps, accountNames, otp);
+    const { otp, [CAPTCHA_FIELD]: token, ...accountNames } = c.req.valid("json");
+    const resetToken = await confirmResetCode(c.var.deps, accountNames, otp, captchaToken(c, token));
     return c.json(successBody("password forget confirm successful", { reset_token: resetToken }), 200);
   })
   .openapi(resetRoute, async (c) => {
-    await resetPassword(c.var.deps, c.req.valid("json"));
+    const body = c.req.valid("json");
+    await resetPassword(c.var.deps, body, captchaToken(c, body[CAPTCHA_FIELD]));
     return c.json(successBody("password reset successful", "Password Changed"), 200);
   });

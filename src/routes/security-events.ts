@@ -20,7 +20,7 @@ const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "Events per page (1-100, default 20)" }),
   before: z
     .string()
-    .regex(/^[1-9]\d{0,15}$/, "Use the `next` value of the previous page.")
+    .regex(/^[1-9]\d{0,14}$/, "Use the `next` value of the previous page.")
     .optional()
     .openapi({ description: "The previous page's `next`: continue with older events" }),
 });

@@ -2,12 +2,16 @@
 // check. Per-IP limits happen before any of this, at the route (middleware/rate-limit.ts).
 import type { Config, Deps } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
+import { otpDigest } from "../lib/otp.ts";
 import { CaptchaUnavailableError } from "../providers/turnstile.ts";
-import type { CaptchaState, LockoutPolicy } from "../stores/login-store.ts";
+import type { CaptchaState, Lockable, LockoutPolicy, LockoutReply } from "../stores/lockout-store.ts";
 
 // Lockout levels are remembered a day: an account attacked again and again keeps its longer
 // cool-down, while one that was quiet for a day starts over at the base.
 const LOCKOUT_MEMORY_MS = 24 * 3600 * 1000;
+// Tries a solved Turnstile challenge allows during one lockout: the owner gets in, a solver farm
+// gets three guesses per cool-down.
+const BYPASS_TRIES = 3;
 
 export function lockoutPolicy(config: Config): LockoutPolicy {
   return {
@@ -17,7 +21,26 @@ export function lockoutPolicy(config: Config): LockoutPolicy {
     windowMs: config.LOCKOUT_WINDOW_SECONDS * 1000,
     memoryMs: Math.max(LOCKOUT_MEMORY_MS, config.LOCKOUT_WINDOW_SECONDS * 1000),
     captchaAfter: config.CAPTCHA_AFTER_FAILURES,
+    bypassTries: BYPASS_TRIES,
   };
+}
+
+/**
+ * The lockout of a name as a client typed it (canonical form), for accounts that exist and names
+ * that match none alike: the two cannot be told apart by their lockouts. Redis keeps a keyed
+ * digest, never what was typed (users sometimes type a password into the name field).
+ */
+export async function nameLock(deps: Deps, scope: "login" | "reset", canonicalName: string): Promise<Lockable> {
+  return { scope, subject: await otpDigest(`lockout:${deps.config.JWT_PRIVATE_KEY.d}`, scope, "", canonicalName) };
+}
+
+/** Turns a lockout reply into the answer: 429 while locked (logging a lockout that just began), CAPTCHA_REQUIRED. */
+export function refuseWhenLocked(deps: Deps, reply: LockoutReply, userId: string | undefined): void {
+  if (reply.status === "captcha") throw new AppError("CAPTCHA_REQUIRED");
+  if (reply.status === "locked") {
+    if (reply.started) deps.securityLog.record("account_locked", userId);
+    throw coolingDown(reply.retryAfterMs);
+  }
 }
 
 export function retryAfter(ms: number): Record<string, string> {
@@ -42,8 +65,7 @@ export async function captchaState(deps: Deps, token: string | undefined): Promi
     solved = await deps.captcha.verify(token, deps.client.ip);
   } catch (error) {
     if (!(error instanceof CaptchaUnavailableError)) throw error;
-    console.error(`[${deps.client.requestId}] turnstile unavailable: ${error.message}`);
-    throw new AppError("CAPTCHA_UNAVAILABLE");
+    throw new AppError("CAPTCHA_UNAVAILABLE", { cause: error });
   }
   if (!solved) throw new AppError("CAPTCHA_INVALID");
   return "solved";

@@ -2,14 +2,15 @@
 // revoke what they must.
 import type { Deps } from "../env.ts";
 import { AppError, addFieldError, type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
-import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
+import { hashPassword } from "../lib/password-hash.ts";
 import { deleteProfileImage } from "../stores/image-store.ts";
 import { deleteUserState } from "../stores/session-store.ts";
-import { deleteUser, findUserById, updateUser } from "../stores/user-store.ts";
+import { deleteUser, updateUser } from "../stores/user-store.ts";
 import { breachedPasswordProblem } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { passwordChangedEmail } from "./messages.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
+import { checkCurrentPassword } from "./reauthentication.ts";
 import { revocationTtlMs, revokeSessionsInRedis } from "./session-service.ts";
 import { type ClientInfo, startSession, type TokenPair } from "./token-pair.ts";
 
@@ -19,19 +20,12 @@ export interface PasswordChange {
   password2: string;
 }
 
-async function reauthenticate(deps: Deps, userId: string, password: string, field: string) {
-  const row = await findUserById(deps.db, userId);
-  if (!row) throw invalidTokenError();
-  const check = await verifyPassword(password, row.passwordHash, hashOptions(deps.config));
-  return { row, valid: check.valid, field };
-}
-
 /**
  * New hash and tokens_valid_after in one UPDATE; then every session dies in Redis, and the
  * caller gets a fresh session so this device stays signed in.
  */
 export async function changePassword(deps: Deps, userId: string, input: PasswordChange, client: ClientInfo): Promise<TokenPair> {
-  const { row, valid } = await reauthenticate(deps, userId, input.old_password, "old_password");
+  const { row, valid } = await checkCurrentPassword(deps, userId, input.old_password);
   const errors: FieldErrors = {};
   if (!valid) addFieldError(errors, "old_password", "Your old password was entered incorrectly.");
   if (input.password1 !== input.password2) addFieldError(errors, "password2", "Passwords must match");
@@ -67,7 +61,7 @@ export async function changePassword(deps: Deps, userId: string, input: Password
  *  4. The profile image, after the response (an orphaned object holds no account).
  */
 export async function deleteAccount(deps: Deps, userId: string, password: string): Promise<void> {
-  const { valid } = await reauthenticate(deps, userId, password, "password");
+  const { valid } = await checkCurrentPassword(deps, userId, password);
   if (!valid) throw validationError({ password: ["Incorrect password."] });
   await revokeSessionsInRedis(deps, userId, deps.clock.now());
   if ((await deleteUser(deps.db, userId)) === 0) throw invalidTokenError();

@@ -3,22 +3,19 @@
 import type { Deps } from "../env.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
-import { verifyPassword } from "../lib/password-hash.ts";
 import type { AccessClaims } from "../lib/tokens.ts";
 import { updateSessionEmails } from "../stores/session-store.ts";
 import { changeEmail, findTakenIdentifiers, findUserById } from "../stores/user-store.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, emailChangedEmail } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
-import { hashOptions } from "./password-policy.ts";
+import { checkCurrentPassword } from "./reauthentication.ts";
 
 const TAKEN = "This email is already registered.";
 
 export async function requestEmailChange(deps: Deps, userId: string, newEmail: string, password: string): Promise<void> {
-  const user = await findUserById(deps.db, userId);
-  if (!user) throw invalidTokenError();
-  if (!(await verifyPassword(password, user.passwordHash, hashOptions(deps.config))).valid)
-    throw validationError({ password: ["Incorrect password."] });
+  const { row: user, valid } = await checkCurrentPassword(deps, userId, password);
+  if (!valid) throw validationError({ password: ["Incorrect password."] });
   const canonical = canonicalEmail(newEmail);
   if (canonical === user.emailCanonical) throw validationError({ new_email: ["This is already the account's email address."] });
   if ((await findTakenIdentifiers(deps.db, "", canonical)).email) throw validationError({ new_email: [TAKEN] });

@@ -5,9 +5,9 @@ import type { Deps } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
-import { type LoginAttempt, type LoginGate, openLoginSession, recordLoginFailure } from "../stores/login-store.ts";
+import { type LoginAttempt, openLoginSession, recordLoginFailure } from "../stores/login-store.ts";
 import { findUserForLogin, recordLogin } from "../stores/user-store.ts";
-import { captchaState, coolingDown, lockoutPolicy } from "./abuse-guards.ts";
+import { captchaState, lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
 import { hashOptions } from "./password-policy.ts";
 import { type ClientInfo, prepareSession, type TokenPair } from "./token-pair.ts";
 
@@ -25,18 +25,12 @@ function lookupKeys(identifier: LoginIdentifier) {
   return { username: canonicalUsername(identifier.usernameOrEmail), email: canonicalEmail(identifier.usernameOrEmail) };
 }
 
-/** The lockout subject of a name that matches no account: counted exactly like a real one. */
-function unknownSubject(identifier: LoginIdentifier): string {
-  const keys = lookupKeys(identifier);
-  return `unknown:login:${keys.username ?? keys.email}`;
-}
-
-function refuse(deps: Deps, gate: LoginGate, userId: string | undefined): void {
-  if (gate.status === "captcha") throw new AppError("CAPTCHA_REQUIRED");
-  if (gate.status === "locked") {
-    if (gate.started) deps.securityLog.record("account_locked", userId);
-    throw coolingDown(gate.retryAfterMs);
-  }
+/** The name as typed, canonical: what the lockout counts (so it treats every name alike). */
+function typedName(identifier: LoginIdentifier): string {
+  if ("username" in identifier) return canonicalUsername(identifier.username);
+  if ("email" in identifier) return canonicalEmail(identifier.email);
+  const name = identifier.usernameOrEmail;
+  return name.includes("@") ? canonicalEmail(name) : canonicalUsername(name);
 }
 
 export async function logIn(
@@ -48,29 +42,27 @@ export async function logIn(
 ): Promise<TokenPair> {
   const options = hashOptions(deps.config);
   // A Turnstile token (when sent) is checked while MySQL is read: no added latency.
-  const [user, captcha] = await Promise.all([
+  const [user, captcha, lock] = await Promise.all([
     findUserForLogin(deps.db, lookupKeys(identifier)),
     captchaState(deps, captchaToken),
+    nameLock(deps, "login", typedName(identifier)),
   ]);
   // Unknown users still cost one PBKDF2, so timing does not reveal whether the account exists.
   const check = await verifyPassword(password, user?.passwordHash ?? dummyHash(deps), options);
-  const attempt: LoginAttempt = {
-    subject: user?.id ?? unknownSubject(identifier),
-    ip: deps.client.ip,
-    captcha,
-    policy: lockoutPolicy(deps.config),
-  };
+  const attempt: LoginAttempt = { lock, ipKey: deps.client.ipKey, captcha, policy: lockoutPolicy(deps.config) };
 
   if (!user || !check.valid) {
-    const gate = await recordLoginFailure(deps.redis, attempt, deps.clock.now().getTime());
-    if (gate.status !== "captcha") deps.securityLog.record("login_failed", user?.id);
-    refuse(deps, gate, user?.id);
+    const reply = await recordLoginFailure(deps.redis, attempt, deps.clock.now().getTime());
+    // Only counted failures are events: refused tries during a lockout cannot flood the history.
+    const counted = reply.status === "failed" || (reply.status === "locked" && reply.started);
+    if (counted) deps.securityLog.record("login_failed", user?.id);
+    refuseWhenLocked(deps, reply, user?.id);
     throw new AppError("INVALID_CREDENTIALS");
   }
 
   const session = prepareSession(deps, user, client);
-  // Even the right password is refused while the account is locked (unless a challenge was solved).
-  refuse(deps, await openLoginSession(deps.redis, session.record, attempt), user.id);
+  // Even the right password is refused while the name is locked (but for a few solved challenges).
+  refuseWhenLocked(deps, await openLoginSession(deps.redis, session.record, attempt), user.id);
   const tokens = await session.sign();
   deps.securityLog.record("login_succeeded", user.id);
   const loggedInAt = deps.clock.now();

@@ -3,10 +3,11 @@
 // failures lock every code check of the account for a growing, capped cool-down).
 import type { Deps } from "../env.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
-import { generateOtp, otpDigest, randomToken } from "../lib/otp.ts";
+import { generateOtp, otpDigest } from "../lib/otp.ts";
 import type { AccessClaims } from "../lib/tokens.ts";
+import type { CaptchaState, Lockable } from "../stores/lockout-store.ts";
 import { type CheckMode, checkOtp, type OtpPurpose, storeOtp } from "../stores/otp-store.ts";
-import { coolingDown, lockoutPolicy } from "./abuse-guards.ts";
+import { coolingDown, lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
 
 export const MAX_OTP_FAILURES = 5;
 export const RESEND_COOLDOWN_MS = 60_000;
@@ -40,13 +41,21 @@ export interface OtpCheck {
   access?: AccessClaims;
   /** The account's id when it exists (for the security log); unknown subjects are only logged. */
   userId?: string;
+  /** Whose failures lock: by default the subject's own code checks ('otp' scope). */
+  lock?: Lockable;
+  /** Turnstile state of the request: a solved challenge gets a few tries through a lockout. */
+  captcha?: CaptchaState;
 }
 
 /** Returns what the code was issued for (an address or number); every failure is one OTP_INVALID. */
 export async function verifyOtp(deps: Deps, check: OtpCheck): Promise<{ target: string; resetToken?: string }> {
   const purposeOfSecret = check.mode === "consume-token" ? "reset-token" : check.purpose;
   const digest = await otpDigest(otpSecret(deps), purposeOfSecret, check.subject, check.secret);
-  const resetToken = check.mode === "issue-token" ? randomToken() : undefined;
+  // Derived from the code, so concurrent confirms of one code all hand out the same, usable token.
+  const resetToken =
+    check.mode === "issue-token"
+      ? await otpDigest(otpSecret(deps), "reset-token-of-code", check.subject, check.secret)
+      : undefined;
   const result = await checkOtp(deps.redis, {
     subject: check.subject,
     purpose: check.purpose,
@@ -54,17 +63,16 @@ export async function verifyOtp(deps: Deps, check: OtpCheck): Promise<{ target: 
     mode: check.mode,
     nowMs: deps.clock.now().getTime(),
     maxFailures: MAX_OTP_FAILURES,
+    lock: check.lock ?? { scope: "otp", subject: check.subject },
     lockout: lockoutPolicy(deps.config),
+    captcha: check.captcha ?? "off",
     token: resetToken
       ? { digest: await otpDigest(otpSecret(deps), "reset-token", check.subject, resetToken), ttlMs: RESET_TOKEN_TTL_MS }
       : undefined,
     access: check.access ? { jti: check.access.jti, issuedAtMs: check.access.iat_ms } : undefined,
   });
   if (result.status === "token-revoked") throw invalidTokenError();
-  if (result.status === "locked") {
-    if (result.started) deps.securityLog.record("account_locked", check.userId);
-    throw coolingDown(result.retryAfterMs);
-  }
+  if (result.status === "locked") refuseWhenLocked(deps, result, check.userId);
   if (result.status !== "ok") throw new AppError("OTP_INVALID");
   return { target: result.target, resetToken };
 }

@@ -5,7 +5,7 @@ import { AppError, addFieldError, type FieldErrors, validationError } from "../l
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { findUserForLogin, updateUser } from "../stores/user-store.ts";
-import { breachedPasswordProblem, requireCaptcha } from "./abuse-guards.ts";
+import { breachedPasswordProblem, captchaState, nameLock, requireCaptcha } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, passwordChangedEmail } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
@@ -36,6 +36,15 @@ function subjectFor(user: { id: string } | null, names: AccountNames): string {
   return user?.id ?? `unknown:${canonicalEmail(names.email ?? "")}:${canonicalUsername(names.username ?? "")}`;
 }
 
+/**
+ * Code checks of a reset count against the name typed (the email when given), whether or not it
+ * names an account: the lockouts of known and unknown names cannot be told apart.
+ */
+function resetLock(deps: Deps, names: AccountNames) {
+  const name = names.email !== undefined ? canonicalEmail(names.email) : canonicalUsername(names.username ?? "");
+  return nameLock(deps, "reset", name);
+}
+
 /** Returns at once (after the Turnstile check, when on); the lookup, the code and the mail happen after the response. */
 export async function forgetPassword(deps: Deps, names: AccountNames, captchaToken: string | undefined): Promise<void> {
   await requireCaptcha(deps, captchaToken);
@@ -57,14 +66,25 @@ export async function forgetPassword(deps: Deps, names: AccountNames, captchaTok
 }
 
 /** Checks the code (the try counts) without using it up, and hands out a single-use reset token. */
-export async function confirmResetCode(deps: Deps, names: AccountNames, otp: string): Promise<string> {
-  const user = await findAccount(deps, names);
+export async function confirmResetCode(
+  deps: Deps,
+  names: AccountNames,
+  otp: string,
+  captchaToken: string | undefined,
+): Promise<string> {
+  const [user, lock, captcha] = await Promise.all([
+    findAccount(deps, names),
+    resetLock(deps, names),
+    captchaState(deps, captchaToken),
+  ]);
   const { resetToken } = await verifyOtp(deps, {
     subject: subjectFor(user, names),
     purpose: "password-reset",
     secret: otp,
     mode: "issue-token",
     userId: user?.id,
+    lock,
+    captcha,
   });
   if (!user || !resetToken) throw new AppError("OTP_INVALID");
   return resetToken;
@@ -78,8 +98,12 @@ export interface ResetInput extends AccountNames {
 }
 
 /** Sets the password, uses up the code and token, and revokes every session. Signs no one in. */
-export async function resetPassword(deps: Deps, input: ResetInput): Promise<void> {
-  const user = await findAccount(deps, input);
+export async function resetPassword(deps: Deps, input: ResetInput, captchaToken: string | undefined): Promise<void> {
+  const [user, lock, captcha] = await Promise.all([
+    findAccount(deps, input),
+    resetLock(deps, input),
+    captchaState(deps, captchaToken),
+  ]);
   const errors: FieldErrors = {};
   if (input.password1 !== input.password2) addFieldError(errors, "password2", "Passwords must match");
   const context = {
@@ -97,15 +121,29 @@ export async function resetPassword(deps: Deps, input: ResetInput): Promise<void
 
   const secret = input.reset_token ?? input.otp ?? "";
   const mode = input.reset_token !== undefined ? "consume-token" : "consume";
-  await verifyOtp(deps, { subject: subjectFor(user, input), purpose: "password-reset", secret, mode, userId: user?.id });
+  await verifyOtp(deps, {
+    subject: subjectFor(user, input),
+    purpose: "password-reset",
+    secret,
+    mode,
+    userId: user?.id,
+    lock,
+    captcha,
+  });
   if (!user) throw new AppError("OTP_INVALID");
 
   const now = deps.clock.now();
   const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
   if ((await updateUser(deps.db, user.id, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
     throw new AppError("OTP_INVALID");
-  // The owner proved control of the email: a login lockout no longer stands in the way.
-  await revokeSessionsInRedis(deps, user.id, now, { liftLockouts: true });
+  // The owner proved control of the email: no lockout of the account's names stands in the way.
+  const liftLockouts = await Promise.all([
+    nameLock(deps, "login", user.usernameCanonical),
+    nameLock(deps, "login", user.emailCanonical),
+    nameLock(deps, "reset", user.emailCanonical),
+    nameLock(deps, "reset", user.usernameCanonical),
+  ]);
+  await revokeSessionsInRedis(deps, user.id, now, { liftLockouts });
   deps.securityLog.record("password_reset", user.id);
   sendEmail(deps, "password reset notice", passwordChangedEmail(deps.config.APP_NAME, user.email, "reset"));
 }

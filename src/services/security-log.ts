@@ -23,6 +23,8 @@ export type SecurityEvent = (typeof SECURITY_EVENTS)[number];
 export interface RequestContext {
   requestId: string;
   ip: string;
+  /** The IP as per-client limits count it (an IPv6 /64). */
+  ipKey: string;
   country: string;
   userAgent: string;
 }

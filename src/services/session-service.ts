@@ -4,6 +4,7 @@ import type { Deps } from "../env.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";
 import { signRefreshToken, TokenError, verifyRefreshToken } from "../lib/tokens.ts";
+import type { Lockable } from "../stores/lockout-store.ts";
 import {
   listSessions,
   logoutSession,
@@ -89,7 +90,7 @@ export async function revokeSessionsInRedis(
   deps: Deps,
   userId: string,
   at: Date,
-  options: { liftLockouts?: boolean } = {},
+  options: { liftLockouts?: Lockable[] } = {},
 ): Promise<void> {
   await revokeAllSessions(deps.redis, userId, at.getTime(), revocationTtlMs(deps), options.liftLockouts);
 }

@@ -37,10 +37,11 @@ function checkInput(input: SignupInput, deps: Deps, errors: FieldErrors) {
 }
 
 export async function signUp(deps: Deps, input: SignupInput, captchaToken: string | undefined): Promise<PublicUser> {
-  await requireCaptcha(deps, captchaToken);
   const errors: FieldErrors = {};
   const contact = checkInput(input, deps, errors);
   if (Object.keys(errors).length > 0) throw validationError(errors);
+  // After the cheap checks, so a typo does not use up the single-use challenge token.
+  await requireCaptcha(deps, captchaToken);
 
   // The breach lookup (a network call, when on) runs while the password is hashed.
   const [breached, passwordHash] = await Promise.all([

@@ -1,18 +1,23 @@
 // Lua for the per-account lockout, included by the scripts that check a password or a code, so
 // the lockout costs no round trip of its own. One hash per (scope, subject):
-//   user:<subject>:lockout:<scope>   {fails, first, level, until}
+//   lockout:<scope>:<subject>   {fails, first, level, until, bypass}
 // fails counts failures since `first` (forgotten after the window); reaching the threshold locks
 // the subject until `until`, for base * 2^(level-1) capped at max, and starts counting afresh.
 // The level is remembered for `memory` ms after the last failure, so repeated lockouts grow.
-// A subject can be a user id or a stand-in for an unknown account: both run the same code.
-
-/** ARGV layout of a lockout policy, appended by the caller at a script-specific offset. */
-export const LOCKOUT_POLICY_ARGS = ["threshold", "base ms", "max ms", "window ms", "memory ms", "captcha after"] as const;
+// With Turnstile on, a solved challenge lets a locked subject try a few times per lockout
+// (`bypass`): enough for its owner, useless for guessing.
+// Callers append the policy to ARGV: threshold, base ms, max ms, window ms, memory ms, captcha
+// after, bypass tries.
 
 export const LOCKOUT = `
 local function lock_policy(i)
   return { threshold = tonumber(ARGV[i]), base = tonumber(ARGV[i + 1]), max = tonumber(ARGV[i + 2]),
-    window = tonumber(ARGV[i + 3]), memory = tonumber(ARGV[i + 4]), captcha_after = tonumber(ARGV[i + 5]) }
+    window = tonumber(ARGV[i + 3]), memory = tonumber(ARGV[i + 4]), captcha_after = tonumber(ARGV[i + 5]),
+    bypass = tonumber(ARGV[i + 6]) }
+end
+-- A try during a lockout goes ahead only with a solved challenge, and only a few times per lockout.
+local function lock_bypass(key, captcha, p)
+  return captcha == 'solved' and redis.call('HINCRBY', key, 'bypass', 1) <= p.bypass
 end
 -- ms left of a running lockout, 0 when there is none.
 local function lock_wait(key, now)
@@ -32,7 +37,7 @@ local function lock_fail(key, now, p)
   if fails >= p.threshold then
     local level = redis.call('HINCRBY', key, 'level', 1)
     wait = math.min(p.base * 2 ^ (level - 1), p.max)
-    redis.call('HSET', key, 'until', string.format('%.0f', now + wait), 'fails', '0')
+    redis.call('HSET', key, 'until', string.format('%.0f', now + wait), 'fails', '0', 'bypass', '0')
   elseif fails == 1 then
     redis.call('HSET', key, 'fails', '1', 'first', string.format('%.0f', now))
   else

@@ -21,21 +21,22 @@ return {'ok', 0}
  * Checks a code (or a reset token) atomically, counting failures.
  * KEYS: code, lockout, denied-access, valid-after (the last two only matter with ARGV[7]).
  * ARGV: digest, now, max failures per code, mode, token digest, token ttl ms, access iat ms or '',
- * lockout policy (6).
+ * captcha state, lockout policy (7).
  * Modes: 'check' (keep the code), 'consume' (delete it), 'issue-token' (keep it and attach a
  * reset token), 'consume-token' (check the token instead of the code, then delete both).
  * Returns {'ok', target} | {'invalid'} | {'token-revoked'} | {'locked', ms left[, 'started']}.
  */
 export const CHECK_OTP = `${LOCKOUT}
 local now = tonumber(ARGV[2])
-local p = lock_policy(8)
+local p = lock_policy(9)
 if ARGV[7] ~= '' then
   if redis.call('EXISTS', KEYS[3]) == 1 then return {'token-revoked'} end
   if tonumber(ARGV[7]) < tonumber(redis.call('GET', KEYS[4]) or '0') then return {'token-revoked'} end
 end
--- During a lockout nothing is checked or counted.
+-- During a lockout nothing is checked or counted, except a few tries with a solved challenge.
 local wait = lock_wait(KEYS[2], now)
-if wait > 0 then return {'locked', wait} end
+local bypassing = wait > 0 and lock_bypass(KEYS[2], ARGV[8], p)
+if wait > 0 and not bypassing then return {'locked', wait} end
 local field, expiry = 'hash', 'exp'
 if ARGV[4] == 'consume-token' then field, expiry = 'token', 'token_exp' end
 local stored = redis.call('HMGET', KEYS[1], field, expiry, 'target')
@@ -45,6 +46,7 @@ if not stored[1] or tonumber(stored[2]) <= now or stored[1] ~= ARGV[1] then
     -- The code's last allowed failure kills it.
     if redis.call('HINCRBY', KEYS[1], 'fails', 1) >= tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) end
   end
+  if bypassing then return {'invalid'} end
   wait = lock_fail(KEYS[2], now, p)
   if wait > 0 then return {'locked', wait, 'started'} end
   return {'invalid'}

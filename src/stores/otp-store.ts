@@ -1,6 +1,6 @@
 // One-time codes in Redis; each call is one atomic script, one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
-import { type LockoutPolicy, lockoutArgs } from "./login-store.ts";
+import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
 import { CHECK_OTP, ISSUE_OTP } from "./otp-scripts.ts";
 import { reachRedis } from "./redis.ts";
 import { deniedAccessKey, lockoutKey, type OtpPurpose, otpKey, validAfterKey } from "./redis-keys.ts";
@@ -38,7 +38,10 @@ export interface CheckRequest {
   nowMs: number;
   /** Wrong tries one code allows. */
   maxFailures: number;
+  /** Whose failures lock, and how. */
+  lock: Lockable;
   lockout: LockoutPolicy;
+  captcha: CaptchaState;
   token?: { digest: string; ttlMs: number };
   /** The caller's access token, when the route folds its revocation check into this script. */
   access?: { jti: string; issuedAtMs: number };
@@ -48,7 +51,7 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
   const { subject, purpose } = request;
   const keys = [
     otpKey(subject, purpose),
-    lockoutKey(subject, "otp"),
+    lockoutKey(request.lock),
     deniedAccessKey(request.access?.jti ?? "-"),
     validAfterKey(subject),
   ];
@@ -61,10 +64,13 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
       request.token?.digest ?? "",
       String(request.token?.ttlMs ?? 0),
       request.access ? String(request.access.issuedAtMs) : "",
+      request.captcha,
       ...lockoutArgs(request.lockout),
     ]),
   );
   if (reply[0] === "ok") return { status: "ok", target: String(reply[1] ?? "") };
-  if (reply[0] === "locked") return { status: "locked", retryAfterMs: Number(reply[1]), started: reply[2] === "started" };
-  return { status: reply[0] === "token-revoked" ? "token-revoked" : "invalid" };
+  if (reply[0] === "token-revoked" || reply[0] === "invalid") return { status: reply[0] };
+  const locked = lockoutReply(reply);
+  if (locked.status !== "locked") throw new Error(`unexpected code check reply: ${String(reply[0]).slice(0, 40)}`);
+  return locked;
 }

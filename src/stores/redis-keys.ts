@@ -9,13 +9,16 @@ export const OTP_PURPOSES = ["email-verify", "phone-verify", "password-reset", "
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 export const otpKey = (subject: string, purpose: string) => `user:${subject}:otp:${purpose}`;
 
-/** What a lockout counts: password logins, or every one-time-code check (all purposes together). */
-export type LockoutScope = "login" | "otp";
-export const lockoutKey = (subject: string, scope: LockoutScope) => `user:${subject}:lockout:${scope}`;
-/** Failed logins from one client IP, across accounts (decides when Turnstile is required). */
-export const ipLoginFailuresKey = (ip: string) => `ip:${ip}:login-failures`;
+/**
+ * What a lockout counts: password logins (by the name typed), password-reset codes (by the name
+ * typed), and a signed-in user's own code checks (verification, email change; by user id).
+ */
+export type LockoutScope = "login" | "reset" | "otp";
+export const lockoutKey = (lock: { scope: LockoutScope; subject: string }) => `lockout:${lock.scope}:${lock.subject}`;
+/** Failed logins from one client (an IPv4 address or IPv6 /64), across accounts: when Turnstile is required. */
+export const ipFailuresKey = (ipKey: string) => `ip:${ipKey}:login-failures`;
 
-/** The user's keys other than sessions and valid-after (codes and lockouts). */
+/** The user's keys other than sessions and valid-after (codes and the code lockout). */
 export function otherUserKeys(userId: string): string[] {
-  return [...OTP_PURPOSES.map((purpose) => otpKey(userId, purpose)), lockoutKey(userId, "login"), lockoutKey(userId, "otp")];
+  return [...OTP_PURPOSES.map((purpose) => otpKey(userId, purpose)), lockoutKey({ scope: "otp", subject: userId })];
 }

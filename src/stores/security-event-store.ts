@@ -48,3 +48,8 @@ export async function listSecurityEvents(db: Database, userId: string, limit: nu
     .orderBy(desc(securityEvents.id))
     .limit(limit);
 }
+
+/** Inside the account deletion's transaction (user-store.ts): the user's events go with it. */
+export async function deleteSecurityEventsOf(tx: Pick<Database, "delete">, userId: string): Promise<void> {
+  await tx.delete(securityEvents).where(eq(securityEvents.userId, userId));
+}

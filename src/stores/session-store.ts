@@ -1,6 +1,7 @@
 // Session (refresh-token family) state and access-token revocation in Redis. Every function is
 // one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { Lockable } from "./lockout-store.ts";
 import { reachRedis } from "./redis.ts";
 import {
   deniedAccessKey,
@@ -182,19 +183,18 @@ export async function revokeSession(redis: Redis, userId: string, sessionId: str
   return Number(reply) === 1;
 }
 
-/** With `liftLockouts` (a password reset), the account's login and code lockouts go too. */
+/** `lockouts` lifted in the same script (a password reset proves the owner is back). */
 export async function revokeAllSessions(
   redis: Redis,
   userId: string,
   validAfterMs: number,
   ttlMs: number,
-  liftLockouts = false,
+  lockouts: Lockable[] = [],
 ): Promise<void> {
-  const lockouts = liftLockouts ? [lockoutKey(userId, "login"), lockoutKey(userId, "otp")] : [];
   await reachRedis(
     redis.eval(
       REVOKE_ALL_SESSIONS,
-      [userSessionsKey(userId), validAfterKey(userId), ...lockouts],
+      [userSessionsKey(userId), validAfterKey(userId), ...lockouts.map(lockoutKey)],
       [String(validAfterMs), String(ttlMs), SESSION_PREFIX],
     ),
   );

@@ -1,8 +1,8 @@
-// Users in MySQL. The only code that reads or writes the users table (and, on deletion, the
-// user's security events with it).
+// Users in MySQL. The only code that reads or writes the users table.
 import { and, eq, or } from "drizzle-orm";
-import { type NewUserRow, securityEvents, users } from "../db/schema.ts";
+import { type NewUserRow, users } from "../db/schema.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
+import { deleteSecurityEventsOf } from "./security-event-store.ts";
 
 export type InsertResult = { inserted: true } | { inserted: false; duplicateKey: string };
 
@@ -77,7 +77,7 @@ export async function deleteUser(db: Database, id: string): Promise<number> {
     // The user row first: its lock makes a concurrent event INSERT ... SELECT (which reads that
     // row) wait and then find no user, instead of deadlocking on the events' index gap.
     const result = await tx.delete(users).where(eq(users.id, id));
-    await tx.delete(securityEvents).where(eq(securityEvents.userId, id));
+    await deleteSecurityEventsOf(tx, id);
     return result.rowsAffected;
   });
 }
