@@ -9,7 +9,11 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         bindings: {
+          // wrangler.toml's top level is production: the tests say what they run as.
           ENVIRONMENT: "test",
+          EMAIL_PROVIDER: "log",
+          SMS_PROVIDER: "log",
+          CORS_ORIGINS: "http://localhost:3000,http://localhost:5173",
           DATABASE_URL: inject("databaseUrl"),
           UPSTASH_REDIS_REST_URL: inject("redisRestUrl"),
           UPSTASH_REDIS_REST_TOKEN: inject("redisRestToken"),

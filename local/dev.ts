@@ -44,7 +44,17 @@ try {
   process.exit(1);
 }
 
+// wrangler.toml's top level holds production settings (safe to deploy as is); development ones
+// are given here, under whatever .dev.vars sets.
+const DEVELOPMENT: Record<string, string> = {
+  ENVIRONMENT: "development",
+  EMAIL_PROVIDER: "log",
+  SMS_PROVIDER: "log",
+  CORS_ORIGINS: "http://localhost:3000,http://localhost:5173",
+};
+
 const merged: Record<string, string> = {
+  ...DEVELOPMENT,
   ...vars,
   DATABASE_URL: vars.DATABASE_URL || stack?.databaseUrl || "",
   UPSTASH_REDIS_REST_URL:

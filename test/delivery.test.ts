@@ -3,7 +3,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app.ts";
-import { api, buildRequest, expectFailure, readResponse, userWithSession } from "./helpers.ts";
+import wranglerToml from "../wrangler.toml?raw";
+import { api, buildRequest, expectFailure, LOOPBACK, readResponse, userWithSession } from "./helpers.ts";
 
 const fake = inject("fakeProvidersUrl");
 
@@ -111,7 +112,7 @@ describe("GET /dev/outbox", () => {
     const { user } = await userWithSession();
     await api("POST", "/auth/password/forget/", { json: { email: user.email } });
     for (let i = 0; i < 50; i++) {
-      const res = await api("GET", `/dev/outbox?to=${encodeURIComponent(user.email)}`);
+      const res = await api("GET", `/dev/outbox?to=${encodeURIComponent(user.email)}`, { origin: LOOPBACK });
       if (res.body.data.messages.length > 0) {
         expect(res.body.data.messages[0]).toMatchObject({ to: user.email, subject: expect.stringContaining("password reset") });
         return;
@@ -125,9 +126,55 @@ describe("GET /dev/outbox", () => {
     const app = createApp();
     for (const ENVIRONMENT of ["production", "preview"]) {
       const target = { ...providerEnv, ENVIRONMENT };
-      expectFailure(await readResponse(app.fetch(buildRequest("GET", "/dev/outbox?to=a@b.c"), target)), 404, "NOT_FOUND");
-      expectFailure(await readResponse(app.fetch(buildRequest("POST", "/dev/outbox"), target)), 404, "NOT_FOUND");
+      const get = buildRequest("GET", "/dev/outbox?to=a@b.c", { origin: LOOPBACK });
+      expectFailure(await readResponse(app.fetch(get, target)), 404, "NOT_FOUND");
+      expectFailure(
+        await readResponse(app.fetch(buildRequest("POST", "/dev/outbox", { origin: LOOPBACK }), target)),
+        404,
+        "NOT_FOUND",
+      );
     }
+  });
+
+  it("answers only requests addressed to this machine, even in development", async () => {
+    const app = createApp();
+    const target = { ...env, ENVIRONMENT: "development" };
+    for (const origin of ["https://api.example.com", "http://10.0.0.8:8787", "https://127.0.0.1.example.com"]) {
+      const res = await readResponse(app.fetch(buildRequest("GET", "/dev/outbox?to=a@b.c", { origin }), target));
+      expectFailure(res, 404, "NOT_FOUND");
+    }
+    for (const origin of [LOOPBACK, "http://localhost:8787", "http://[::1]:8787"]) {
+      expect((await readResponse(app.fetch(buildRequest("GET", "/dev/outbox?to=a@b.c", { origin }), target))).status).toBe(200);
+    }
+  });
+
+  it("wrangler.toml's top level (what a bare `wrangler deploy` ships) refuses to serve without production secrets", async () => {
+    const topLevel = wranglerToml.slice(
+      wranglerToml.indexOf("[vars]"),
+      wranglerToml.indexOf("\n[[", wranglerToml.indexOf("[vars]")),
+    );
+    const vars = Object.fromEntries([...topLevel.matchAll(/^(\w+) = "([^"]*)"$/gm)].map((m) => [m[1], m[2]]));
+    expect(vars).toMatchObject({ ENVIRONMENT: "production", EMAIL_PROVIDER: "resend", SMS_PROVIDER: "twilio", CORS_ORIGINS: "" });
+    const secrets = {
+      DATABASE_URL: env.DATABASE_URL,
+      UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
+      UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
+      JWT_PRIVATE_KEY: env.JWT_PRIVATE_KEY,
+    };
+    const app = createApp();
+    expectFailure(await readResponse(app.fetch(buildRequest("GET", "/health"), { ...secrets, ...vars })), 500, "CONFIG_ERROR");
+    // With its provider secrets it serves, as production: no outbox, not even on loopback.
+    const complete = {
+      ...secrets,
+      ...vars,
+      RESEND_API_KEY: "re_x",
+      TWILIO_ACCOUNT_SID: "AC1",
+      TWILIO_AUTH_TOKEN: "t",
+      TWILIO_FROM: "+15005550006",
+    };
+    expect((await readResponse(app.fetch(buildRequest("GET", "/health"), complete))).status).toBe(200);
+    const outboxRes = await readResponse(app.fetch(buildRequest("GET", "/dev/outbox?to=a@b.c", { origin: LOOPBACK }), complete));
+    expectFailure(outboxRes, 404, "NOT_FOUND");
   });
 
   it("refuses the log providers in production (they would put codes in logs)", async () => {

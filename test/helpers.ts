@@ -19,6 +19,8 @@ export interface RequestOptions {
   json?: unknown;
   body?: BodyInit;
   headers?: Record<string, string>;
+  /** Scheme and host the request is addressed to (the dev outbox answers only on loopback). */
+  origin?: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export function buildRequest(method: string, path: string, options: RequestOptio
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
     body = JSON.stringify(options.json);
   }
-  return new Request(`https://api.test${path}`, { method, headers, body });
+  return new Request(`${options.origin ?? "https://api.test"}${path}`, { method, headers, body });
 }
 
 export async function readResponse(pending: Response | Promise<Response>): Promise<ApiResponse> {
@@ -132,9 +134,12 @@ export async function stableRow(id: string) {
   return rest;
 }
 
+/** The address a developer's own machine uses: the only one the dev outbox answers on. */
+export const LOOPBACK = "http://127.0.0.1:8787";
+
 /** Messages the log provider "sent" to `to`, newest first (the dev outbox). */
 export async function outbox(to: string): Promise<{ to: string; subject: string; text: string; created_at: string }[]> {
-  const res = await api("GET", `/dev/outbox?to=${encodeURIComponent(to)}`);
+  const res = await api("GET", `/dev/outbox?to=${encodeURIComponent(to)}`, { origin: LOOPBACK });
   if (res.status !== 200) throw new Error(`outbox: ${res.text}`);
   return res.body.data.messages;
 }

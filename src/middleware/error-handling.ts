@@ -37,7 +37,10 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const known = appErrorIn(error);
   if (known) {
     // Logged once, with the request id; the cause (a network error) redacted.
-    if (known.status >= 500) console.error(`[${c.get("requestId")}] ${known.code}: ${describeError(known.cause ?? known)}`);
+    if (known.status >= 500) {
+      const cause = known.cause === undefined ? "" : `: ${describeError(known.cause)}`;
+      console.error(`[${c.get("requestId")}] ${known.code}${cause}`);
+    }
     return respond(c, known);
   }
   if (error instanceof HTTPException) return respond(c, fromHttpException(error));
