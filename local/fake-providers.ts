@@ -128,3 +128,34 @@ export async function startStallServer(): Promise<{ url: string; close: () => Pr
       }),
   };
 }
+
+/**
+ * An HTTP proxy in front of a protocol server that fails (503, as an unreachable upstream would
+ * look) every request whose body matches `failWhen`, and forwards the rest unchanged: a fault at
+ * one precise step of a multi-step operation, for the tests of what such a failure leaves behind.
+ */
+export async function startFaultProxy(target: string, failWhen: RegExp): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    if (failWhen.test(body)) {
+      res.writeHead(503, { "content-type": "text/plain" });
+      return void res.end("injected fault");
+    }
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([name, value]) => typeof value === "string" && !["host", "content-length", "connection"].includes(name)),
+    ) as Record<string, string>;
+    const upstream = await fetch(`${target}${req.url ?? "/"}`, { method: req.method, headers, body: body || undefined });
+    res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,13 +1,16 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { createApp } from "../src/app.ts";
 import {
   api,
   bearer,
+  buildRequest,
   decodeJwt,
   eventually,
   expectFailure,
   expectSessionDead,
   loginStatus,
+  readResponse,
   signupBody,
   stableRow,
   testRedis,
@@ -81,5 +84,52 @@ describe("DELETE /auth/user/delete/", () => {
     expect(results[0]?.status).toBe(200);
     for (const res of results) expect(res.status, res.text).toBeLessThan(500);
     expect(await userRowById(user.id)).toBeUndefined();
+  });
+});
+
+describe("DELETE /auth/user/delete/ when a dependency fails part-way", () => {
+  const faults = inject("faults");
+  /** The app with one store's URL pointed at a proxy that fails one step of the deletion. */
+  function through(fault: string, which: "db" | "redis") {
+    const target =
+      which === "db"
+        ? { ...env, DATABASE_URL: Object.assign(new URL(String(env.DATABASE_URL)), { host: new URL(fault).host }).toString() }
+        : { ...env, UPSTASH_REDIS_REST_URL: fault };
+    const app = createApp();
+    return (access: string, password: string) =>
+      readResponse(
+        app.fetch(buildRequest("DELETE", "/auth/user/delete/", { headers: bearer(access), json: { password } }), target),
+      );
+  }
+
+  it("MySQL failing at the DELETE: 503, and the account stays whole (signed out, able to log in again)", async () => {
+    const { user, session } = await userWithSession();
+    const res = await through(faults.dbDelete, "db")(session.access, user.password);
+    expectFailure(res, 503, "SERVICE_UNAVAILABLE");
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect((await userRowById(user.id))?.id).toBe(user.id);
+    // Step 1 (revocation) had run: signed out everywhere, but nothing is lost.
+    await expectSessionDead(session);
+    expect(await loginStatus(user.username, user.password)).toBe(200);
+  });
+
+  it("Redis failing at the revocation (step 1): 503 and nothing changed, the session still valid", async () => {
+    const { user, session } = await userWithSession();
+    expectFailure(await through(faults.redisRevoke, "redis")(session.access, user.password), 503, "SERVICE_UNAVAILABLE");
+    expect((await userRowById(user.id))?.id).toBe(user.id);
+    expect((await api("POST", "/auth/jwt/check/", { headers: bearer(session.access) })).status).toBe(200);
+  });
+
+  it("Redis failing at the tombstone (step 3): the account is gone all the same (200), every token dead", async () => {
+    const { user, session } = await userWithSession();
+    expect((await through(faults.redisTombstone, "redis")(session.access, user.password)).status).toBe(200);
+    expect(await userRowById(user.id)).toBeUndefined();
+    await expectSessionDead(session);
+  });
+
+  it("leaves a tombstone: no token of the deleted user id is ever valid again", async () => {
+    const { user, session } = await userWithSession();
+    expect((await remove(session.access, { password: user.password })).status).toBe(200);
+    expect(await testRedis().get(`user:${user.id}:tokens-valid-after`)).toBe(String(Number.MAX_SAFE_INTEGER));
   });
 });

@@ -2,7 +2,7 @@
 // MYSQL_URL/REDIS_URL are set) and hands its URLs to the tests running in workerd.
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import { startFakeProviders, startStallServer } from "../local/fake-providers.ts";
+import { startFakeProviders, startFaultProxy, startStallServer } from "../local/fake-providers.ts";
 import { startPlanetScaleServer } from "../local/psdb-server.ts";
 import { startLocalStack } from "../local/stack.ts";
 import { startUpstashServer } from "../local/upstash-server.ts";
@@ -19,6 +19,19 @@ export default async function setup(project: TestProject) {
   project.provide("fakeProvidersUrl", providers.url);
   const stall = await startStallServer();
   project.provide("stallUrl", stall.url);
+  // Faults at single steps of account deletion: MySQL's DELETE of the user, Redis' revocation
+  // script, Redis' tombstone script.
+  const faults = await Promise.all([
+    startFaultProxy(stack.planetscale.url, /delete from `users`/i),
+    startFaultProxy(stack.upstash.url, /if tonumber\(ARGV\[1\]\) > tonumber\(redis\.call\('GET', KEYS\[2\]\)/),
+    startFaultProxy(stack.upstash.url, /9007199254740991/),
+  ]);
+  const [dbDelete, redisRevoke, redisTombstone] = faults.map((fault) => fault.url);
+  project.provide("faults", {
+    dbDelete: String(dbDelete),
+    redisRevoke: String(redisRevoke),
+    redisTombstone: String(redisTombstone),
+  });
 
   project.provide("jwtPrivateKey", JSON.stringify((await generateSigningKey()).privateJwk));
   project.provide("databaseUrl", stack.databaseUrl);
@@ -31,7 +44,13 @@ export default async function setup(project: TestProject) {
     redisRestToken: probeToken,
   });
   return async () => {
-    await Promise.all([probeDb.close(), probeRedis.close(), providers.close(), stall.close()]);
+    await Promise.all([
+      probeDb.close(),
+      probeRedis.close(),
+      providers.close(),
+      stall.close(),
+      ...faults.map((fault) => fault.close()),
+    ]);
     await stack.stop();
   };
 }

@@ -6,9 +6,22 @@
 import { env } from "cloudflare:workers";
 import { Client, DatabaseError } from "@planetscale/database";
 import { Redis } from "@upstash/redis/cloudflare";
+import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app.ts";
-import { basic, bearer, buildRequest, eventually, latestCode, type RequestOptions, signupBody, uniqueName } from "./helpers.ts";
+import { securityEvents } from "../src/db/schema.ts";
+import {
+  basic,
+  bearer,
+  buildRequest,
+  eventually,
+  latestCode,
+  type RequestOptions,
+  signupBody,
+  testDb,
+  uniqueName,
+  userRowById,
+} from "./helpers.ts";
 
 const probe = inject("probe");
 const db = () => new Client({ url: probe.databaseUrl });
@@ -263,14 +276,20 @@ describe("round trips, counted by the protocol servers", () => {
 
   async function loggedIn() {
     const body = signupBody();
-    await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), probeEnv());
+    const created = await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), probeEnv());
+    const id = ((await created.json()) as { data: { user_id: string } }).data.user_id;
     const login = await app.fetch(
       buildRequest("POST", "/auth/user/login/", { headers: basic(body.username, body.password) }),
       probeEnv(),
     );
     const tokens = ((await login.json()) as { data: { access: string; refresh: string } }).data;
-    // Let the login's background write (last login time) land before counting anything else.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Let the login's writes after the response (last login, its event) land before counting
+    // anything else: read through the main server, which the probe counters do not see.
+    const landed = await eventually(async () => {
+      const events = await testDb().select().from(securityEvents).where(eq(securityEvents.userId, id));
+      return Boolean((await userRowById(id))?.lastLoginAt) && events.length > 0;
+    });
+    if (!landed) throw new Error("the login's writes never landed");
     return { body, tokens };
   }
 

@@ -171,3 +171,26 @@ describe("when Redis is down", () => {
     expect((await api("POST", "/auth/jwt/get-refresh/", { json: { refresh: session.refresh } })).status).toBe(200);
   });
 });
+
+describe("routes that fold the revocation check into their code script", () => {
+  const CONFIRM_ROUTES = ["/auth/confirm/email/", "/auth/confirm/phone/", "/auth/user/email/confirm/"];
+
+  it("refuse a logged-out access token with 401 INVALID_TOKEN (not a code answer)", async () => {
+    const { session } = await userWithSession();
+    const out = await api("POST", "/auth/user/logout/", { headers: bearer(session.access), json: { refresh: session.refresh } });
+    expect(out.status).toBe(200);
+    for (const path of CONFIRM_ROUTES) {
+      expectFailure(await api("POST", path, { headers: bearer(session.access), json: { otp: "000000" } }), 401, "INVALID_TOKEN");
+    }
+  });
+
+  it("refuse an access token issued before logout-all with 401 INVALID_TOKEN", async () => {
+    const { user } = await userWithSession();
+    const other = (await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) })).body.data;
+    const everywhere = await api("POST", "/auth/user/logout-all/", { headers: bearer(other.access) });
+    expect(everywhere.status).toBe(200);
+    for (const path of CONFIRM_ROUTES) {
+      expectFailure(await api("POST", path, { headers: bearer(other.access), json: { otp: "000000" } }), 401, "INVALID_TOKEN");
+    }
+  });
+});

@@ -7,6 +7,8 @@ declare module "vitest" {
     fakeProvidersUrl: string;
     /** Accepts connections and never answers (a stalled dependency). */
     stallUrl: string;
+    /** Protocol servers behind proxies that fail one step of account deletion each. */
+    faults: { dbDelete: string; redisRevoke: string; redisTombstone: string };
     databaseUrl: string;
     redisRestUrl: string;
     redisRestToken: string;

@@ -9,17 +9,24 @@ const DEFAULT_TIMEOUT_MS = 5000;
 
 /**
  * Every query is one HTTP request with a deadline: a stalled or unreachable database becomes a
- * 503 within `timeoutMs`, never a hang and never a 500. SQL errors the database answered are
- * left as they are (the driver reports them from a 200 answer).
+ * 503 within `timeoutMs`, never a hang and never a 500, and so does a 5xx answer. SQL errors the
+ * database answered are left as they are (the driver reports them from a 200 answer).
  */
 function boundedFetch(timeoutMs: number): typeof fetch {
   return async (input, init) => {
+    let response: Response;
     try {
-      return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "unreachable";
       throw unavailable("db", reason, error);
     }
+    // SQL errors come back as 200s; a 5xx is the endpoint (or a proxy before it) not serving.
+    if (response.status >= 500) {
+      await response.body?.cancel();
+      throw unavailable("db", "unreachable", new Error(`HTTP ${response.status}`));
+    }
+    return response;
   };
 }
 

@@ -4,6 +4,7 @@ import { errors, Redis } from "@upstash/redis/cloudflare";
 import { unavailable } from "../lib/errors.ts";
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const NOT_SERVING = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
 
 export function createRedis(url: string, token: string, timeoutMs = DEFAULT_TIMEOUT_MS): Redis {
   return new Redis({
@@ -29,7 +30,10 @@ export async function reachRedis<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof errors.UpstashError) throw error;
+    // Errors Redis answered are bugs or bad data (500); an answer that is not Redis talking (a
+    // proxy's or the platform's error page) or a Redis that is not serving is an outage (503).
+    if (error instanceof errors.UpstashError && !(error instanceof errors.UpstashJSONParseError) && !NOT_SERVING.test(error.message))
+      throw error;
     const timedOut = error instanceof Error && error.name === "TimeoutError";
     throw unavailable("redis", timedOut ? "timed out" : "unreachable", error);
   }
