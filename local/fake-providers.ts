@@ -142,7 +142,9 @@ export async function startFaultProxy(target: string, failWhen: RegExp): Promise
       return void res.end("injected fault");
     }
     const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([name, value]) => typeof value === "string" && !["host", "content-length", "connection"].includes(name)),
+      Object.entries(req.headers).filter(
+        ([name, value]) => typeof value === "string" && !["host", "content-length", "connection"].includes(name),
+      ),
     ) as Record<string, string>;
     const upstream = await fetch(`${target}${req.url ?? "/"}`, { method: req.method, headers, body: body || undefined });
     res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });

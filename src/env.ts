@@ -1,6 +1,7 @@
 // The one AppEnv type, and the configuration parsed from bindings once per isolate.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { z } from "zod";
+import type { DeliveryJob } from "./delivery/jobs.ts";
 import type { Mailer, SmsSender } from "./delivery/ports.ts";
 import type { Clock, Ids } from "./lib/clock.ts";
 import { AppError } from "./lib/errors.ts";
@@ -54,6 +55,9 @@ export interface Bindings {
   TURNSTILE_API_URL?: string;
   BREACHED_PASSWORD_CHECK?: string;
   PWNED_PASSWORDS_API_URL?: string;
+  /** The delivery queue (producer); the same worker consumes it (see src/delivery/consumer.ts). */
+  DELIVERY_QUEUE?: Queue<DeliveryJob>;
+  DELIVERY_RETRY_DELAY_SECONDS?: string;
   /** Workers Rate Limiting bindings, one per per-IP rule (`[[ratelimits]]` in wrangler.toml). */
   LOGIN_RATE_LIMITER?: RateLimit;
   SIGNUP_RATE_LIMITER?: RateLimit;
@@ -121,6 +125,8 @@ const configSchema = z
     TWILIO_FROM: z.string().min(1).optional(),
     TWILIO_API_URL: httpUrl.default("https://api.twilio.com"),
     DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(5000),
+    // First delay of the delivery queue's retries, doubled at each further try (capped at 10 min).
+    DELIVERY_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(600).default(5),
     // Deadline of one MySQL query / one Redis command: past it the request answers 503.
     DATABASE_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(5000),
     REDIS_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(3000),
@@ -174,6 +180,8 @@ export interface Deps {
   captcha: CaptchaVerifier | undefined;
   /** Pwned Passwords, when BREACHED_PASSWORD_CHECK is on. */
   breaches: BreachChecker | undefined;
+  /** Where mail and SMS go to be sent, when bound. */
+  deliveryQueue: Queue<DeliveryJob> | undefined;
 }
 
 export interface Variables {

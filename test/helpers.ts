@@ -144,6 +144,13 @@ export async function outbox(to: string): Promise<{ to: string; subject: string;
   return res.body.data.messages;
 }
 
+/** Waits for a message to `to` whose subject contains `subject` (sending happens after the response). */
+export async function messageTo(to: string, subject: string) {
+  const found = await eventually(async () => (await outbox(to)).find((message) => message.subject.includes(subject)));
+  if (!found) throw new Error(`no "${subject}" message arrived for ${to}`);
+  return found;
+}
+
 /** Waits for the next message to `to` (sending happens after the response) and returns its code. */
 export async function latestCode(to: string, after = 0): Promise<string> {
   for (let i = 0; i < 100; i++) {

@@ -65,6 +65,7 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
             timeoutMs: PROVIDER_CHECK_TIMEOUT_MS,
           })
         : undefined,
+      deliveryQueue: c.env.DELIVERY_QUEUE,
       breaches:
         settings.BREACHED_PASSWORD_CHECK === "on"
           ? pwnedPasswords({ apiUrl: settings.PWNED_PASSWORDS_API_URL, timeoutMs: PROVIDER_CHECK_TIMEOUT_MS })

@@ -32,7 +32,11 @@ export async function reachRedis<T>(work: Promise<T>): Promise<T> {
   } catch (error) {
     // Errors Redis answered are bugs or bad data (500); an answer that is not Redis talking (a
     // proxy's or the platform's error page) or a Redis that is not serving is an outage (503).
-    if (error instanceof errors.UpstashError && !(error instanceof errors.UpstashJSONParseError) && !NOT_SERVING.test(error.message))
+    if (
+      error instanceof errors.UpstashError &&
+      !(error instanceof errors.UpstashJSONParseError) &&
+      !NOT_SERVING.test(error.message)
+    )
       throw error;
     const timedOut = error instanceof Error && error.name === "TimeoutError";
     throw unavailable("redis", timedOut ? "timed out" : "unreachable", error);
