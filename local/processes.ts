@@ -62,16 +62,22 @@ async function waitFor(what: string, child: ChildProcess, logFile: string, ready
 }
 
 /** A throwaway MariaDB (or MySQL) in `dir`, root with an empty password, database `app`. */
-export async function startMysqlServer(dir: string): Promise<StartedProcess & { mysqlUrl: string }> {
+export async function startMysqlServer(
+  dir: string,
+  fixedPort?: number,
+): Promise<StartedProcess & { mysqlUrl: string; port: number }> {
   const dataDir = join(dir, "mysql");
+  // A restart (fault tests) finds its data directory initialised already.
+  const restart = existsSync(join(dataDir, "mysql"));
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dir, "mysql.log");
   const mariadbd = findBinary("mariadbd");
   const installer = findBinary("mariadb-install-db", "mysql_install_db");
   const mysqld = mariadbd ?? findBinary("mysqld");
   if (!mysqld) throw new Error("no mariadbd or mysqld binary found");
-  const init =
-    mariadbd && installer
+  const init = restart
+    ? { status: 0, stdout: "", stderr: "" }
+    : mariadbd && installer
       ? spawnSync(
           installer,
           ["--no-defaults", `--datadir=${dataDir}`, "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"],
@@ -82,7 +88,7 @@ export async function startMysqlServer(dir: string): Promise<StartedProcess & { 
         });
   if (init.status !== 0) throw new Error(`initialising the database failed:\n${init.stdout}\n${init.stderr}`);
 
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const server = startLogged(
     mysqld,
     [
@@ -110,14 +116,17 @@ export async function startMysqlServer(dir: string): Promise<StartedProcess & { 
     await connection.end();
     return true;
   });
-  return { ...server, mysqlUrl: `${rootUrl}/app` };
+  return { ...server, mysqlUrl: `${rootUrl}/app`, port };
 }
 
 /** A throwaway Redis that keeps nothing on disk. */
-export async function startRedisServer(dir: string): Promise<StartedProcess & { redisUrl: string }> {
+export async function startRedisServer(
+  dir: string,
+  fixedPort?: number,
+): Promise<StartedProcess & { redisUrl: string; port: number }> {
   const binary = findBinary("redis-server", "valkey-server");
   if (!binary) throw new Error("no redis-server binary found");
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const logFile = join(dir, "redis.log");
   const server = startLogged(
     binary,
@@ -134,5 +143,5 @@ export async function startRedisServer(dir: string): Promise<StartedProcess & { 
     await client.quit();
     return true;
   });
-  return { ...server, redisUrl };
+  return { ...server, redisUrl, port };
 }

@@ -20,7 +20,22 @@ export interface LocalStack {
   redisUrl: string;
   planetscale: PlanetScaleServer;
   upstash: RunningServer;
+  /** Faults on purpose, one component at a time (private servers only for mysql/redis). */
+  control: StackControl;
   stop(): Promise<void>;
+}
+
+export type StackComponent = "mysql" | "redis" | "planetscale" | "upstash";
+
+export interface StackControl {
+  /** SIGSTOP: the server keeps its connections and answers nothing (mysql, redis). */
+  pause(component: "mysql" | "redis"): void;
+  /** SIGCONT after a pause. */
+  resume(component: "mysql" | "redis"): void;
+  /** Stops the component: connections are refused. */
+  kill(component: StackComponent): Promise<void>;
+  /** Starts a killed component again on its port (MySQL keeps its data; Redis keeps none). */
+  restart(component: StackComponent): Promise<void>;
 }
 
 export class MissingServerError extends Error {}
@@ -63,17 +78,20 @@ export async function startLocalStack(
     rmSync(dir, { recursive: true, force: true });
   };
 
+  const servers: Partial<Record<"mysql" | "redis", StartedProcess & { port: number }>> = {};
   try {
     const [mysqlUrl, redisUrl] = await Promise.all([
       externalMysql ??
         startMysqlServer(dir).then((server) => {
           started.push(server);
+          servers.mysql = server;
           log(`started private database server (${server.mysqlUrl})`);
           return server.mysqlUrl;
         }),
       externalRedis ??
         startRedisServer(dir).then((server) => {
           started.push(server);
+          servers.redis = server;
           log(`started private redis-server (${server.redisUrl})`);
           return server.redisUrl;
         }),
@@ -81,16 +99,42 @@ export async function startLocalStack(
     await applyMigrations(mysqlUrl);
     log("migrations applied");
 
-    const planetscale = await startPlanetScaleServer({
-      mysqlUrl,
-      username: "local",
-      password: randomBytes(12).toString("hex"),
-      port: options.planetscalePort,
-    });
-    closers.push(planetscale.close);
+    const psdbOptions = { mysqlUrl, username: "local", password: randomBytes(12).toString("hex") };
+    let planetscale = await startPlanetScaleServer({ ...psdbOptions, port: options.planetscalePort });
+    closers.push(() => planetscale.close());
     const redisRestToken = randomBytes(16).toString("hex");
-    const upstash = await startUpstashServer({ redisUrl, token: redisRestToken, port: options.upstashPort });
-    closers.push(upstash.close);
+    let upstash = await startUpstashServer({ redisUrl, token: redisRestToken, port: options.upstashPort });
+    closers.push(() => upstash.close());
+    const portOf = (url: string) => Number(new URL(url).port);
+
+    const processOf = (component: "mysql" | "redis") => {
+      const server = servers[component];
+      if (!server) throw new Error(`${component} is not a private server of this stack`);
+      return server;
+    };
+    const control: StackControl = {
+      pause: (component) => void processOf(component).child.kill("SIGSTOP"),
+      resume: (component) => void processOf(component).child.kill("SIGCONT"),
+      async kill(component) {
+        if (component === "planetscale") return planetscale.close();
+        if (component === "upstash") return upstash.close();
+        const server = processOf(component);
+        server.child.kill("SIGCONT");
+        await server.stop();
+      },
+      async restart(component) {
+        if (component === "planetscale")
+          planetscale = await startPlanetScaleServer({ ...psdbOptions, port: portOf(planetscale.url) });
+        else if (component === "upstash")
+          upstash = await startUpstashServer({ redisUrl, token: redisRestToken, port: portOf(upstash.url) });
+        else {
+          const old = processOf(component);
+          const fresh = component === "mysql" ? await startMysqlServer(dir, old.port) : await startRedisServer(dir, old.port);
+          started.splice(started.indexOf(old), 1, fresh);
+          servers[component] = fresh;
+        }
+      },
+    };
     log(`PlanetScale protocol on ${planetscale.url}, Upstash protocol on ${upstash.url}`);
 
     return {
@@ -101,6 +145,7 @@ export async function startLocalStack(
       redisUrl,
       planetscale,
       upstash,
+      control,
       stop,
     };
   } catch (error) {

@@ -19,7 +19,7 @@ function capnpText(value: string): string {
 export async function startWorkerd(
   bindings: Record<string, string>,
   dir: string,
-): Promise<{ url: string; stop: () => Promise<void> }> {
+): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   mkdirSync(dir, { recursive: true });
   const build = join(dir, "build");
   const bundled = spawnSync(
@@ -67,6 +67,8 @@ ${Object.entries(bindings)
   }
   return {
     url,
+    /** For reading the process's memory (soak tests). */
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -80,7 +82,7 @@ ${Object.entries(bindings)
  * The local stack plus the production bundle under workerd, in development mode with fresh
  * secrets: what the benchmark and the timing check measure. Both stop on exit or with `stop`.
  */
-export async function startWorkerdOnStack(dir: string) {
+export async function startWorkerdOnStack(dir: string, extraBindings: Record<string, string> = {}) {
   const stack: LocalStack = await startLocalStack();
   const { privateJwk } = await generateSigningKey();
   const worker = await startWorkerd(
@@ -91,6 +93,7 @@ export async function startWorkerdOnStack(dir: string) {
       UPSTASH_REDIS_REST_TOKEN: stack.redisRestToken,
       PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
       JWT_PRIVATE_KEY: JSON.stringify(privateJwk),
+      ...extraBindings,
     },
     dir,
   ).catch(async (error: unknown) => {
