@@ -79,11 +79,12 @@ export async function startPlanetScaleServer(options: PlanetScaleServerOptions):
       clearTimeout(pinned.timer);
       pinned.timer = setTimeout(() => release(sessionId, true), idleMs);
       pinned.timer.unref();
-    } else if (BEGIN.test(query)) {
-      pin(sessionId, await pool.getConnection());
-      pinned = sessions.get(sessionId);
     }
     try {
+      if (!pinned && BEGIN.test(query)) {
+        pin(sessionId, await pool.getConnection());
+        pinned = sessions.get(sessionId);
+      }
       const runner = pinned?.connection ?? pool;
       const [result, fields] = await runner.query<never>({
         sql: query,
@@ -142,7 +143,11 @@ function toResult(result: unknown, fields: FieldPacket[] | undefined) {
 
 function toProtocolError(error: unknown): { code: string; message: string } {
   const sqlError = error as { errno?: number; sqlState?: string; sqlMessage?: string; message?: string };
-  if (typeof sqlError.errno !== "number") return { code: "UNAVAILABLE", message: String(sqlError.message ?? error) };
+  // No MySQL error number (a socket error such as ECONNREFUSED carries a negative errno and no
+  // SQL state): the database is not serving, which PlanetScale reports as gRPC's UNAVAILABLE.
+  if (typeof sqlError.errno !== "number" || sqlError.errno < 0 || !sqlError.sqlState) {
+    return { code: "UNAVAILABLE", message: String(sqlError.message ?? error) };
+  }
   // Same suffixes as PlanetScale's messages, so code that reads the errno works against both.
   const message = `${sqlError.sqlMessage ?? sqlError.message} (errno ${sqlError.errno}) (sqlstate ${sqlError.sqlState})`;
   const code = sqlError.errno === 1062 ? "ALREADY_EXISTS" : sqlError.errno === 1064 ? "INVALID_ARGUMENT" : "UNKNOWN";

@@ -85,8 +85,9 @@ export class Tally {
     this.total++;
     this.counts.set(reply.status, (this.counts.get(reply.status) ?? 0) + 1);
   }
+  /** 5xx other than 503: a 503 is the honest answer during an outage, anything else is a bug. */
   get serverErrors(): number {
-    return [...this.counts].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
+    return [...this.counts].filter(([status]) => status >= 500 && status !== 503).reduce((sum, [, n]) => sum + n, 0);
   }
   get hangs(): number {
     return this.counts.get(0) ?? 0;

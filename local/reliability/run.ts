@@ -37,7 +37,7 @@ async function main() {
   } finally {
     await stop();
   }
-  console.log("\n| phase | requests | statuses | 5xx | hangs | violations |");
+  console.log("\n| phase | requests | statuses | 5xx but 503 | hangs | violations |");
   console.log("|---|---:|---|---:|---:|---:|");
   for (const { phase, tally, violations } of results) {
     const statuses = Object.entries(tally.toJSON())

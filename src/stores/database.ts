@@ -6,6 +6,7 @@ import * as schema from "../db/schema.ts";
 import { unavailable } from "../lib/errors.ts";
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const NOT_SERVING = /"code"\s*:\s*"(UNAVAILABLE|DEADLINE_EXCEEDED)"/;
 
 /**
  * Every query is one HTTP request with a deadline: a stalled or unreachable database becomes a
@@ -26,8 +27,23 @@ function boundedFetch(timeoutMs: number): typeof fetch {
       await response.body?.cancel();
       throw unavailable("db", "unreachable", new Error(`HTTP ${response.status}`));
     }
-    return response;
+    // So is a 200 whose error says the database behind it is not serving (gRPC codes).
+    const text = await response.text();
+    if (NOT_SERVING.test(text) && errorCode(text) !== undefined) {
+      throw unavailable("db", "unreachable", new Error(String(errorCode(text))));
+    }
+    return new Response(text, { status: response.status, headers: response.headers });
   };
+}
+
+/** The answer's top-level error code when it is one of the "not serving" ones. */
+function errorCode(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return code === "UNAVAILABLE" || code === "DEADLINE_EXCEEDED" ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function createDatabase(databaseUrl: string, timeoutMs = DEFAULT_TIMEOUT_MS) {
