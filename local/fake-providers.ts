@@ -131,13 +131,19 @@ export async function startStallServer(): Promise<{ url: string; close: () => Pr
 
 /**
  * An HTTP proxy in front of a protocol server that fails (503, as an unreachable upstream would
- * look) every request whose body matches `failWhen`, and forwards the rest unchanged: a fault at
- * one precise step of a multi-step operation, for the tests of what such a failure leaves behind.
+ * look), or answers late, every request whose body matches `failWhen`, and forwards the rest
+ * unchanged: a fault at one precise step of an operation, for the tests of what it leaves behind.
  */
-export async function startFaultProxy(target: string, failWhen: RegExp): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startFaultProxy(
+  target: string,
+  failWhen: RegExp,
+  /** "fail": answer 503 without forwarding; "late": forward, then hold the answer back a while. */
+  mode: "fail" | "late" = "fail",
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
-    if (failWhen.test(body)) {
+    const matched = failWhen.test(body);
+    if (matched && mode === "fail") {
       res.writeHead(503, { "content-type": "text/plain" });
       return void res.end("injected fault");
     }
@@ -147,6 +153,8 @@ export async function startFaultProxy(target: string, failWhen: RegExp): Promise
       ),
     ) as Record<string, string>;
     const upstream = await fetch(`${target}${req.url ?? "/"}`, { method: req.method, headers, body: body || undefined });
+    // The write happened; only its answer is late (past the caller's deadline).
+    if (matched) await new Promise((resolve) => setTimeout(resolve, 1500));
     res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
     res.end(Buffer.from(await upstream.arrayBuffer()));
   });

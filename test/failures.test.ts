@@ -5,7 +5,17 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { createApp } from "../src/app.ts";
 import { describeError, redact } from "../src/lib/redact.ts";
-import { api, basic, bearer, buildRequest, expectFailure, readResponse, signupBody, userWithSession } from "./helpers.ts";
+import {
+  api,
+  basic,
+  bearer,
+  buildRequest,
+  expectFailure,
+  readResponse,
+  signupBody,
+  userRowById,
+  userWithSession,
+} from "./helpers.ts";
 
 const stall = inject("stallUrl");
 const CLOSED = "http://127.0.0.1:9";
@@ -105,6 +115,21 @@ describe("a database that is down or stalled", () => {
     expect(lines[0]).toContain(`[${res.headers.get("x-request-id")}] SERVICE_UNAVAILABLE`);
     expect(lines[0]).not.toContain("db-secret-pw");
     expect(lines[0]).not.toContain("Some-passw0rd");
+  });
+});
+
+describe("a write whose answer comes after the deadline", () => {
+  it("signup looks for the row it may have written: the account exists, so the answer is 201, not 503", async () => {
+    const late = inject("faults").dbInsertLate;
+    const target = {
+      ...env,
+      DATABASE_URL: Object.assign(new URL(String(env.DATABASE_URL)), { host: new URL(late).host }).toString(),
+      DATABASE_TIMEOUT_MS: "500",
+    };
+    const body = signupBody();
+    const res = await send(target, "POST", "/auth/user/signup/", { json: body });
+    expect(res.status, res.text).toBe(201);
+    expect((await userRowById(res.body.data.user_id))?.username).toBe(body.username);
   });
 });
 

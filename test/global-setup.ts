@@ -25,13 +25,11 @@ export default async function setup(project: TestProject) {
     startFaultProxy(stack.planetscale.url, /delete from `users`/i),
     startFaultProxy(stack.upstash.url, /if tonumber\(ARGV\[1\]\) > tonumber\(redis\.call\('GET', KEYS\[2\]\)/),
     startFaultProxy(stack.upstash.url, /9007199254740991/),
+    // A signup's INSERT that commits but answers after the caller's deadline.
+    startFaultProxy(stack.planetscale.url, /insert into `users`/i, "late"),
   ]);
-  const [dbDelete, redisRevoke, redisTombstone] = faults.map((fault) => fault.url);
-  project.provide("faults", {
-    dbDelete: String(dbDelete),
-    redisRevoke: String(redisRevoke),
-    redisTombstone: String(redisTombstone),
-  });
+  const [dbDelete, redisRevoke, redisTombstone, dbInsertLate] = faults.map((fault) => String(fault.url));
+  project.provide("faults", { dbDelete, redisRevoke, redisTombstone, dbInsertLate });
 
   project.provide("jwtPrivateKey", JSON.stringify((await generateSigningKey()).privateJwk));
   project.provide("databaseUrl", stack.databaseUrl);

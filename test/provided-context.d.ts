@@ -8,7 +8,7 @@ declare module "vitest" {
     /** Accepts connections and never answers (a stalled dependency). */
     stallUrl: string;
     /** Protocol servers behind proxies that fail one step of account deletion each. */
-    faults: { dbDelete: string; redisRevoke: string; redisTombstone: string };
+    faults: { dbDelete: string; redisRevoke: string; redisTombstone: string; dbInsertLate: string };
     databaseUrl: string;
     redisRestUrl: string;
     redisRestToken: string;

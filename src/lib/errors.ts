@@ -94,3 +94,11 @@ export function unavailable(dependency: string, reason: string, cause?: unknown)
     cause,
   });
 }
+
+/** An AppError thrown under a library's wrapper (Drizzle wraps driver errors in its own). */
+export function appErrorIn(error: unknown): AppError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof AppError) return current;
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@ import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env.ts";
 import { errorBody } from "../lib/envelope.ts";
-import { AppError, ROUTE_INDEPENDENT_MESSAGES } from "../lib/errors.ts";
+import { AppError, appErrorIn, ROUTE_INDEPENDENT_MESSAGES } from "../lib/errors.ts";
 import { describeError } from "../lib/redact.ts";
 
 function respond(c: Context<AppEnv>, error: AppError): Response {
@@ -23,14 +23,6 @@ function fromHttpException(error: HTTPException): AppError {
   if (error.status === 401) return new AppError("NOT_AUTHENTICATED");
   if (error.status === 404) return new AppError("NOT_FOUND");
   return new AppError("INTERNAL_ERROR");
-}
-
-/** An AppError thrown under a library's wrapper (Drizzle wraps driver errors in its own). */
-function appErrorIn(error: unknown): AppError | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    if (current instanceof AppError) return current;
-  }
-  return undefined;
 }
 
 export const onError: ErrorHandler<AppEnv> = (error, c) => {

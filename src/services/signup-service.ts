@@ -3,10 +3,10 @@
 // one name give exactly one account and 400s for the rest, never a 500.
 import type { NewUserRow } from "../db/schema.ts";
 import type { Deps } from "../env.ts";
-import { AppError, addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
+import { AppError, addFieldError, appErrorIn, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
-import { findTakenIdentifiers, insertUser } from "../stores/user-store.ts";
+import { findTakenIdentifiers, findUserById, insertUser } from "../stores/user-store.ts";
 import { breachedPasswordProblem, requireCaptcha } from "./abuse-guards.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
@@ -69,7 +69,7 @@ export async function signUp(deps: Deps, input: SignupInput, captchaToken: strin
 
   // Retry only on the (astronomically rare) referral-id collision.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const result = await insertUser(deps.db, row);
+    const result = await insertOrFindOut(deps, row);
     if (result.inserted) return publicUser({ ...defaults, ...row, createdAt: now }, now);
     if (result.duplicateKey.includes("referral")) {
       row.referralId = deps.ids.alphanumeric(REFERRAL_ID_LENGTH);
@@ -78,6 +78,20 @@ export async function signUp(deps: Deps, input: SignupInput, captchaToken: strin
     throw validationError(await duplicateDetails(deps, row, result.duplicateKey));
   }
   throw new AppError("INTERNAL_ERROR");
+}
+
+/**
+ * A timed-out INSERT may still have committed: before answering 503, look for the row by its id
+ * (ours alone), so a created account is never reported as failed and retried into "name taken".
+ */
+async function insertOrFindOut(deps: Deps, row: NewUserRow) {
+  try {
+    return await insertUser(deps.db, row);
+  } catch (error) {
+    if (appErrorIn(error)?.code !== "SERVICE_UNAVAILABLE") throw error;
+    if (row.id && (await findUserById(deps.db, row.id).catch(() => null))) return { inserted: true as const };
+    throw error;
+  }
 }
 
 async function duplicateDetails(deps: Deps, row: NewUserRow, duplicateKey: string): Promise<FieldErrors> {

@@ -15,20 +15,28 @@ const NOT_SERVING = /"code"\s*:\s*"(UNAVAILABLE|DEADLINE_EXCEEDED)"/;
  */
 function boundedFetch(timeoutMs: number): typeof fetch {
   return async (input, init) => {
+    // Two deadlines, for the answer to begin and for its body, rather than one for both: a busy
+    // isolate (fifty password hashes queued behind one INSERT) must not turn an answer that did
+    // arrive in time into a 503, which would report a committed write as failed.
+    const controller = new AbortController();
+    const deadline = () => setTimeout(() => controller.abort(new DOMException("database deadline", "TimeoutError")), timeoutMs);
+    let timer = deadline();
     let response: Response;
+    let text: string;
     try {
-      response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(input, { ...init, signal: controller.signal });
+      clearTimeout(timer);
+      timer = deadline();
+      text = await response.text();
     } catch (error) {
       const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "unreachable";
       throw unavailable("db", reason, error);
+    } finally {
+      clearTimeout(timer);
     }
-    // SQL errors come back as 200s; a 5xx is the endpoint (or a proxy before it) not serving.
-    if (response.status >= 500) {
-      await response.body?.cancel();
-      throw unavailable("db", "unreachable", new Error(`HTTP ${response.status}`));
-    }
-    // So is a 200 whose error says the database behind it is not serving (gRPC codes).
-    const text = await response.text();
+    // SQL errors come back as 200s; a 5xx is the endpoint (or a proxy before it) not serving, and
+    // so is a 200 whose error says the database behind it is not serving (gRPC codes).
+    if (response.status >= 500) throw unavailable("db", "unreachable", new Error(`HTTP ${response.status}`));
     if (NOT_SERVING.test(text) && errorCode(text) !== undefined) {
       throw unavailable("db", "unreachable", new Error(String(errorCode(text))));
     }
