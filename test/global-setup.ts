@@ -28,8 +28,13 @@ export default async function setup(project: TestProject) {
     // A signup's INSERT that commits but answers after the caller's deadline.
     startFaultProxy(stack.planetscale.url, /insert into `users`/i, "late"),
   ]);
-  const [dbDelete, redisRevoke, redisTombstone, dbInsertLate] = faults.map((fault) => String(fault.url));
-  project.provide("faults", { dbDelete, redisRevoke, redisTombstone, dbInsertLate });
+  const [dbDelete, redisRevoke, redisTombstone, dbInsertLate] = faults.map((fault) => fault.url);
+  project.provide("faults", {
+    dbDelete: String(dbDelete),
+    redisRevoke: String(redisRevoke),
+    redisTombstone: String(redisTombstone),
+    dbInsertLate: String(dbInsertLate),
+  });
 
   project.provide("jwtPrivateKey", JSON.stringify((await generateSigningKey()).privateJwk));
   project.provide("databaseUrl", stack.databaseUrl);

@@ -16,7 +16,14 @@ const routePath = (path: string) => path.replace(/\/$/, "");
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
-const tooLarge = () => {
+// An over-limit body up to this size is read and dropped before the 413, so the client's
+// connection stays usable (workerd resets one whose request body was left unread); anything larger
+// is refused at once, unread: reading it would only help whoever sent it.
+const DRAIN_LIMIT_BYTES = 1024 * 1024;
+
+const tooLarge = async (c: Context<AppEnv>) => {
+  const length = Number(c.req.header("content-length") ?? Number.NaN);
+  if (length <= DRAIN_LIMIT_BYTES && !c.req.raw.bodyUsed) await c.req.raw.arrayBuffer().catch(() => undefined);
   throw new AppError("PAYLOAD_TOO_LARGE");
 };
 const jsonLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
