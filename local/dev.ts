@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ensureDevVars, readDevVars, writeEnvFile } from "./dev-vars.ts";
-import { type LocalStack, MissingServerError, startLocalStack } from "./stack.ts";
+import { type LocalStack, MissingServerError, startLocalStack, stopOnExit } from "./stack.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const devVarsPath = `${root}.dev.vars`;
@@ -18,23 +18,20 @@ const external = Boolean(vars.DATABASE_URL && vars.UPSTASH_REDIS_REST_URL && var
 
 let stack: LocalStack | undefined;
 let wrangler: ChildProcess | undefined;
-let stopping = false;
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    // wrangler runs in its own process group (workerd is its child): signal the whole group.
-    if (wrangler?.pid && wrangler.exitCode === null) {
-      try {
-        process.kill(-wrangler.pid, "SIGTERM");
-      } catch {}
-    }
-    await stack?.stop();
+// wrangler runs in its own process group (workerd is its child): the whole group is signalled.
+const stopWrangler = () => {
+  if (wrangler?.pid && wrangler.exitCode === null) {
+    try {
+      process.kill(-wrangler.pid, "SIGTERM");
+    } catch {}
   }
-  process.exit(code);
-}
-process.once("SIGINT", () => void shutdown(130));
-process.once("SIGTERM", () => void shutdown(143));
+};
+const stopStack = async () => {
+  await stack?.stop();
+  console.log(`\n[dev] stopped wrangler dev${stack ? " and the local stack (database and Redis servers)" : ""}`);
+};
+stopOnExit(stopStack, stopWrangler);
 
 try {
   if (external) console.log("[dev] using DATABASE_URL and UPSTASH_* from .dev.vars");
@@ -76,10 +73,10 @@ wrangler = spawn(
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   },
 );
-wrangler.on("exit", (code) => void shutdown(code ?? 1));
+wrangler.on("exit", (code) => void stopStack().finally(() => process.exit(code ?? 1)));
 
 const url = `http://127.0.0.1:${port}`;
-for (let attempt = 0; attempt < 120 && !stopping; attempt++) {
+for (let attempt = 0; attempt < 120 && wrangler.exitCode === null; attempt++) {
   const health = await fetch(`${url}/health`).catch(() => null);
   if (health) {
     console.log(`\n[dev] LoginSystem Edge is running at ${url} (health: ${health.status}). Ctrl-C stops everything.\n`);

@@ -3,7 +3,8 @@
 // config gives it its bindings and a network limited to this machine.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateSigningKey } from "../src/lib/signing-keys.ts";
@@ -11,6 +12,21 @@ import { freePort } from "./processes.ts";
 import { type LocalStack, startLocalStack, stopOnExit } from "./stack.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** The compatibility date and flags the deployed worker gets: the ones in wrangler.toml. */
+function wranglerCompatibility(): { date: string; flags: string[] } {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
+  if (!date) throw new Error("wrangler.toml has no compatibility_date");
+  return { date, flags: [...flags.matchAll(/"([^"]+)"/g)].map((match) => String(match[1])) };
+}
+
+/** The workerd binary wrangler itself runs, for this platform (the `workerd` package resolves it). */
+function workerdBinary(): string {
+  const fromWrangler = createRequire(join(root, "node_modules/wrangler/package.json"));
+  return fromWrangler("workerd").default as string;
+}
 
 function capnpText(value: string): string {
   return JSON.stringify(value); // capnp text literals use the same escapes as JSON strings
@@ -34,6 +50,7 @@ export async function startWorkerd(
   if (bundled.status !== 0) throw new Error(`bundling failed:\n${bundled.stdout}\n${bundled.stderr}`);
 
   const port = await freePort();
+  const compatibility = wranglerCompatibility();
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
@@ -45,8 +62,8 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [(name = "index.js", esModule = embed "build/index.js")],
-  compatibilityDate = "2026-08-01",
-  compatibilityFlags = ["nodejs_compat"],
+  compatibilityDate = ${capnpText(compatibility.date)},
+  compatibilityFlags = [${compatibility.flags.map(capnpText).join(", ")}],
   globalOutbound = "local-network",
   bindings = [
 ${Object.entries(bindings)
@@ -57,7 +74,7 @@ ${Object.entries(bindings)
 `;
   const configPath = join(dir, "workerd.capnp");
   writeFileSync(configPath, config);
-  const binary = join(root, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
+  const binary = workerdBinary();
   const child: ChildProcess = spawn(binary, ["serve", configPath, "--experimental"], { stdio: ["ignore", "inherit", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
