@@ -1,7 +1,7 @@
 // Password hashing: PBKDF2-HMAC-SHA256 through Web Crypto, stored as a self-describing string
 //   pbkdf2-sha256$<iterations>$<p|n>$<salt>$<hash>      (p = peppered, base64url salt/hash)
 // so parameters can change later and old hashes are recognised and upgraded on login.
-import { constantTimeEqual, fromBase64Url, toBase64Url } from "./encoding.ts";
+import { base64url } from "jose";
 
 /** Deployed Workers refuse PBKDF2 above this many iterations; local workerd does not, so a test pins it. */
 export const PBKDF2_MAX_ITERATIONS = 100_000;
@@ -34,7 +34,7 @@ export async function hashPassword(password: string, options: HashOptions): Prom
   if (options.iterations > PBKDF2_MAX_ITERATIONS) throw new Error(`PBKDF2 iterations above ${PBKDF2_MAX_ITERATIONS}`);
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   const hash = await derive(await passwordKeyMaterial(password, options.pepper), salt, options.iterations);
-  return [SCHEME, options.iterations, options.pepper ? "p" : "n", toBase64Url(salt), toBase64Url(hash)].join("$");
+  return [SCHEME, options.iterations, options.pepper ? "p" : "n", base64url.encode(salt), base64url.encode(hash)].join("$");
 }
 
 export interface ParsedHash {
@@ -50,7 +50,7 @@ export function parsePasswordHash(stored: string): ParsedHash | null {
   const count = Number(iterations);
   if (!Number.isInteger(count) || count < 1 || count > PBKDF2_MAX_ITERATIONS) return null;
   try {
-    return { iterations: count, peppered: pepper === "p", salt: fromBase64Url(salt), hash: fromBase64Url(hash) };
+    return { iterations: count, peppered: pepper === "p", salt: base64url.decode(salt), hash: base64url.decode(hash) };
   } catch {
     return null;
   }
@@ -69,7 +69,8 @@ export async function verifyPassword(password: string, stored: string, options: 
   const material = await passwordKeyMaterial(password, parsed.peppered ? options.pepper : undefined);
   const candidate = await derive(material, parsed.salt, parsed.iterations);
   // Constant-time comparison: the time taken must not reveal how many leading bytes matched.
-  const valid = constantTimeEqual(candidate, parsed.hash);
+  // Constant time (workerd's timingSafeEqual): how long the comparison takes says nothing about the hash.
+  const valid = candidate.byteLength === parsed.hash.byteLength && crypto.subtle.timingSafeEqual(candidate, parsed.hash);
   const needsRehash = parsed.iterations !== options.iterations || parsed.peppered !== Boolean(options.pepper);
   return { valid, needsRehash: valid && needsRehash };
 }
