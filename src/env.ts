@@ -5,6 +5,8 @@ import type { DeliveryJob } from "./delivery/jobs.ts";
 import type { Mailer, SmsSender } from "./delivery/ports.ts";
 import type { Clock, Ids } from "./lib/clock.ts";
 import { AppError } from "./lib/errors.ts";
+import type { Logger } from "./lib/log.ts";
+import { log } from "./lib/log.ts";
 import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
 import { privateJwkSchema, publicJwkSchema, type SigningKeys } from "./lib/signing-keys.ts";
 import type { AccessClaims } from "./lib/tokens.ts";
@@ -175,6 +177,8 @@ export interface Deps {
   ids: Ids;
   /** Who sent this request (IP, country, user agent, request id). */
   client: RequestContext;
+  /** The request's logger: every line carries its request id. */
+  log: Logger;
   securityLog: SecurityLog;
   /** Turnstile, when TURNSTILE_SECRET_KEY is set. */
   captcha: CaptchaVerifier | undefined;
@@ -211,7 +215,7 @@ export function loadConfig(bindings: Bindings): Config {
   if (!result.success) {
     // Name the variables, never their values: they are secrets.
     for (const issue of result.error.issues) {
-      console.error(`CONFIG_ERROR: ${issue.path.join(".") || "(bindings)"}: ${issue.message}`);
+      log.error("config_error", { variable: issue.path.join(".") || "(bindings)", problem: issue.message });
     }
     throw new AppError("CONFIG_ERROR");
   }

@@ -6,7 +6,7 @@
 import { createMailer, createSmsSender } from "./delivery/factory.ts";
 import { type DeliveryJob, describeJob } from "./delivery/jobs.ts";
 import { type Bindings, loadConfig } from "./env.ts";
-import { describeError } from "./lib/redact.ts";
+import { createLogger } from "./lib/log.ts";
 import { createRedis } from "./stores/redis.ts";
 
 export const DEAD_LETTER_SUFFIX = "-dlq";
@@ -17,9 +17,10 @@ export function retryDelaySeconds(baseSeconds: number, attempts: number): number
 }
 
 export async function handleQueue(batch: MessageBatch<DeliveryJob>, env: Bindings): Promise<void> {
+  const log = createLogger({ queue: batch.queue });
   if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) {
     for (const message of batch.messages) {
-      console.error(`delivery given up after ${message.attempts} tries: ${describeJob(message.body)} (${message.id})`);
+      log.error("delivery_dead_letter", { attempts: message.attempts, job: describeJob(message.body), message_id: message.id });
       message.ack();
     }
     return;
@@ -37,9 +38,7 @@ export async function handleQueue(batch: MessageBatch<DeliveryJob>, env: Binding
         message.ack();
       } catch (error) {
         const delaySeconds = retryDelaySeconds(config.DELIVERY_RETRY_DELAY_SECONDS, message.attempts);
-        console.warn(
-          `delivery failed (try ${message.attempts}), again in ${delaySeconds} s: ${describeJob(job)}: ${describeError(error)}`,
-        );
+        log.warn("delivery_failed", { attempts: message.attempts, retry_in_seconds: delaySeconds, job: describeJob(job), error });
         message.retry({ delaySeconds });
       }
     }),

@@ -95,8 +95,8 @@ describe("the queue consumer", () => {
     expect(result.explicitAcks).toHaveLength(1);
     const lines = errors.mock.calls.map((call) => call.join(" "));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain("delivery given up after 9 tries");
-    expect(lines[0]).toContain('email "test code"');
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ level: "error", event: "delivery_dead_letter", attempts: 9 });
+    expect(lines[0]).toContain('email \\"test code\\"');
     expect(lines[0]).not.toContain("731904");
     expect(lines[0]).not.toContain(to);
     // The dead-letter consumer never calls the provider.
@@ -109,9 +109,9 @@ describe("the queue consumer", () => {
     await consume("loginsystem-edge-delivery", emailJob(to, "604152"), 1);
     const line =
       (await eventually(async () =>
-        warnings.mock.calls.map((call) => call.join(" ")).find((l) => l.includes("delivery failed")),
+        warnings.mock.calls.map((call) => call.join(" ")).find((l) => l.includes('"event":"delivery_failed"')),
       )) ?? "";
-    expect(line).toContain("again in 5 s");
+    expect(JSON.parse(line)).toMatchObject({ level: "warn", attempts: 1, retry_in_seconds: 5 });
     expect(line).not.toContain("604152");
   });
 });

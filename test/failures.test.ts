@@ -112,7 +112,12 @@ describe("a database that is down or stalled", () => {
     expect(res.status).toBe(503);
     const lines = errors.mock.calls.map((call) => call.join(" "));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`[${res.headers.get("x-request-id")}] SERVICE_UNAVAILABLE`);
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({
+      level: "error",
+      event: "request_failed",
+      code: "SERVICE_UNAVAILABLE",
+      request_id: res.headers.get("x-request-id"),
+    });
     expect(lines[0]).not.toContain("db-secret-pw");
     expect(lines[0]).not.toContain("Some-passw0rd");
   });

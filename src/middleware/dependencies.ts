@@ -5,7 +5,7 @@ import type { AppEnv, Config } from "../env.ts";
 import { loadConfig } from "../env.ts";
 import type { Clock, Ids } from "../lib/clock.ts";
 import { AppError } from "../lib/errors.ts";
-import { describeError } from "../lib/redact.ts";
+import { createLogger, type Logger, log } from "../lib/log.ts";
 import { loadSigningKeys, type SigningKeys } from "../lib/signing-keys.ts";
 import { pwnedPasswords } from "../providers/pwned-passwords.ts";
 import { turnstileVerifier } from "../providers/turnstile.ts";
@@ -32,7 +32,7 @@ async function signingKeys(settings: Config): Promise<SigningKeys> {
     return await loadSigningKeys(settings.JWT_PRIVATE_KEY, settings.JWT_PUBLIC_KEYS);
   } catch {
     // Well-formed JSON that Web Crypto still refuses: a configuration problem, named not echoed.
-    console.error("CONFIG_ERROR: JWT_PRIVATE_KEY / JWT_PUBLIC_KEYS: not importable Ed25519 keys");
+    log.error("config_error", { variable: "JWT_PRIVATE_KEY / JWT_PUBLIC_KEYS", problem: "not importable Ed25519 keys" });
     throw new AppError("CONFIG_ERROR");
   }
 }
@@ -43,7 +43,8 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
     const redis = createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN, settings.REDIS_TIMEOUT_MS);
     const now = () => base.clock.now();
     const db = createDatabase(settings.DATABASE_URL, settings.DATABASE_TIMEOUT_MS);
-    const background = (label: string, task: () => Promise<void>) => runAfterResponse(c, label, task);
+    const logger = createLogger({ request_id: c.get("requestId") });
+    const background = (label: string, task: () => Promise<void>) => runAfterResponse(c, logger, label, task);
     const client = requestContext(c);
     c.set("deps", {
       config: settings,
@@ -57,7 +58,8 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       clock: base.clock,
       ids: base.ids,
       client,
-      securityLog: createSecurityLog(db, client, base.clock, background),
+      log: logger,
+      securityLog: createSecurityLog(db, client, base.clock, background, logger),
       captcha: settings.TURNSTILE_SECRET_KEY
         ? turnstileVerifier({
             apiUrl: settings.TURNSTILE_API_URL,
@@ -68,7 +70,7 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       deliveryQueue: c.env.DELIVERY_QUEUE,
       breaches:
         settings.BREACHED_PASSWORD_CHECK === "on"
-          ? pwnedPasswords({ apiUrl: settings.PWNED_PASSWORDS_API_URL, timeoutMs: PROVIDER_CHECK_TIMEOUT_MS })
+          ? pwnedPasswords({ apiUrl: settings.PWNED_PASSWORDS_API_URL, timeoutMs: PROVIDER_CHECK_TIMEOUT_MS, log: logger })
           : undefined,
     });
     await next();
@@ -76,12 +78,12 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
 }
 
 /** waitUntil when there is an execution context (always, deployed); failures are logged, never lost silently. */
-function runAfterResponse(c: Context<AppEnv>, label: string, task: () => Promise<void>): void {
+function runAfterResponse(c: Context<AppEnv>, logger: Logger, label: string, task: () => Promise<void>): void {
   // Started on a later turn of the event loop, once the response is on its way: work for known
   // accounts only (a security event) must not delay, and so time-stamp, their answers.
   const running = new Promise((resolve) => setTimeout(resolve, 0))
     .then(task)
-    .catch((error: unknown) => console.error(`[${c.get("requestId")}] ${label} failed: ${describeError(error)}`));
+    .catch((error: unknown) => logger.error("background_task_failed", { task: label, error }));
   try {
     c.executionCtx.waitUntil(running);
   } catch {

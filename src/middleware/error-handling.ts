@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env.ts";
 import { errorBody } from "../lib/envelope.ts";
 import { AppError, appErrorIn, ROUTE_INDEPENDENT_MESSAGES } from "../lib/errors.ts";
-import { describeError } from "../lib/redact.ts";
+import { createLogger } from "../lib/log.ts";
 
 function respond(c: Context<AppEnv>, error: AppError): Response {
   const action = c.get("action");
@@ -25,18 +25,18 @@ function fromHttpException(error: HTTPException): AppError {
   return new AppError("INTERNAL_ERROR");
 }
 
+/** The request's logger, also when the failure came before the dependencies were built. */
+const requestLog = (c: Context<AppEnv>) => c.var.deps?.log ?? createLogger({ request_id: c.get("requestId") });
+
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const known = appErrorIn(error);
   if (known) {
     // Logged once, with the request id; the cause (a network error) redacted.
-    if (known.status >= 500) {
-      const cause = known.cause === undefined ? "" : `: ${describeError(known.cause)}`;
-      console.error(`[${c.get("requestId")}] ${known.code}${cause}`);
-    }
+    if (known.status >= 500) requestLog(c).error("request_failed", { code: known.code, error: known.cause });
     return respond(c, known);
   }
   if (error instanceof HTTPException) return respond(c, fromHttpException(error));
-  console.error(`[${c.get("requestId")}] unhandled error: ${describeError(error)}`);
+  requestLog(c).error("unhandled_error", { error });
   return respond(c, new AppError("INTERNAL_ERROR"));
 };
 

@@ -4,6 +4,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Bindings } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
+import { log } from "../lib/log.ts";
 import { clientIp, clientKey } from "./client.ts";
 
 /** The per-IP rules, by the binding that carries each one's limit and period. */
@@ -32,10 +33,10 @@ export function limitPerIp(rule: RateLimitRule): MiddlewareHandler<AppEnv> {
       // in the benchmarks) go on unlimited, and say so once.
       const environment = c.var.config.ENVIRONMENT;
       if (environment === "preview" || environment === "production") {
-        console.error(`CONFIG_ERROR: ${binding}: rate limiting binding missing`);
+        log.error("config_error", { variable: binding, problem: "rate limiting binding missing" });
         throw new AppError("CONFIG_ERROR");
       }
-      if (!warned.has(binding)) console.warn(`${binding} is not bound: the ${rule} per-IP limit is off`);
+      if (!warned.has(binding)) log.warn("rate_limit_off", { binding, rule, reason: "binding not bound (local workerd)" });
       warned.add(binding);
       return next();
     }
@@ -45,7 +46,7 @@ export function limitPerIp(rule: RateLimitRule): MiddlewareHandler<AppEnv> {
       ({ success } = await limiter.limit({ key: `${rule}:${clientKey(clientIp(c))}` }));
     } catch (error) {
       // Fail closed: without its limit, a guessing endpoint must not run.
-      console.error(`${binding} failed:`, error instanceof Error ? error.message : error);
+      c.var.deps.log.error("rate_limiter_failed", { binding, error });
       throw new AppError("SERVICE_UNAVAILABLE", { details: { rate_limiter: ["unavailable"] } });
     }
     if (!success) throw new AppError("RATE_LIMITED", { headers: { "Retry-After": RETRY_AFTER_SECONDS } });

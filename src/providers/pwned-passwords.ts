@@ -4,6 +4,8 @@
 // are cached with the Cache API: one prefix serves every password that shares it.
 // https://haveibeenpwned.com/API/v3#PwnedPasswords
 
+import type { Logger } from "../lib/log.ts";
+
 export interface BreachChecker {
   /** true / false, or undefined when the service could not say (the caller fails open). */
   isBreached(password: string): Promise<boolean | undefined>;
@@ -36,7 +38,7 @@ async function remember(url: string, text: string): Promise<void> {
   }
 }
 
-export function pwnedPasswords(options: { apiUrl: string; timeoutMs: number }): BreachChecker {
+export function pwnedPasswords(options: { apiUrl: string; timeoutMs: number; log: Logger }): BreachChecker {
   const base = options.apiUrl.replace(/\/$/, "");
   return {
     async isBreached(password) {
@@ -56,7 +58,7 @@ export function pwnedPasswords(options: { apiUrl: string; timeoutMs: number }): 
           await remember(url, text);
         }
       } catch (error) {
-        console.warn(`breached-password check skipped: ${error instanceof Error ? error.message : "failed"}`);
+        options.log.warn("breached_password_check_skipped", { reason: "fails open", error });
         return undefined;
       }
       const suffix = hash.slice(5);

@@ -1,7 +1,7 @@
 // Password change and account deletion: both re-authenticate with the current password and
 // revoke what they must.
 import type { Deps } from "../env.ts";
-import { AppError, addFieldError, type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
+import { addFieldError, type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { deleteProfileImage } from "../stores/image-store.ts";
 import { deleteUserState } from "../stores/session-store.ts";
@@ -69,9 +69,9 @@ export async function deleteAccount(deps: Deps, userId: string, password: string
   try {
     await deleteUserState(deps.redis, userId, revocationTtlMs(deps));
   } catch (error) {
-    console.error("account deleted, but its Redis state was not:", error instanceof AppError ? error.code : error);
+    deps.log.error("account_redis_state_left", { reason: "account deleted, its Redis state was not", error });
   }
   const images = deps.images;
   if (images) deps.background("deleting the profile image", () => deleteProfileImage(images, userId));
-  else console.error("account deleted; no PROFILE_IMAGES binding, so its image (if any) was not deleted");
+  else deps.log.warn("profile_image_not_deleted", { reason: "no PROFILE_IMAGES binding" });
 }

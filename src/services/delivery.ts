@@ -6,12 +6,13 @@
 import type { DeliveryJob } from "../delivery/jobs.ts";
 import type { EmailMessage } from "../delivery/ports.ts";
 import type { Deps } from "../env.ts";
+import type { Logger } from "../lib/log.ts";
 
-async function withOneRetry(send: () => Promise<void>): Promise<void> {
+async function withOneRetry(log: Logger, send: () => Promise<void>): Promise<void> {
   try {
     await send();
   } catch (error) {
-    console.warn("delivery failed, retrying once:", error instanceof Error ? error.message : error);
+    log.warn("delivery_retry", { error });
     await send();
   }
 }
@@ -25,7 +26,7 @@ function deliver(deps: Deps, job: DeliveryJob): void {
     return;
   }
   deps.background(`sending ${job.what} ${job.kind}`, () =>
-    withOneRetry(() => (job.kind === "email" ? deps.mailer.send(job.message) : deps.sms.send(job.message))),
+    withOneRetry(deps.log, () => (job.kind === "email" ? deps.mailer.send(job.message) : deps.sms.send(job.message))),
   );
 }
 

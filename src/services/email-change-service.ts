@@ -39,7 +39,7 @@ export async function confirmEmailChange(deps: Deps, auth: AccessClaims, otp: st
   if (result === "taken") throw validationError({ new_email: [TAKEN] });
   // Sessions mint access tokens carrying the email: they should carry the new one from now on.
   await updateSessionEmails(deps.redis, auth.sub, newEmail).catch((error: unknown) =>
-    console.error("email changed, sessions still carry the old one:", error instanceof Error ? error.message : error),
+    deps.log.error("session_emails_not_updated", { reason: "email changed, sessions still carry the old one", error }),
   );
   deps.securityLog.record("email_changed", auth.sub);
   sendEmail(deps, "email changed notice", emailChangedEmail(deps.config.APP_NAME, user.email, newEmail));

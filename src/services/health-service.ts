@@ -3,13 +3,13 @@ import type { Deps } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
 import { pingDatabase, pingRedis } from "../stores/health-store.ts";
 
-export async function checkHealth(deps: Pick<Deps, "db" | "redis">): Promise<{ db: "ok"; redis: "ok" }> {
+export async function checkHealth(deps: Pick<Deps, "db" | "redis" | "log">): Promise<{ db: "ok"; redis: "ok" }> {
   const [db, redis] = await Promise.allSettled([pingDatabase(deps.db), pingRedis(deps.redis)]);
   const details: Record<string, string[]> = {};
   if (db.status === "rejected") details.db = ["unreachable"];
   if (redis.status === "rejected") details.redis = ["unreachable"];
   if (Object.keys(details).length > 0) {
-    console.error("health check failed:", Object.keys(details).join(", "));
+    deps.log.error("health_check_failed", { failed: Object.keys(details) });
     throw new AppError("SERVICE_UNAVAILABLE", { details });
   }
   return { db: "ok", redis: "ok" };

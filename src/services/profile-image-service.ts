@@ -4,12 +4,13 @@ import type { Deps } from "../env.ts";
 import { defaultAvatar } from "../lib/avatars.ts";
 import { AppError, invalidTokenError, validationError } from "../lib/errors.ts";
 import { detectImageType, extensionOf, PROFILE_IMAGE_MAX_BYTES } from "../lib/image-type.ts";
+import { log } from "../lib/log.ts";
 import { deleteProfileImage, getProfileImage, putProfileImage } from "../stores/image-store.ts";
 import { findUserById } from "../stores/user-store.ts";
 
 function bucket(deps: Deps): R2Bucket {
   if (!deps.images) {
-    console.error("CONFIG_ERROR: PROFILE_IMAGES: R2 bucket binding missing");
+    log.error("config_error", { variable: "PROFILE_IMAGES", problem: "R2 bucket binding missing" });
     throw new AppError("CONFIG_ERROR");
   }
   return deps.images;

@@ -2,6 +2,7 @@
 // user, a row of security_events written after the response (readable by its owner). Only the
 // fields below are ever recorded: never a password, code, token, or what was typed as a name.
 import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/log.ts";
 import type { Database } from "../stores/database.ts";
 import { insertSecurityEvent, listSecurityEvents } from "../stores/security-event-store.ts";
 
@@ -39,24 +40,14 @@ export function createSecurityLog(
   context: RequestContext,
   clock: Clock,
   background: (label: string, task: () => Promise<void>) => void,
+  /** Carries the request id. */
+  logger: Logger,
 ): SecurityLog {
   return {
     record(event, userId) {
       const at = clock.now();
       const { requestId, ip, country, userAgent } = context;
-      console.log(
-        JSON.stringify({
-          level: "info",
-          type: "security",
-          event,
-          request_id: requestId,
-          user_id: userId ?? null,
-          ip,
-          country,
-          user_agent: userAgent,
-          at: at.toISOString(),
-        }),
-      );
+      logger.info(event, { type: "security", user_id: userId ?? null, ip, country, user_agent: userAgent, at: at.toISOString() });
       // A deleted account keeps no rows: its deletion is only logged.
       if (!userId || event === "account_deleted") return;
       background(`recording ${event}`, () =>
