@@ -9,7 +9,6 @@ import type { Logger } from "./lib/log.ts";
 import { log } from "./lib/log.ts";
 import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
 import { privateJwkSchema, publicJwkSchema, type SigningKeys } from "./lib/signing-keys.ts";
-import type { AccessClaims } from "./lib/tokens.ts";
 import type { BreachChecker } from "./providers/pwned-passwords.ts";
 import type { CaptchaVerifier } from "./providers/turnstile.ts";
 import type { RequestContext, SecurityLog } from "./services/security-log.ts";
@@ -191,8 +190,6 @@ export interface Deps {
 export interface Variables {
   config: Config;
   deps: Deps;
-  /** Set by the auth middleware on protected routes. */
-  auth: AccessClaims;
   requestId: string;
   /** Names the operation for envelope messages: "<action> successful" / "<action> failed". */
   action: string;

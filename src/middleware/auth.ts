@@ -1,38 +1,46 @@
 // Bearer authentication for protected routes: verifies the access token locally, then checks the
 // denylist and the user's tokens_valid_after in ONE Redis round trip (no MySQL). Redis down means
-// 503, never "let it through". Publishes the verified claims as c.var.auth.
-import type { MiddlewareHandler } from "hono";
+// 503, never "let it through".
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
+import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, notAuthenticatedError } from "../lib/errors.ts";
-import { TokenError, verifyAccessToken } from "../lib/tokens.ts";
+import { type AccessClaims, TokenError, verifyAccessToken } from "../lib/tokens.ts";
 import { tokenSettings } from "../services/token-pair.ts";
 import { accessTokenRevoked } from "../stores/session-store.ts";
 
-export interface AuthOptions {
-  /**
-   * The route checks revocation itself inside its own Redis script (logout), saving a round trip.
-   * Only for routes that do so.
-   */
-  revocationCheckedByRoute?: boolean;
+/** The Bearer token's claims, verified locally; shared by both middlewares below. */
+async function verifiedClaims<E extends AppEnv>(c: Context<E>): Promise<AccessClaims> {
+  const header = c.req.header("Authorization");
+  const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+  if (!match) throw notAuthenticatedError();
+  const deps = c.var.deps;
+  try {
+    return await verifyAccessToken(deps.keys, tokenSettings(deps), match[1], deps.clock.now());
+  } catch (error) {
+    if (error instanceof TokenError) throw invalidTokenError();
+    throw error;
+  }
 }
 
-export function requireAuth(options: AuthOptions = {}): MiddlewareHandler<AppEnv> {
+/** Protected routes: the token verified and its revocation checked; publishes c.var.auth. */
+export function requireAuth(): MiddlewareHandler<AppEnv & { Variables: { auth: CheckedAccess } }> {
   return async (c, next) => {
-    const header = c.req.header("Authorization");
-    const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
-    if (!match) throw notAuthenticatedError();
+    const claims = await verifiedClaims(c);
     const deps = c.var.deps;
-    let claims: Awaited<ReturnType<typeof verifyAccessToken>>;
-    try {
-      claims = await verifyAccessToken(deps.keys, tokenSettings(deps), match[1], deps.clock.now());
-    } catch (error) {
-      if (error instanceof TokenError) throw invalidTokenError();
-      throw error;
-    }
-    if (!options.revocationCheckedByRoute && (await accessTokenRevoked(deps.redis, claims.sub, claims.jti, claims.iat_ms))) {
-      throw invalidTokenError();
-    }
-    c.set("auth", claims);
+    if (await accessTokenRevoked(deps.redis, claims.sub, claims.jti, claims.iat_ms)) throw invalidTokenError();
+    c.set("auth", claims as CheckedAccess);
+    await next();
+  };
+}
+
+/**
+ * Routes whose own Redis script checks revocation (saving a round trip): publishes
+ * c.var.uncheckedAuth, which only those scripts' service functions accept, and no c.var.auth.
+ */
+export function requireAuthCheckedByScript(): MiddlewareHandler<AppEnv & { Variables: { uncheckedAuth: UncheckedAccess } }> {
+  return async (c, next) => {
+    c.set("uncheckedAuth", (await verifiedClaims(c)) as UncheckedAccess);
     await next();
   };
 }

@@ -1,7 +1,7 @@
 // POST /auth/user/email/change/ {new_email, password} and /auth/user/email/confirm/ {otp}
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
-import { requireAuth } from "../middleware/auth.ts";
+import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { confirmEmailChange, requestEmailChange } from "../services/email-change-service.ts";
 import {
@@ -50,7 +50,7 @@ const confirmRoute = createRoute({
   tags: ["account"],
   summary: "Apply the new email with its code; it becomes the verified address and the old one is told",
   security: bearerSecurity,
-  middleware: [action("email change confirm"), limitPerIp("otp"), requireAuth({ revocationCheckedByRoute: true })] as const,
+  middleware: [action("email change confirm"), limitPerIp("otp"), requireAuthCheckedByScript()] as const,
   request: jsonBody(z.object({ otp: otpSchema })),
   responses: {
     429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
@@ -67,6 +67,6 @@ export const emailChangeRoutes = createRouter()
     return c.json(successBody("email change successful", "OTP sent to the new email address"), 200);
   })
   .openapi(confirmRoute, async (c) => {
-    const email = await confirmEmailChange(c.var.deps, c.var.auth, c.req.valid("json").otp);
+    const email = await confirmEmailChange(c.var.deps, c.var.uncheckedAuth, c.req.valid("json").otp);
     return c.json(successBody("email change confirm successful", { email }), 200);
   });

@@ -69,7 +69,7 @@ export const bearerErrors = {
 };
 
 /** Who is calling, as recorded with a session: user agent and Cloudflare's country guess. */
-export function clientInfo(c: Context<AppEnv>) {
+export function clientInfo<E extends AppEnv>(c: Context<E>) {
   const cf = (c.req.raw as Request & { cf?: { country?: unknown } }).cf;
   return {
     userAgent: c.req.header("User-Agent") ?? "",

@@ -1,7 +1,7 @@
 // Logout, logout everywhere, and the caller's sessions.
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
-import { requireAuth } from "../middleware/auth.ts";
+import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { logOut, revokeEverySession, revokeOwnSession, sessionsOf } from "../services/session-service.ts";
 import {
   action,
@@ -22,7 +22,7 @@ const logoutRoute = createRoute({
   summary: "End this session: its refresh family and the presented access token die",
   security: bearerSecurity,
   // The logout script checks the access token's revocation itself: one Redis round trip in all.
-  middleware: [action("logout"), requireAuth({ revocationCheckedByRoute: true })] as const,
+  middleware: [action("logout"), requireAuthCheckedByScript()] as const,
   request: jsonBody(refreshBody),
   responses: {
     200: jsonContent(successEnvelope(z.null()), "Logged out"),
@@ -79,7 +79,7 @@ const revokeRoute = createRoute({
 
 export const sessionRoutes = createRouter()
   .openapi(logoutRoute, async (c) => {
-    await logOut(c.var.deps, c.var.auth, c.req.valid("json").refresh);
+    await logOut(c.var.deps, c.var.uncheckedAuth, c.req.valid("json").refresh);
     return c.json(successBody("logout successful", null), 200);
   })
   .openapi(logoutAllRoute, async (c) => {

@@ -1,7 +1,7 @@
 // POST /auth/verify/{email,phone}/ send a code; POST /auth/confirm/{email,phone}/ {otp} confirm it.
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
-import { requireAuth } from "../middleware/auth.ts";
+import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { type Channel, confirmVerification, startVerification } from "../services/verification-service.ts";
 import {
@@ -42,7 +42,7 @@ const confirmRoute = (channel: Channel) =>
     summary: `Confirm the ${channel} with the code: the verified flag is stored`,
     security: bearerSecurity,
     // The code check folds in the access token's revocation check: one Redis script in all.
-    middleware: [action(`${channel} confirm`), limitPerIp("otp"), requireAuth({ revocationCheckedByRoute: true })] as const,
+    middleware: [action(`${channel} confirm`), limitPerIp("otp"), requireAuthCheckedByScript()] as const,
     request: jsonBody(z.object({ otp: otpSchema })),
     responses: {
       429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
@@ -63,7 +63,7 @@ for (const channel of ["email", "phone"] as const) {
     return c.json(successBody(`${channel} otp sent successful`, text), 200);
   });
   router.openapi(confirmRoute(channel), async (c) => {
-    await confirmVerification(c.var.deps, c.var.auth, channel, c.req.valid("json").otp);
+    await confirmVerification(c.var.deps, c.var.uncheckedAuth, channel, c.req.valid("json").otp);
     return c.json(successBody(`${channel} confirm successful`, `OTP verified and ${LABEL[channel]} Confirmed`), 200);
   });
 }

@@ -1,9 +1,9 @@
 // Changing the account's email: a code goes to the new address; confirming applies it (the
 // unique index re-checks availability at that moment), marks it verified and tells the old one.
 import type { Deps } from "../env.ts";
+import type { UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
-import type { AccessClaims } from "../lib/tokens.ts";
 import { updateSessionEmails } from "../stores/session-store.ts";
 import { changeEmail, findTakenIdentifiers, findUserById } from "../stores/user-store.ts";
 import { sendEmail } from "./delivery.ts";
@@ -23,7 +23,7 @@ export async function requestEmailChange(deps: Deps, userId: string, newEmail: s
   sendEmail(deps, "email change code", codeEmail(deps.config.APP_NAME, "email-change", newEmail, code, otpMinutes(deps)));
 }
 
-export async function confirmEmailChange(deps: Deps, auth: AccessClaims, otp: string): Promise<string> {
+export async function confirmEmailChange(deps: Deps, auth: UncheckedAccess, otp: string): Promise<string> {
   const user = await findUserById(deps.db, auth.sub);
   if (!user) throw invalidTokenError();
   const { target: newEmail } = await verifyOtp(deps, {

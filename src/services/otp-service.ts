@@ -2,9 +2,9 @@
 // code, 60 s between sends; across codes the account's 'otp' lockout bounds guessing (a few
 // failures lock every code check of the account for a growing, capped cool-down).
 import type { Deps } from "../env.ts";
+import type { UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import { generateOtp, otpDigest } from "../lib/otp.ts";
-import type { AccessClaims } from "../lib/tokens.ts";
 import type { CaptchaState, Lockable } from "../stores/lockout-store.ts";
 import { type CheckMode, checkOtp, type OtpPurpose, storeOtp } from "../stores/otp-store.ts";
 import { coolingDown, lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
@@ -38,7 +38,7 @@ export interface OtpCheck {
   secret: string;
   mode: CheckMode;
   /** Fold the caller's access-token revocation check into the same round trip. */
-  access?: AccessClaims;
+  access?: UncheckedAccess;
   /** The account's id when it exists (for the security log); unknown subjects are only logged. */
   userId?: string;
   /** Whose failures lock: by default the subject's own code checks ('otp' scope). */

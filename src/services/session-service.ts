@@ -1,8 +1,9 @@
 // Sessions after login: refresh rotation with reuse detection, access from refresh, logout,
 // logout everywhere, listing and revoking sessions.
 import type { Deps } from "../env.ts";
+import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
-import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";
+import type { RefreshClaims } from "../lib/tokens.ts";
 import { signRefreshToken, TokenError, verifyRefreshToken } from "../lib/tokens.ts";
 import type { Lockable } from "../stores/lockout-store.ts";
 import {
@@ -67,7 +68,8 @@ export async function accessFromRefresh(
 }
 
 /** Logout: the refresh token's family and the presented access token die (1 Redis round trip). */
-export async function logOut(deps: Deps, auth: AccessClaims, refreshToken: unknown): Promise<void> {
+/** The access token's revocation check happens in the logout script itself (one round trip). */
+export async function logOut(deps: Deps, auth: UncheckedAccess, refreshToken: unknown): Promise<void> {
   const claims = await readRefreshToken(deps, refreshToken);
   // The refresh token must be the caller's own.
   if (claims.sub !== auth.sub) throw new AppError("INVALID_REFRESH_TOKEN");
@@ -109,7 +111,7 @@ export async function revokeEverySession(deps: Deps, userId: string): Promise<Da
   return now;
 }
 
-export async function sessionsOf(deps: Deps, auth: AccessClaims) {
+export async function sessionsOf(deps: Deps, auth: CheckedAccess) {
   const sessions = await listSessions(deps.redis, auth.sub, deps.clock.now().getTime());
   return sessions
     .sort((a, b) => b.lastUsedAtMs - a.lastUsedAtMs)
@@ -123,7 +125,7 @@ export async function sessionsOf(deps: Deps, auth: AccessClaims) {
     }));
 }
 
-export async function revokeOwnSession(deps: Deps, auth: AccessClaims, sessionId: string): Promise<void> {
+export async function revokeOwnSession(deps: Deps, auth: CheckedAccess, sessionId: string): Promise<void> {
   // Someone else's session and an unknown id look the same: 404.
   if (!(await revokeSession(deps.redis, auth.sub, sessionId))) throw new AppError("NOT_FOUND");
   deps.securityLog.record("sessions_revoked", auth.sub);

@@ -1,9 +1,9 @@
 // Email and phone verification by one-time code. Confirming persists the verified flag (the
 // original never did) in one Redis script plus one MySQL write.
 import type { Deps } from "../env.ts";
+import type { UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
-import type { AccessClaims } from "../lib/tokens.ts";
 import { findUserById, markVerified } from "../stores/user-store.ts";
 import { sendEmail, sendSms } from "./delivery.ts";
 import { codeEmail, codeSms } from "./messages.ts";
@@ -29,7 +29,7 @@ export async function startVerification(deps: Deps, userId: string, channel: Cha
   return "sent";
 }
 
-export async function confirmVerification(deps: Deps, auth: AccessClaims, channel: Channel, otp: string): Promise<void> {
+export async function confirmVerification(deps: Deps, auth: UncheckedAccess, channel: Channel, otp: string): Promise<void> {
   const purpose = channel === "email" ? "email-verify" : "phone-verify";
   const { target } = await verifyOtp(deps, {
     subject: auth.sub,
