@@ -2,7 +2,7 @@
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { type Clock, type Ids, randomIds, systemClock } from "./lib/clock.ts";
-import { limitBody, requireJsonBody } from "./middleware/body-guard.ts";
+import { bodyGuard } from "./middleware/body-guard.ts";
 import { config, dependencies } from "./middleware/dependencies.ts";
 import { developmentOnly } from "./middleware/development-only.ts";
 import { notFound, onError } from "./middleware/error-handling.ts";
@@ -16,7 +16,7 @@ import { jwksRoutes } from "./routes/jwks.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
-import { profileRoutes } from "./routes/profile.ts";
+import { profileImageUpload, profileRoutes } from "./routes/profile.ts";
 import { createRouter } from "./routes/router.ts";
 import { securityEventRoutes } from "./routes/security-events.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
@@ -44,8 +44,7 @@ export function createApp(options: AppOptions = {}) {
       maxAge: 600,
     }),
   );
-  app.use(limitBody);
-  app.use(requireJsonBody);
+  app.use(...bodyGuard([profileImageUpload]));
   app.use(dependencies({ clock: options.clock ?? systemClock, ids: options.ids ?? randomIds }));
 
   app.route("/", healthRoutes);

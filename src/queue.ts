@@ -7,6 +7,7 @@ import { createMailer, createSmsSender } from "./delivery/factory.ts";
 import { type DeliveryJob, describeJob } from "./delivery/jobs.ts";
 import { type Bindings, loadConfig } from "./env.ts";
 import { createLogger } from "./lib/log.ts";
+import { redisOutbox } from "./stores/outbox-store.ts";
 import { createRedis } from "./stores/redis.ts";
 
 export const DEAD_LETTER_SUFFIX = "-dlq";
@@ -28,8 +29,9 @@ export async function handleQueue(batch: MessageBatch<DeliveryJob>, env: Binding
   const config = loadConfig(env);
   const redis = createRedis(config.UPSTASH_REDIS_REST_URL, config.UPSTASH_REDIS_REST_TOKEN, config.REDIS_TIMEOUT_MS);
   const now = () => new Date();
-  const mailer = createMailer(config, redis, now);
-  const sms = createSmsSender(config, redis, now);
+  const outbox = redisOutbox(redis, now);
+  const mailer = createMailer(config, outbox);
+  const sms = createSmsSender(config, outbox);
   await Promise.all(
     batch.messages.map(async (message) => {
       const job = message.body;

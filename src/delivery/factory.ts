@@ -1,12 +1,10 @@
 // Chooses the mail and SMS providers from configuration.
-import type { Redis } from "@upstash/redis/cloudflare";
-import type { Config } from "../env.ts";
 import { logMailer, logSmsSender } from "./log.ts";
-import type { Mailer, SmsSender } from "./ports.ts";
+import type { DeliverySettings, Mailer, Outbox, SmsSender } from "./ports.ts";
 import { resendMailer } from "./resend.ts";
 import { twilioSender } from "./twilio.ts";
 
-export function createMailer(config: Config, redis: Redis, now: () => Date): Mailer {
+export function createMailer(config: DeliverySettings, outbox: Outbox): Mailer {
   if (config.EMAIL_PROVIDER === "resend") {
     return resendMailer({
       apiUrl: config.RESEND_API_URL,
@@ -15,10 +13,10 @@ export function createMailer(config: Config, redis: Redis, now: () => Date): Mai
       timeoutMs: config.DELIVERY_TIMEOUT_MS,
     });
   }
-  return logMailer(redis, now);
+  return logMailer(outbox);
 }
 
-export function createSmsSender(config: Config, redis: Redis, now: () => Date): SmsSender {
+export function createSmsSender(config: DeliverySettings, outbox: Outbox): SmsSender {
   if (config.SMS_PROVIDER === "twilio") {
     return twilioSender({
       apiUrl: config.TWILIO_API_URL,
@@ -28,5 +26,5 @@ export function createSmsSender(config: Config, redis: Redis, now: () => Date): 
       timeoutMs: config.DELIVERY_TIMEOUT_MS,
     });
   }
-  return logSmsSender(redis, now);
+  return logSmsSender(outbox);
 }

@@ -6,8 +6,8 @@ import type { AppEnv } from "../env.ts";
 import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, notAuthenticatedError } from "../lib/errors.ts";
 import { type AccessClaims, TokenError, verifyAccessToken } from "../lib/tokens.ts";
+import { accessRevoked } from "../services/session-service.ts";
 import { tokenSettings } from "../services/token-pair.ts";
-import { accessTokenRevoked } from "../stores/session-store.ts";
 
 /** The Bearer token's claims, verified locally; shared by both middlewares below. */
 async function verifiedClaims<E extends AppEnv>(c: Context<E>): Promise<AccessClaims> {
@@ -28,7 +28,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv & { Variables: { auth: C
   return async (c, next) => {
     const claims = await verifiedClaims(c);
     const deps = c.var.deps;
-    if (await accessTokenRevoked(deps.redis, claims.sub, claims.jti, claims.iat_ms)) throw invalidTokenError();
+    if (await accessRevoked(deps, claims)) throw invalidTokenError();
     c.set("auth", claims as CheckedAccess);
     await next();
   };

@@ -6,12 +6,15 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
-import { PROFILE_IMAGE_MAX_BYTES } from "../lib/image-type.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** Routes that take a multipart upload instead of JSON, with their own request size limit. */
-const MULTIPART_ROUTES = new Map([["/profile/upload_profile_image", PROFILE_IMAGE_MAX_BYTES + 64 * 1024]]);
+/** A route that takes a multipart upload instead of JSON, with its own request size limit. */
+export interface UploadRoute {
+  path: string;
+  maxBytes: number;
+}
+
 const routePath = (path: string) => path.replace(/\/$/, "");
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -27,9 +30,6 @@ const tooLarge = async (c: Context<AppEnv>) => {
   throw new AppError("PAYLOAD_TOO_LARGE");
 };
 const jsonLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
-const uploadLimits = new Map([...MULTIPART_ROUTES].map(([path, maxSize]) => [path, bodyLimit({ maxSize, onError: tooLarge })]));
-
-export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => (uploadLimits.get(routePath(c.req.path)) ?? jsonLimit)(c, next);
 
 /** Over HTTP a body always announces itself; a Request made in-process (tests) may only carry one. */
 function hasBody(request: Request): boolean {
@@ -44,23 +44,38 @@ function hasBody(request: Request): boolean {
  * survive), exactly "application/json" for a JSON body whatever parameters came with it
  * ("application/json;", "charset=utf-8"), and 415 for anything else.
  */
-export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const headers = c.req.raw.headers;
-  const multipart = MULTIPART_ROUTES.has(routePath(c.req.path));
-  const mediaType = (headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
-  if (!hasBody(c.req.raw)) {
-    if (headers.has("content-type") && !multipart) replaceHeaders(c, (copy) => copy.delete("content-type"));
+const requireJsonBody =
+  (uploads: Map<string, unknown>): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const headers = c.req.raw.headers;
+    const multipart = uploads.has(routePath(c.req.path));
+    const mediaType = (headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
+    if (!hasBody(c.req.raw)) {
+      if (headers.has("content-type") && !multipart) replaceHeaders(c, (copy) => copy.delete("content-type"));
+      return next();
+    }
+    if (multipart) {
+      if (!/^multipart\/form-data$/i.test(mediaType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
+      return next();
+    }
+    if (!JSON_MEDIA_TYPE.test(mediaType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
+    if (headers.get("content-type") !== "application/json")
+      replaceHeaders(c, (copy) => copy.set("content-type", "application/json"));
     return next();
-  }
-  if (multipart) {
-    if (!/^multipart\/form-data$/i.test(mediaType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
-    return next();
-  }
-  if (!JSON_MEDIA_TYPE.test(mediaType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
-  if (headers.get("content-type") !== "application/json")
-    replaceHeaders(c, (copy) => copy.set("content-type", "application/json"));
-  return next();
-};
+  };
+
+/**
+ * The body guard for the routes the app mounts: the size limit (the upload routes' own, or 64 KiB)
+ * and the media type, before anything reads the body. The app passes the upload routes in, so
+ * this middleware knows no route of its own.
+ */
+export function bodyGuard(uploadRoutes: UploadRoute[]): MiddlewareHandler<AppEnv>[] {
+  const uploads = new Map(
+    uploadRoutes.map((route) => [routePath(route.path), bodyLimit({ maxSize: route.maxBytes, onError: tooLarge })]),
+  );
+  const limitBody: MiddlewareHandler<AppEnv> = (c, next) => (uploads.get(routePath(c.req.path)) ?? jsonLimit)(c, next);
+  return [limitBody, requireJsonBody(uploads)];
+}
 
 /** Incoming headers are immutable: the request is re-made with changed ones (body, cf and all). */
 function replaceHeaders(c: Context<AppEnv>, change: (headers: Headers) => void): void {

@@ -11,6 +11,7 @@ import { pwnedPasswords } from "../providers/pwned-passwords.ts";
 import { turnstileVerifier } from "../providers/turnstile.ts";
 import { createSecurityLog } from "../services/security-log.ts";
 import { createDatabase } from "../stores/database.ts";
+import { redisOutbox } from "../stores/outbox-store.ts";
 import { createRedis } from "../stores/redis.ts";
 import { requestContext } from "./client.ts";
 
@@ -46,14 +47,15 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
     const logger = createLogger({ request_id: c.get("requestId") });
     const background = (label: string, task: () => Promise<void>) => runAfterResponse(c, logger, label, task);
     const client = requestContext(c);
+    const outbox = redisOutbox(redis, now);
     c.set("deps", {
       config: settings,
       keys: await signingKeys(settings),
       db,
       redis,
       images: c.env.PROFILE_IMAGES,
-      mailer: createMailer(settings, redis, now),
-      sms: createSmsSender(settings, redis, now),
+      mailer: createMailer(settings, outbox),
+      sms: createSmsSender(settings, outbox),
       background,
       clock: base.clock,
       ids: base.ids,

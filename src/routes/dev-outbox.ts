@@ -2,7 +2,7 @@
 // development and test; everywhere else the path does not exist (404).
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
-import { readOutbox } from "../stores/outbox-store.ts";
+import { outboxFor } from "../services/delivery.ts";
 import { action, createRouter, jsonContent, successEnvelope } from "./router.ts";
 
 const messageSchema = z.object({ to: z.string(), subject: z.string(), text: z.string(), created_at: z.string() });
@@ -18,6 +18,6 @@ const outboxRoute = createRoute({
 });
 
 export const devOutboxRoutes = createRouter().openapi(outboxRoute, async (c) => {
-  const messages = await readOutbox(c.var.deps.redis, c.req.valid("query").to);
+  const messages = await outboxFor(c.var.deps, c.req.valid("query").to);
   return c.json(successBody("outbox successful", { messages }), 200);
 });

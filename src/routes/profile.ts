@@ -2,7 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { validationError } from "../lib/errors.ts";
+import { PROFILE_IMAGE_MAX_BYTES } from "../lib/image-type.ts";
 import { requireAuth } from "../middleware/auth.ts";
+import type { UploadRoute } from "../middleware/body-guard.ts";
 import { downloadProfileImage, removeProfileImage, uploadProfileImage } from "../services/profile-image-service.ts";
 import { getProfile, updateProfileFields } from "../services/profile-service.ts";
 import {
@@ -54,9 +56,15 @@ const updateRoute = (method: "put" | "patch") =>
     },
   });
 
+/** The upload takes multipart, not JSON, and a body as large as an image allows (for the body guard). */
+export const profileImageUpload: UploadRoute = {
+  path: "/profile/upload_profile_image",
+  maxBytes: PROFILE_IMAGE_MAX_BYTES + 64 * 1024,
+};
+
 const uploadRoute = createRoute({
   method: "post",
-  path: "/profile/upload_profile_image",
+  path: profileImageUpload.path,
   tags: ["profile"],
   summary: "Upload the profile image: multipart/form-data, file field `profile_image`, JPEG/PNG/WebP, at most 2 MiB",
   security: bearerSecurity,

@@ -7,6 +7,7 @@ import type { DeliveryJob } from "../delivery/jobs.ts";
 import type { EmailMessage } from "../delivery/ports.ts";
 import type { Deps } from "../env.ts";
 import type { Logger } from "../lib/log.ts";
+import { readOutbox } from "../stores/outbox-store.ts";
 
 async function withOneRetry(log: Logger, send: () => Promise<void>): Promise<void> {
   try {
@@ -36,4 +37,9 @@ export function sendEmail(deps: Deps, what: string, message: EmailMessage): void
 
 export function sendSms(deps: Deps, what: string, to: string, text: string): void {
   deliver(deps, { kind: "sms", what, message: { to, text } });
+}
+
+/** The development outbox: what the "log" provider sent to `to`, newest first. */
+export function outboxFor(deps: Deps, to: string) {
+  return readOutbox(deps.redis, to);
 }

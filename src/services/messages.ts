@@ -1,7 +1,7 @@
 // What the service says by mail and SMS. Plain text plus minimal HTML; the only secret a message
 // ever carries is the one-time code itself.
 import type { EmailMessage } from "../delivery/ports.ts";
-import type { OtpPurpose } from "../stores/otp-store.ts";
+import type { OtpPurpose } from "../lib/otp.ts";
 
 const escapeHtml = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -4,9 +4,9 @@
 import type { Deps } from "../env.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
-import { generateOtp, otpDigest } from "../lib/otp.ts";
+import { generateOtp, type OtpPurpose, otpDigest } from "../lib/otp.ts";
 import type { CaptchaState, Lockable } from "../stores/lockout-store.ts";
-import { type CheckMode, checkOtp, type OtpPurpose, storeOtp } from "../stores/otp-store.ts";
+import { type CheckMode, checkOtp, storeOtp } from "../stores/otp-store.ts";
 import { coolingDown, lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
 
 export const MAX_OTP_FAILURES = 5;

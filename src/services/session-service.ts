@@ -3,10 +3,11 @@
 import type { Deps } from "../env.ts";
 import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
-import type { RefreshClaims } from "../lib/tokens.ts";
+import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";
 import { signRefreshToken, TokenError, verifyRefreshToken } from "../lib/tokens.ts";
 import type { Lockable } from "../stores/lockout-store.ts";
 import {
+  accessTokenRevoked,
   listSessions,
   logoutSession,
   revokeAllSessions,
@@ -68,6 +69,11 @@ export async function accessFromRefresh(
 }
 
 /** Logout: the refresh token's family and the presented access token die (1 Redis round trip). */
+/** Whether a verified access token was revoked since (logout denylist, tokens-valid-after): 1 Redis round trip. */
+export function accessRevoked(deps: Deps, claims: AccessClaims): Promise<boolean> {
+  return accessTokenRevoked(deps.redis, claims.sub, claims.jti, claims.iat_ms);
+}
+
 /** The access token's revocation check happens in the logout script itself (one round trip). */
 export async function logOut(deps: Deps, auth: UncheckedAccess, refreshToken: unknown): Promise<void> {
   const claims = await readRefreshToken(deps, refreshToken);

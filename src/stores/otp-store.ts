@@ -1,11 +1,10 @@
 // One-time codes in Redis; each call is one atomic script, one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { OtpPurpose } from "../lib/otp.ts";
 import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
 import { CHECK_OTP, ISSUE_OTP } from "./otp-scripts.ts";
 import { reachRedis } from "./redis.ts";
-import { deniedAccessKey, lockoutKey, type OtpPurpose, otpKey, validAfterKey } from "./redis-keys.ts";
-
-export type { OtpPurpose };
+import { deniedAccessKey, lockoutKey, otpKey, validAfterKey } from "./redis-keys.ts";
 
 export type IssueResult = { status: "ok" } | { status: "cooldown"; retryAfterMs: number };
 

@@ -22,6 +22,14 @@ export async function appendToOutbox(redis: Redis, message: OutboxMessage): Prom
   await reachRedis(tx.exec());
 }
 
+/** The outbox port the development provider writes to, kept in this Redis. */
+export function redisOutbox(redis: Redis, now: () => Date) {
+  return {
+    append: (message: { to: string; subject: string; text: string }) =>
+      appendToOutbox(redis, { ...message, created_at: now().toISOString() }),
+  };
+}
+
 /** Newest first. */
 export async function readOutbox(redis: Redis, to: string): Promise<OutboxMessage[]> {
   const items = await reachRedis(redis.lrange<string>(outboxKey(to), 0, KEEP - 1));

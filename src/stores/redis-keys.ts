@@ -1,12 +1,12 @@
 // Every Redis key the service writes, in one place: what belongs to a user is under user:<id>:.
+import { OTP_PURPOSES } from "../lib/otp.ts";
+
 export const SESSION_PREFIX = "session:";
 export const familyKey = (sessionId: string) => `${SESSION_PREFIX}${sessionId}`;
 export const userSessionsKey = (userId: string) => `user:${userId}:sessions`;
 export const validAfterKey = (userId: string) => `user:${userId}:tokens-valid-after`;
 export const deniedAccessKey = (jti: string) => `denied-access:${jti}`;
 
-export const OTP_PURPOSES = ["email-verify", "phone-verify", "password-reset", "email-change"] as const;
-export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 export const otpKey = (subject: string, purpose: string) => `user:${subject}:otp:${purpose}`;
 
 /**
