@@ -12,6 +12,7 @@ import { privateJwkSchema, publicJwkSchema, type SigningKeys } from "./lib/signi
 import type { BreachChecker } from "./providers/pwned-passwords.ts";
 import type { CaptchaVerifier } from "./providers/turnstile.ts";
 import type { RequestContext, SecurityLog } from "./services/security-log.ts";
+import type { TokenIssuer } from "./services/token-issuer.ts";
 import type { Database } from "./stores/database.ts";
 
 /** Raw bindings as wrangler provides them (vars from wrangler.toml, secrets from `wrangler secret put`). */
@@ -174,6 +175,8 @@ export interface Deps {
   background: (label: string, task: () => Promise<void>) => void;
   clock: Clock;
   ids: Ids;
+  /** Signs and reads this service's JWTs. */
+  tokens: TokenIssuer;
   /** Who sent this request (IP, country, user agent, request id). */
   client: RequestContext;
   /** The request's logger: every line carries its request id. */

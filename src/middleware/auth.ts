@@ -5,9 +5,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, notAuthenticatedError } from "../lib/errors.ts";
-import { type AccessClaims, TokenError, verifyAccessToken } from "../lib/tokens.ts";
+import { type AccessClaims, TokenError } from "../lib/tokens.ts";
 import { accessRevoked } from "../services/session-service.ts";
-import { tokenSettings } from "../services/token-pair.ts";
 
 /** The Bearer token's claims, verified locally; shared by both middlewares below. */
 async function verifiedClaims<E extends AppEnv>(c: Context<E>): Promise<AccessClaims> {
@@ -16,7 +15,7 @@ async function verifiedClaims<E extends AppEnv>(c: Context<E>): Promise<AccessCl
   if (!match) throw notAuthenticatedError();
   const deps = c.var.deps;
   try {
-    return await verifyAccessToken(deps.keys, tokenSettings(deps), match[1], deps.clock.now());
+    return await deps.tokens.readAccess(match[1]);
   } catch (error) {
     if (error instanceof TokenError) throw invalidTokenError();
     throw error;

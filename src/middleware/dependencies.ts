@@ -10,6 +10,7 @@ import { loadSigningKeys, type SigningKeys } from "../lib/signing-keys.ts";
 import { pwnedPasswords } from "../providers/pwned-passwords.ts";
 import { turnstileVerifier } from "../providers/turnstile.ts";
 import { createSecurityLog } from "../services/security-log.ts";
+import { createTokenIssuer } from "../services/token-issuer.ts";
 import { createDatabase } from "../stores/database.ts";
 import { redisOutbox } from "../stores/outbox-store.ts";
 import { createRedis } from "../stores/redis.ts";
@@ -48,9 +49,11 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
     const background = (label: string, task: () => Promise<void>) => runAfterResponse(c, logger, label, task);
     const client = requestContext(c);
     const outbox = redisOutbox(redis, now);
+    const keys = await signingKeys(settings);
     c.set("deps", {
       config: settings,
-      keys: await signingKeys(settings),
+      keys,
+      tokens: createTokenIssuer(keys, settings, base.clock, base.ids),
       db,
       redis,
       images: c.env.PROFILE_IMAGES,

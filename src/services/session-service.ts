@@ -4,7 +4,7 @@ import type { Deps } from "../env.ts";
 import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";
-import { signRefreshToken, TokenError, verifyRefreshToken } from "../lib/tokens.ts";
+import { TokenError } from "../lib/tokens.ts";
 import type { Lockable } from "../stores/lockout-store.ts";
 import {
   accessTokenRevoked,
@@ -16,11 +16,11 @@ import {
   useRefresh,
 } from "../stores/session-store.ts";
 import { setTokensValidAfter } from "../stores/user-store.ts";
-import { issueAccessToken, pair, type TokenPair, tokenSettings } from "./token-pair.ts";
+import type { TokenPair } from "./token-issuer.ts";
 
 async function readRefreshToken(deps: Deps, token: unknown): Promise<RefreshClaims> {
   try {
-    return await verifyRefreshToken(deps.keys, tokenSettings(deps), token, deps.clock.now());
+    return await deps.tokens.readRefresh(token);
   } catch (error) {
     if (error instanceof TokenError) throw new AppError("INVALID_REFRESH_TOKEN");
     throw error;
@@ -38,16 +38,16 @@ export async function rotateTokens(deps: Deps, refreshToken: unknown): Promise<T
   if (result.status !== "ok") throw new AppError("INVALID_REFRESH_TOKEN");
   const user = { id: claims.sub, username: result.username, email: result.email };
   const [refresh, access] = await Promise.all([
-    signRefreshToken(deps.keys, tokenSettings(deps), {
+    deps.tokens.refresh({
       userId: claims.sub,
       sessionId: claims.sid,
       jti: result.jti,
       issuedAtMs: result.issuedAtMs,
       expiresAtMs: result.expiresAtMs,
     }),
-    issueAccessToken(deps, user, claims.sid, nowMs),
+    deps.tokens.access(user, claims.sid, nowMs),
   ]);
-  return pair(deps, access, refresh);
+  return deps.tokens.pair(access, refresh);
 }
 
 /** get-access: a new access token; the refresh token stays as it is (1 Redis round trip). */
@@ -59,22 +59,19 @@ export async function accessFromRefresh(
   const nowMs = deps.clock.now().getTime();
   const result = await useRefresh(deps.redis, refreshKey(claims), nowMs, graceMs(deps));
   if (result.status !== "ok") throw new AppError("INVALID_REFRESH_TOKEN");
-  const access = await issueAccessToken(
-    deps,
-    { id: claims.sub, username: result.username, email: result.email },
-    claims.sid,
-    nowMs,
-  );
-  return { access, token_type: "Bearer", expires_in: deps.config.ACCESS_TOKEN_TTL_SECONDS };
+  const access = await deps.tokens.access({ id: claims.sub, username: result.username, email: result.email }, claims.sid, nowMs);
+  return { access, token_type: "Bearer", expires_in: deps.tokens.accessTtlSeconds };
 }
 
-/** Logout: the refresh token's family and the presented access token die (1 Redis round trip). */
 /** Whether a verified access token was revoked since (logout denylist, tokens-valid-after): 1 Redis round trip. */
 export function accessRevoked(deps: Deps, claims: AccessClaims): Promise<boolean> {
   return accessTokenRevoked(deps.redis, claims.sub, claims.jti, claims.iat_ms);
 }
 
-/** The access token's revocation check happens in the logout script itself (one round trip). */
+/**
+ * Logout: the refresh token's family and the presented access token die (1 Redis round trip). The
+ * access token's revocation check happens in the logout script itself.
+ */
 export async function logOut(deps: Deps, auth: UncheckedAccess, refreshToken: unknown): Promise<void> {
   const claims = await readRefreshToken(deps, refreshToken);
   // The refresh token must be the caller's own.

@@ -1,14 +1,9 @@
-// Issuing tokens: a new session (refresh-token family) with its first pair, and access tokens.
+// A new session (refresh-token family) with its first pair of tokens.
 import type { Deps } from "../env.ts";
-import { signAccessToken, signRefreshToken, type TokenSettings } from "../lib/tokens.ts";
 import { createSession, type NewSession } from "../stores/session-store.ts";
+import type { TokenPair } from "./token-issuer.ts";
 
-export interface TokenPair {
-  access: string;
-  refresh: string;
-  token_type: "Bearer";
-  expires_in: number;
-}
+export type { TokenPair };
 
 export interface SessionUser {
   id: string;
@@ -20,31 +15,6 @@ export interface SessionUser {
 export interface ClientInfo {
   userAgent: string;
   country: string;
-}
-
-export function tokenSettings(deps: Deps): TokenSettings {
-  return { issuer: deps.config.JWT_ISSUER, audience: deps.config.JWT_AUDIENCE };
-}
-
-export function issueAccessToken(
-  deps: Deps,
-  user: { id: string; username: string; email: string },
-  sessionId: string,
-  nowMs: number,
-): Promise<string> {
-  return signAccessToken(deps.keys, tokenSettings(deps), {
-    userId: user.id,
-    username: user.username,
-    email: user.email,
-    sessionId,
-    jti: deps.ids.uuid(),
-    issuedAtMs: nowMs,
-    ttlSeconds: deps.config.ACCESS_TOKEN_TTL_SECONDS,
-  });
-}
-
-export function pair(deps: Deps, access: string, refresh: string): TokenPair {
-  return { access, refresh, token_type: "Bearer", expires_in: deps.config.ACCESS_TOKEN_TTL_SECONDS };
 }
 
 /** A new session's Redis record and, once it is stored, the signing of its first pair. */
@@ -67,10 +37,10 @@ export function prepareSession(deps: Deps, user: SessionUser, client: ClientInfo
   };
   const sign = async (): Promise<TokenPair> => {
     const [access, refresh] = await Promise.all([
-      issueAccessToken(deps, user, sessionId, nowMs),
-      signRefreshToken(deps.keys, tokenSettings(deps), { userId: user.id, sessionId, jti, issuedAtMs: nowMs, expiresAtMs }),
+      deps.tokens.access(user, sessionId, nowMs),
+      deps.tokens.refresh({ userId: user.id, sessionId, jti, issuedAtMs: nowMs, expiresAtMs }),
     ]);
-    return pair(deps, access, refresh);
+    return deps.tokens.pair(access, refresh);
   };
   return { record, sign };
 }
