@@ -57,16 +57,7 @@ export async function startFakeProviders(): Promise<{ url: string; close: () => 
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(status === 200 ? { id: `fake-${recorded.length}` } : { message: "fake failure" }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenLocally(server, () => server.closeAllConnections());
 }
 
 /** Turnstile tokens the fake accepts start with "pass"; "down" makes it fail as Turnstile can. */
@@ -117,16 +108,9 @@ export async function startStallServer(): Promise<{ url: string; close: () => Pr
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return listenLocally(server, () => {
+    for (const socket of sockets) socket.destroy();
+  });
 }
 
 /**
@@ -158,13 +142,21 @@ export async function startFaultProxy(
     res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
     res.end(Buffer.from(await upstream.arrayBuffer()));
   });
+  return listenLocally(server, () => server.closeAllConnections());
+}
+
+/** Listens on a free loopback port; `close` first drops open connections (`dropConnections`). */
+async function listenLocally(
+  server: { listen(port: number, host: string, done: () => void): unknown; address(): unknown; close(done: () => void): unknown },
+  dropConnections: () => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        dropConnections();
         server.close(() => resolve());
       }),
   };
