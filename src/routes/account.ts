@@ -1,6 +1,5 @@
 // The signed-in user's account: update, password change, deletion.
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { changePassword, deleteAccount } from "../services/account-service.ts";
@@ -14,6 +13,7 @@ import {
   errorResponse,
   jsonBody,
   jsonContent,
+  ok,
   successEnvelope,
 } from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, tokenPairSchema, userSchema } from "./schemas.ts";
@@ -95,16 +95,16 @@ const router = createRouter();
 for (const method of ["put", "patch"] as const) {
   router.openapi(updateRoute(method), async (c) => {
     const user = await updateUserFields(c.var.deps, c.var.auth.sub, c.req.valid("json"));
-    return c.json(successBody("update successful", user), 200);
+    return ok(c, user, 200);
   });
 }
 
 export const accountRoutes = router
   .openapi(passwordChangeRoute, async (c) => {
     const tokens = await changePassword(c.var.deps, c.var.auth.sub, c.req.valid("json"), clientInfo(c));
-    return c.json(successBody("password change successful", tokens), 200);
+    return ok(c, tokens, 200);
   })
   .openapi(deleteRoute, async (c) => {
     await deleteAccount(c.var.deps, c.var.auth.sub, c.req.valid("json").password);
-    return c.json(successBody("delete successful", null), 200);
+    return ok(c, null, 200);
   });

@@ -1,9 +1,8 @@
 // GET /dev/outbox?to=ADDRESS: messages the log provider "sent", newest first. Mounted only in
 // development and test; everywhere else the path does not exist (404).
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { outboxFor } from "../services/delivery.ts";
-import { action, createRouter, jsonContent, successEnvelope } from "./router.ts";
+import { action, createRouter, jsonContent, ok, successEnvelope } from "./router.ts";
 
 const messageSchema = z.object({ to: z.string(), subject: z.string(), text: z.string(), created_at: z.string() });
 
@@ -19,5 +18,5 @@ const outboxRoute = createRoute({
 
 export const devOutboxRoutes = createRouter().openapi(outboxRoute, async (c) => {
   const messages = await outboxFor(c.var.deps, c.req.valid("query").to);
-  return c.json(successBody("outbox successful", { messages }), 200);
+  return ok(c, { messages }, 200);
 });

@@ -1,6 +1,5 @@
 // POST /auth/user/email/change/ {new_email, password} and /auth/user/email/confirm/ {otp}
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { confirmEmailChange, requestEmailChange } from "../services/email-change-service.ts";
@@ -12,6 +11,7 @@ import {
   errorResponse,
   jsonBody,
   jsonContent,
+  ok,
   successEnvelope,
 } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
@@ -64,9 +64,9 @@ export const emailChangeRoutes = createRouter()
   .openapi(changeRoute, async (c) => {
     const { new_email, password } = c.req.valid("json");
     await requestEmailChange(c.var.deps, c.var.auth.sub, new_email, password);
-    return c.json(successBody("email change successful", "OTP sent to the new email address"), 200);
+    return ok(c, "OTP sent to the new email address", 200);
   })
   .openapi(confirmRoute, async (c) => {
     const email = await confirmEmailChange(c.var.deps, c.var.uncheckedAuth, c.req.valid("json").otp);
-    return c.json(successBody("email change confirm successful", { email }), 200);
+    return ok(c, { email }, 200);
   });

@@ -1,13 +1,12 @@
 // POST /auth/user/login/: HTTP Basic as the original, or a JSON body.
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseBasicAuth } from "../lib/basic-auth.ts";
-import { successBody } from "../lib/envelope.ts";
 import { validationError } from "../lib/errors.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { type LoginIdentifier, logIn } from "../services/login-service.ts";
 import { PASSWORD_MAX_BYTES } from "../services/password-policy.ts";
 import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
-import { action, clientInfo, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, clientInfo, createRouter, errorResponse, jsonContent, ok, successEnvelope } from "./router.ts";
 import { tokenPairSchema } from "./schemas.ts";
 
 const loginBody = z
@@ -72,5 +71,5 @@ export const loginRoutes = createRouter().openapi(loginRoute, async (c) => {
   const body = (c.req.valid as (target: "json") => LoginBody | undefined)("json") ?? {};
   const { identifier, password } = credentials(c.req.header("Authorization"), body);
   const tokens = await logIn(c.var.deps, identifier, password, clientInfo(c), captchaToken(c, body[CAPTCHA_FIELD]));
-  return c.json(successBody("login successful", tokens), 200);
+  return ok(c, tokens, 200);
 });

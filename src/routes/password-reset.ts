@@ -1,10 +1,9 @@
 // POST /auth/password/forget/, /auth/password/forget/confirm/, /auth/password/reset/
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { confirmResetCode, forgetPassword, resetPassword } from "../services/password-reset-service.ts";
 import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
-import { action, createRouter, errorResponse, jsonBody, jsonContent, successEnvelope } from "./router.ts";
+import { action, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
 const names = {
@@ -85,15 +84,15 @@ export const passwordResetRoutes = createRouter()
   .openapi(forgetRoute, async (c) => {
     const body = c.req.valid("json");
     await forgetPassword(c.var.deps, body, captchaToken(c, body[CAPTCHA_FIELD]));
-    return c.json(successBody("password forget successful", "OTP sent to your email"), 200);
+    return ok(c, "OTP sent to your email", 200);
   })
   .openapi(confirmRoute, async (c) => {
     const { otp, [CAPTCHA_FIELD]: token, ...accountNames } = c.req.valid("json");
     const resetToken = await confirmResetCode(c.var.deps, accountNames, otp, captchaToken(c, token));
-    return c.json(successBody("password forget confirm successful", { reset_token: resetToken }), 200);
+    return ok(c, { reset_token: resetToken }, 200);
   })
   .openapi(resetRoute, async (c) => {
     const body = c.req.valid("json");
     await resetPassword(c.var.deps, body, captchaToken(c, body[CAPTCHA_FIELD]));
-    return c.json(successBody("password reset successful", "Password Changed"), 200);
+    return ok(c, "Password Changed", 200);
   });

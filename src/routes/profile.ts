@@ -1,6 +1,5 @@
 // The signed-in user's profile: read, update, and the profile image.
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { validationError } from "../lib/errors.ts";
 import { PROFILE_IMAGE_MAX_BYTES } from "../lib/image-type.ts";
 import { requireAuth } from "../middleware/auth.ts";
@@ -15,6 +14,7 @@ import {
   errorResponse,
   jsonBody,
   jsonContent,
+  ok,
   successEnvelope,
 } from "./router.ts";
 import { plainText, profileSchema } from "./schemas.ts";
@@ -109,14 +109,12 @@ for (const [method, path] of [
   ["post", "/profile/detail"],
   ["get", "/profile"],
 ] as const) {
-  router.openapi(detailRoute(method, path), async (c) =>
-    c.json(successBody("profile detail successful", await getProfile(c.var.deps, c.var.auth.sub)), 200),
-  );
+  router.openapi(detailRoute(method, path), async (c) => ok(c, await getProfile(c.var.deps, c.var.auth.sub), 200));
 }
 for (const method of ["put", "patch"] as const) {
   router.openapi(updateRoute(method), async (c) => {
     const profile = await updateProfileFields(c.var.deps, c.var.auth.sub, c.req.valid("json"));
-    return c.json(successBody("profile update successful", profile), 200);
+    return ok(c, profile, 200);
   });
 }
 
@@ -129,7 +127,7 @@ export const profileRoutes = router
       throw validationError({ profile_image: ["Malformed multipart/form-data body."] });
     }
     await uploadProfileImage(c.var.deps, c.var.auth.sub, form.get("profile_image"));
-    return c.json(successBody("profile image upload successful", "Profile image uploaded successfully"), 200);
+    return ok(c, "Profile image uploaded successfully", 200);
   })
   .openapi(downloadRoute, async (c) => {
     const image = await downloadProfileImage(c.var.deps, c.var.auth.sub);
@@ -141,5 +139,5 @@ export const profileRoutes = router
   })
   .openapi(deleteImageRoute, async (c) => {
     await removeProfileImage(c.var.deps, c.var.auth.sub);
-    return c.json(successBody("profile image delete successful", null), 200);
+    return ok(c, null, 200);
   });

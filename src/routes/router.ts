@@ -3,6 +3,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
+import { successBody } from "../lib/envelope.ts";
 import { addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
 
 export function zodDetails(error: z.ZodError): FieldErrors {
@@ -78,3 +79,8 @@ export function clientInfo<E extends AppEnv>(c: Context<E>) {
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];
+
+/** The success envelope, its message made from the route's action: "<action> successful". */
+export function ok<E extends AppEnv, T, S extends 200 | 201>(c: Context<E>, data: T, status: S) {
+  return c.json(successBody(`${c.get("action")} successful`, data), status);
+}

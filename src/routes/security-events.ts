@@ -1,9 +1,8 @@
 // GET /auth/security-events/: the caller's own security events, newest first, a page at a time.
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { SECURITY_EVENTS, securityEventsOf } from "../services/security-log.ts";
-import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, ok, successEnvelope } from "./router.ts";
 
 const eventSchema = z
   .object({
@@ -46,5 +45,5 @@ const listRoute = createRoute({
 export const securityEventRoutes = createRouter().openapi(listRoute, async (c) => {
   const { limit, before } = c.req.valid("query");
   const page = await securityEventsOf(c.var.deps.db, c.var.auth.sub, limit, before === undefined ? undefined : Number(before));
-  return c.json(successBody("security events successful", page), 200);
+  return ok(c, page, 200);
 });

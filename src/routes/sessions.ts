@@ -1,6 +1,5 @@
 // Logout, logout everywhere, and the caller's sessions.
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { logOut, revokeEverySession, revokeOwnSession, sessionsOf } from "../services/session-service.ts";
 import {
@@ -11,6 +10,7 @@ import {
   errorResponse,
   jsonBody,
   jsonContent,
+  ok,
   successEnvelope,
 } from "./router.ts";
 import { refreshBody } from "./schemas.ts";
@@ -80,17 +80,17 @@ const revokeRoute = createRoute({
 export const sessionRoutes = createRouter()
   .openapi(logoutRoute, async (c) => {
     await logOut(c.var.deps, c.var.uncheckedAuth, c.req.valid("json").refresh);
-    return c.json(successBody("logout successful", null), 200);
+    return ok(c, null, 200);
   })
   .openapi(logoutAllRoute, async (c) => {
     await revokeEverySession(c.var.deps, c.var.auth.sub);
-    return c.json(successBody("logout all successful", null), 200);
+    return ok(c, null, 200);
   })
   .openapi(listRoute, async (c) => {
     const sessions = await sessionsOf(c.var.deps, c.var.auth);
-    return c.json(successBody("sessions successful", { sessions }), 200);
+    return ok(c, { sessions }, 200);
   })
   .openapi(revokeRoute, async (c) => {
     await revokeOwnSession(c.var.deps, c.var.auth, c.req.valid("param").id);
-    return c.json(successBody("session delete successful", null), 200);
+    return ok(c, null, 200);
   });

@@ -1,11 +1,10 @@
 // POST /auth/user/signup/
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { USERNAME_PATTERN } from "../lib/identifiers.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { signUp } from "../services/signup-service.ts";
 import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
-import { action, createRouter, errorResponse, jsonBody, jsonContent, successEnvelope } from "./router.ts";
+import { action, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, userSchema } from "./schemas.ts";
 
 // NFKC and trimming happen inside the string schema, so the OpenAPI document keeps its limits.
@@ -67,5 +66,5 @@ const signupRoute = createRoute({
 export const signupRoutes = createRouter().openapi(signupRoute, async (c) => {
   const body = c.req.valid("json");
   const user = await signUp(c.var.deps, body, captchaToken(c, body[CAPTCHA_FIELD]));
-  return c.json(successBody("signup successful", user), 201);
+  return ok(c, user, 201);
 });

@@ -1,10 +1,9 @@
 // POST /auth/jwt/get-access/, /auth/jwt/get-refresh/ and /auth/jwt/check/
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { accessFromRefresh, rotateTokens } from "../services/session-service.ts";
-import { action, bearerSecurity, createRouter, errorResponse, jsonBody, jsonContent, successEnvelope } from "./router.ts";
+import { action, bearerSecurity, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
 import { refreshBody, tokenPairSchema } from "./schemas.ts";
 
 const refreshRequest = jsonBody(refreshBody);
@@ -68,14 +67,14 @@ const checkRoute = createRoute({
 export const tokenRoutes = createRouter()
   .openapi(getAccessRoute, async (c) => {
     const result = await accessFromRefresh(c.var.deps, c.req.valid("json").refresh);
-    return c.json(successBody("jwt access successful", result), 200);
+    return ok(c, result, 200);
   })
   .openapi(getRefreshRoute, async (c) => {
     const result = await rotateTokens(c.var.deps, c.req.valid("json").refresh);
-    return c.json(successBody("jwt refresh successful", result), 200);
+    return ok(c, result, 200);
   })
   .openapi(checkRoute, (c) => {
     const { sub, username, email, sid, exp } = c.var.auth;
     const data = { user_id: sub, username, email, session_id: sid, expires_at: new Date(exp * 1000).toISOString() };
-    return c.json(successBody("jwt successful", data), 200);
+    return ok(c, data, 200);
   });

@@ -1,6 +1,5 @@
 // POST /auth/verify/{email,phone}/ send a code; POST /auth/confirm/{email,phone}/ {otp} confirm it.
 import { createRoute, z } from "@hono/zod-openapi";
-import { successBody } from "../lib/envelope.ts";
 import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { type Channel, confirmVerification, startVerification } from "../services/verification-service.ts";
@@ -12,6 +11,7 @@ import {
   errorResponse,
   jsonBody,
   jsonContent,
+  ok,
   successEnvelope,
 } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
@@ -60,11 +60,11 @@ for (const channel of ["email", "phone"] as const) {
     const result = await startVerification(c.var.deps, c.var.auth.sub, channel);
     const text =
       result === "sent" ? `OTP sent to your ${channel === "email" ? "email" : "phone"}` : `${LABEL[channel]} already verified`;
-    return c.json(successBody(`${channel} otp sent successful`, text), 200);
+    return ok(c, text, 200);
   });
   router.openapi(confirmRoute(channel), async (c) => {
     await confirmVerification(c.var.deps, c.var.uncheckedAuth, channel, c.req.valid("json").otp);
-    return c.json(successBody(`${channel} confirm successful`, `OTP verified and ${LABEL[channel]} Confirmed`), 200);
+    return ok(c, `OTP verified and ${LABEL[channel]} Confirmed`, 200);
   });
 }
 
