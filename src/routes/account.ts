@@ -6,8 +6,7 @@ import { changePassword, deleteAccount } from "../services/account-service.ts";
 import { updateUserFields } from "../services/profile-service.ts";
 import {
   action,
-  bearerErrors,
-  bearerSecurity,
+  bearerRoute,
   clientInfo,
   createRouter,
   errorResponse,
@@ -34,20 +33,20 @@ const userUpdateBody = z
   .openapi("UserUpdateRequest", { example: { first_name: "Asha", country_alpha_code: "IN", phone_number: "98765 43210" } });
 
 const updateRoute = (method: "put" | "patch") =>
-  createRoute({
-    method,
-    path: "/auth/user/update",
-    tags: ["account"],
-    summary: "Update the user's own fields (allow-listed); a changed phone number is unverified again",
-    security: bearerSecurity,
-    middleware: [action("update"), requireAuth()] as const,
-    request: jsonBody(userUpdateBody),
-    responses: {
-      200: jsonContent(successEnvelope(userSchema), "The updated user"),
-      400: errorResponse("VALIDATION_ERROR"),
-      ...bearerErrors,
-    },
-  });
+  createRoute(
+    bearerRoute({
+      method,
+      path: "/auth/user/update",
+      tags: ["account"],
+      summary: "Update the user's own fields (allow-listed); a changed phone number is unverified again",
+      middleware: [action("update"), requireAuth()] as const,
+      request: jsonBody(userUpdateBody),
+      responses: {
+        200: jsonContent(successEnvelope(userSchema), "The updated user"),
+        400: errorResponse("VALIDATION_ERROR"),
+      },
+    }),
+  );
 
 const passwordChangeBody = z
   .object({
@@ -59,37 +58,37 @@ const passwordChangeBody = z
     description: "The original's username/email fields are accepted and ignored: the account is always the Bearer user.",
   });
 
-const passwordChangeRoute = createRoute({
-  method: "post",
-  path: "/auth/password/change",
-  tags: ["account"],
-  summary: "Change the password; every other session is revoked and this device gets a fresh pair",
-  security: bearerSecurity,
-  middleware: [action("password change"), limitPerIp("login"), requireAuth()] as const,
-  request: jsonBody(passwordChangeBody),
-  responses: {
-    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
-    200: jsonContent(successEnvelope(tokenPairSchema), "A fresh token pair for this device"),
-    400: errorResponse("VALIDATION_ERROR: old_password wrong, password1 same as old or too weak, password2 mismatch"),
-    ...bearerErrors,
-  },
-});
+const passwordChangeRoute = createRoute(
+  bearerRoute({
+    method: "post",
+    path: "/auth/password/change",
+    tags: ["account"],
+    summary: "Change the password; every other session is revoked and this device gets a fresh pair",
+    middleware: [action("password change"), limitPerIp("login"), requireAuth()] as const,
+    request: jsonBody(passwordChangeBody),
+    responses: {
+      429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
+      200: jsonContent(successEnvelope(tokenPairSchema), "A fresh token pair for this device"),
+      400: errorResponse("VALIDATION_ERROR: old_password wrong, password1 same as old or too weak, password2 mismatch"),
+    },
+  }),
+);
 
-const deleteRoute = createRoute({
-  method: "delete",
-  path: "/auth/user/delete",
-  tags: ["account"],
-  summary: "Delete the account (password required): user, profile, image, sessions and tokens",
-  security: bearerSecurity,
-  middleware: [action("delete"), limitPerIp("login"), requireAuth()] as const,
-  request: jsonBody(z.object({ password: z.string().min(1) }).openapi("DeleteRequest")),
-  responses: {
-    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
-    200: jsonContent(successEnvelope(z.null()), "Deleted"),
-    400: errorResponse("VALIDATION_ERROR: password wrong"),
-    ...bearerErrors,
-  },
-});
+const deleteRoute = createRoute(
+  bearerRoute({
+    method: "delete",
+    path: "/auth/user/delete",
+    tags: ["account"],
+    summary: "Delete the account (password required): user, profile, image, sessions and tokens",
+    middleware: [action("delete"), limitPerIp("login"), requireAuth()] as const,
+    request: jsonBody(z.object({ password: z.string().min(1) }).openapi("DeleteRequest")),
+    responses: {
+      429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
+      200: jsonContent(successEnvelope(z.null()), "Deleted"),
+      400: errorResponse("VALIDATION_ERROR: password wrong"),
+    },
+  }),
+);
 
 const router = createRouter();
 for (const method of ["put", "patch"] as const) {

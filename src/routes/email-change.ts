@@ -3,17 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { confirmEmailChange, requestEmailChange } from "../services/email-change-service.ts";
-import {
-  action,
-  bearerErrors,
-  bearerSecurity,
-  createRouter,
-  errorResponse,
-  jsonBody,
-  jsonContent,
-  ok,
-  successEnvelope,
-} from "./router.ts";
+import { action, bearerRoute, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
 const changeBody = z
@@ -28,37 +18,37 @@ const changeBody = z
   })
   .openapi("EmailChangeRequest");
 
-const changeRoute = createRoute({
-  method: "post",
-  path: "/auth/user/email/change",
-  tags: ["account"],
-  summary: "Start an email change: a code goes to the new address (password required)",
-  security: bearerSecurity,
-  middleware: [action("email change"), limitPerIp("otp"), requireAuth()] as const,
-  request: jsonBody(changeBody),
-  responses: {
-    200: jsonContent(successEnvelope(z.string()), "Code sent to the new address"),
-    400: errorResponse("VALIDATION_ERROR: password wrong, address invalid, the same, or taken"),
-    429: errorResponse("RATE_LIMITED: resend cooldown, or too many requests from this client IP (Retry-After)"),
-    ...bearerErrors,
-  },
-});
+const changeRoute = createRoute(
+  bearerRoute({
+    method: "post",
+    path: "/auth/user/email/change",
+    tags: ["account"],
+    summary: "Start an email change: a code goes to the new address (password required)",
+    middleware: [action("email change"), limitPerIp("otp"), requireAuth()] as const,
+    request: jsonBody(changeBody),
+    responses: {
+      200: jsonContent(successEnvelope(z.string()), "Code sent to the new address"),
+      400: errorResponse("VALIDATION_ERROR: password wrong, address invalid, the same, or taken"),
+      429: errorResponse("RATE_LIMITED: resend cooldown, or too many requests from this client IP (Retry-After)"),
+    },
+  }),
+);
 
-const confirmRoute = createRoute({
-  method: "post",
-  path: "/auth/user/email/confirm",
-  tags: ["account"],
-  summary: "Apply the new email with its code; it becomes the verified address and the old one is told",
-  security: bearerSecurity,
-  middleware: [action("email change confirm"), limitPerIp("otp"), requireAuthCheckedByScript()] as const,
-  request: jsonBody(z.object({ otp: otpSchema })),
-  responses: {
-    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
-    200: jsonContent(successEnvelope(z.object({ email: z.string() })), "Changed"),
-    400: errorResponse("OTP_INVALID, or VALIDATION_ERROR: the address was taken meanwhile"),
-    ...bearerErrors,
-  },
-});
+const confirmRoute = createRoute(
+  bearerRoute({
+    method: "post",
+    path: "/auth/user/email/confirm",
+    tags: ["account"],
+    summary: "Apply the new email with its code; it becomes the verified address and the old one is told",
+    middleware: [action("email change confirm"), limitPerIp("otp"), requireAuthCheckedByScript()] as const,
+    request: jsonBody(z.object({ otp: otpSchema })),
+    responses: {
+      429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
+      200: jsonContent(successEnvelope(z.object({ email: z.string() })), "Changed"),
+      400: errorResponse("OTP_INVALID, or VALIDATION_ERROR: the address was taken meanwhile"),
+    },
+  }),
+);
 
 export const emailChangeRoutes = createRouter()
   .openapi(changeRoute, async (c) => {

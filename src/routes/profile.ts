@@ -6,29 +6,20 @@ import { requireAuth } from "../middleware/auth.ts";
 import type { UploadRoute } from "../middleware/body-guard.ts";
 import { downloadProfileImage, removeProfileImage, uploadProfileImage } from "../services/profile-image-service.ts";
 import { getProfile, updateProfileFields } from "../services/profile-service.ts";
-import {
-  action,
-  bearerErrors,
-  bearerSecurity,
-  createRouter,
-  errorResponse,
-  jsonBody,
-  jsonContent,
-  ok,
-  successEnvelope,
-} from "./router.ts";
+import { action, bearerRoute, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
 import { plainText, profileSchema } from "./schemas.ts";
 
 const detailRoute = (method: "get" | "post", path: string) =>
-  createRoute({
-    method,
-    path,
-    tags: ["profile"],
-    summary: "The user with profile fields and verification flags (one MySQL query)",
-    security: bearerSecurity,
-    middleware: [action("profile detail"), requireAuth()] as const,
-    responses: { 200: jsonContent(successEnvelope(profileSchema), "The profile"), ...bearerErrors },
-  });
+  createRoute(
+    bearerRoute({
+      method,
+      path,
+      tags: ["profile"],
+      summary: "The user with profile fields and verification flags (one MySQL query)",
+      middleware: [action("profile detail"), requireAuth()] as const,
+      responses: { 200: jsonContent(successEnvelope(profileSchema), "The profile") },
+    }),
+  );
 
 const profileUpdateBody = z
   .strictObject({
@@ -41,20 +32,20 @@ const profileUpdateBody = z
   .openapi("ProfileUpdateRequest", { example: { address: "12 MG Road", city: "Bengaluru", postal_code: "560001" } });
 
 const updateRoute = (method: "put" | "patch") =>
-  createRoute({
-    method,
-    path: "/profile/update",
-    tags: ["profile"],
-    summary: "Update address, city, state, postal_code, phone_number (allow-listed)",
-    security: bearerSecurity,
-    middleware: [action("profile update"), requireAuth()] as const,
-    request: jsonBody(profileUpdateBody),
-    responses: {
-      200: jsonContent(successEnvelope(profileSchema), "The updated profile"),
-      400: errorResponse("VALIDATION_ERROR"),
-      ...bearerErrors,
-    },
-  });
+  createRoute(
+    bearerRoute({
+      method,
+      path: "/profile/update",
+      tags: ["profile"],
+      summary: "Update address, city, state, postal_code, phone_number (allow-listed)",
+      middleware: [action("profile update"), requireAuth()] as const,
+      request: jsonBody(profileUpdateBody),
+      responses: {
+        200: jsonContent(successEnvelope(profileSchema), "The updated profile"),
+        400: errorResponse("VALIDATION_ERROR"),
+      },
+    }),
+  );
 
 /** The upload takes multipart, not JSON, and a body as large as an image allows (for the body guard). */
 export const profileImageUpload: UploadRoute = {
@@ -62,47 +53,48 @@ export const profileImageUpload: UploadRoute = {
   maxBytes: PROFILE_IMAGE_MAX_BYTES + 64 * 1024,
 };
 
-const uploadRoute = createRoute({
-  method: "post",
-  path: profileImageUpload.path,
-  tags: ["profile"],
-  summary: "Upload the profile image: multipart/form-data, file field `profile_image`, JPEG/PNG/WebP, at most 2 MiB",
-  security: bearerSecurity,
-  middleware: [action("profile image upload"), requireAuth()] as const,
-  responses: {
-    200: jsonContent(successEnvelope(z.string()), "Stored"),
-    400: errorResponse("VALIDATION_ERROR: no profile_image file"),
-    413: errorResponse("PAYLOAD_TOO_LARGE: over 2 MiB"),
-    415: errorResponse("UNSUPPORTED_MEDIA_TYPE: not multipart, or not a JPEG/PNG/WebP by its bytes"),
-    ...bearerErrors,
-  },
-});
-
-const downloadRoute = createRoute({
-  method: "get",
-  path: "/profile/download_profile_image",
-  tags: ["profile"],
-  summary: "Download the profile image (its real type), or the default avatar (SVG) when none was uploaded",
-  security: bearerSecurity,
-  middleware: [action("profile image load"), requireAuth()] as const,
-  responses: {
-    200: {
-      description: "The image bytes, as an attachment named after the user",
-      content: { "image/*": { schema: z.string().openapi({ format: "binary" }) } },
+const uploadRoute = createRoute(
+  bearerRoute({
+    method: "post",
+    path: profileImageUpload.path,
+    tags: ["profile"],
+    summary: "Upload the profile image: multipart/form-data, file field `profile_image`, JPEG/PNG/WebP, at most 2 MiB",
+    middleware: [action("profile image upload"), requireAuth()] as const,
+    responses: {
+      200: jsonContent(successEnvelope(z.string()), "Stored"),
+      400: errorResponse("VALIDATION_ERROR: no profile_image file"),
+      413: errorResponse("PAYLOAD_TOO_LARGE: over 2 MiB"),
+      415: errorResponse("UNSUPPORTED_MEDIA_TYPE: not multipart, or not a JPEG/PNG/WebP by its bytes"),
     },
-    ...bearerErrors,
-  },
-});
+  }),
+);
 
-const deleteImageRoute = createRoute({
-  method: "delete",
-  path: "/profile/delete_profile_image",
-  tags: ["profile"],
-  summary: "Delete the profile image: the default avatar is served again",
-  security: bearerSecurity,
-  middleware: [action("profile image delete"), requireAuth()] as const,
-  responses: { 200: jsonContent(successEnvelope(z.null()), "Deleted"), ...bearerErrors },
-});
+const downloadRoute = createRoute(
+  bearerRoute({
+    method: "get",
+    path: "/profile/download_profile_image",
+    tags: ["profile"],
+    summary: "Download the profile image (its real type), or the default avatar (SVG) when none was uploaded",
+    middleware: [action("profile image load"), requireAuth()] as const,
+    responses: {
+      200: {
+        description: "The image bytes, as an attachment named after the user",
+        content: { "image/*": { schema: z.string().openapi({ format: "binary" }) } },
+      },
+    },
+  }),
+);
+
+const deleteImageRoute = createRoute(
+  bearerRoute({
+    method: "delete",
+    path: "/profile/delete_profile_image",
+    tags: ["profile"],
+    summary: "Delete the profile image: the default avatar is served again",
+    middleware: [action("profile image delete"), requireAuth()] as const,
+    responses: { 200: jsonContent(successEnvelope(z.null()), "Deleted") },
+  }),
+);
 
 const router = createRouter();
 for (const [method, path] of [

@@ -80,6 +80,14 @@ export function clientInfo<E extends AppEnv>(c: Context<E>) {
 
 export const bearerSecurity = [{ bearerAuth: [] }];
 
+/**
+ * A Bearer route's definition: what every protected route has (the security scheme, the 401 and
+ * 503 answers) added to its own, so a new protected route is its schema and its handler.
+ */
+export function bearerRoute<R extends { responses: Record<number, unknown> }>(route: R) {
+  return { ...route, security: bearerSecurity, responses: { ...route.responses, ...bearerErrors } };
+}
+
 /** The success envelope, its message made from the route's action: "<action> successful". */
 export function ok<E extends AppEnv, T, S extends 200 | 201>(c: Context<E>, data: T, status: S) {
   return c.json(successBody(`${c.get("action")} successful`, data), status);

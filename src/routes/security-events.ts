@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../middleware/auth.ts";
 import { SECURITY_EVENTS, securityEventsOf } from "../services/security-log.ts";
-import { action, bearerErrors, bearerSecurity, createRouter, errorResponse, jsonContent, ok, successEnvelope } from "./router.ts";
+import { action, bearerRoute, createRouter, errorResponse, jsonContent, ok, successEnvelope } from "./router.ts";
 
 const eventSchema = z
   .object({
@@ -24,23 +24,23 @@ const pageQuery = z.object({
     .openapi({ description: "The previous page's `next`: continue with older events" }),
 });
 
-const listRoute = createRoute({
-  method: "get",
-  path: "/auth/security-events",
-  tags: ["sessions"],
-  summary: "The caller's security events (logins, lockouts, password and address changes, revocations), newest first",
-  security: bearerSecurity,
-  middleware: [action("security events"), requireAuth()] as const,
-  request: { query: pageQuery },
-  responses: {
-    200: jsonContent(
-      successEnvelope(z.object({ events: z.array(eventSchema), next: z.string().nullable() })),
-      "A page of events; `next` is null on the last page",
-    ),
-    400: errorResponse("VALIDATION_ERROR: bad limit or before"),
-    ...bearerErrors,
-  },
-});
+const listRoute = createRoute(
+  bearerRoute({
+    method: "get",
+    path: "/auth/security-events",
+    tags: ["sessions"],
+    summary: "The caller's security events (logins, lockouts, password and address changes, revocations), newest first",
+    middleware: [action("security events"), requireAuth()] as const,
+    request: { query: pageQuery },
+    responses: {
+      200: jsonContent(
+        successEnvelope(z.object({ events: z.array(eventSchema), next: z.string().nullable() })),
+        "A page of events; `next` is null on the last page",
+      ),
+      400: errorResponse("VALIDATION_ERROR: bad limit or before"),
+    },
+  }),
+);
 
 export const securityEventRoutes = createRouter().openapi(listRoute, async (c) => {
   const { limit, before } = c.req.valid("query");

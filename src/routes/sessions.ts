@@ -2,44 +2,35 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { logOut, revokeEverySession, revokeOwnSession, sessionsOf } from "../services/session-service.ts";
-import {
-  action,
-  bearerErrors,
-  bearerSecurity,
-  createRouter,
-  errorResponse,
-  jsonBody,
-  jsonContent,
-  ok,
-  successEnvelope,
-} from "./router.ts";
+import { action, bearerRoute, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
 import { refreshBody } from "./schemas.ts";
 
-const logoutRoute = createRoute({
-  method: "post",
-  path: "/auth/user/logout",
-  tags: ["sessions"],
-  summary: "End this session: its refresh family and the presented access token die",
-  security: bearerSecurity,
-  // The logout script checks the access token's revocation itself: one Redis round trip in all.
-  middleware: [action("logout"), requireAuthCheckedByScript()] as const,
-  request: jsonBody(refreshBody),
-  responses: {
-    200: jsonContent(successEnvelope(z.null()), "Logged out"),
-    400: errorResponse("VALIDATION_ERROR, or INVALID_REFRESH_TOKEN (invalid, or not the caller's)"),
-    ...bearerErrors,
-  },
-});
+const logoutRoute = createRoute(
+  bearerRoute({
+    method: "post",
+    path: "/auth/user/logout",
+    tags: ["sessions"],
+    summary: "End this session: its refresh family and the presented access token die",
+    // The logout script checks the access token's revocation itself: one Redis round trip in all.
+    middleware: [action("logout"), requireAuthCheckedByScript()] as const,
+    request: jsonBody(refreshBody),
+    responses: {
+      200: jsonContent(successEnvelope(z.null()), "Logged out"),
+      400: errorResponse("VALIDATION_ERROR, or INVALID_REFRESH_TOKEN (invalid, or not the caller's)"),
+    },
+  }),
+);
 
-const logoutAllRoute = createRoute({
-  method: "post",
-  path: "/auth/user/logout-all",
-  tags: ["sessions"],
-  summary: "End every session of the user; every token issued until now dies",
-  security: bearerSecurity,
-  middleware: [action("logout all"), requireAuth()] as const,
-  responses: { 200: jsonContent(successEnvelope(z.null()), "Logged out everywhere"), ...bearerErrors },
-});
+const logoutAllRoute = createRoute(
+  bearerRoute({
+    method: "post",
+    path: "/auth/user/logout-all",
+    tags: ["sessions"],
+    summary: "End every session of the user; every token issued until now dies",
+    middleware: [action("logout all"), requireAuth()] as const,
+    responses: { 200: jsonContent(successEnvelope(z.null()), "Logged out everywhere") },
+  }),
+);
 
 const sessionSchema = z
   .object({
@@ -52,30 +43,31 @@ const sessionSchema = z
   })
   .openapi("Session");
 
-const listRoute = createRoute({
-  method: "get",
-  path: "/auth/sessions",
-  tags: ["sessions"],
-  summary: "The caller's live sessions, most recently used first",
-  security: bearerSecurity,
-  middleware: [action("sessions"), requireAuth()] as const,
-  responses: { 200: jsonContent(successEnvelope(z.object({ sessions: z.array(sessionSchema) })), "Sessions"), ...bearerErrors },
-});
+const listRoute = createRoute(
+  bearerRoute({
+    method: "get",
+    path: "/auth/sessions",
+    tags: ["sessions"],
+    summary: "The caller's live sessions, most recently used first",
+    middleware: [action("sessions"), requireAuth()] as const,
+    responses: { 200: jsonContent(successEnvelope(z.object({ sessions: z.array(sessionSchema) })), "Sessions") },
+  }),
+);
 
-const revokeRoute = createRoute({
-  method: "delete",
-  path: "/auth/sessions/{id}",
-  tags: ["sessions"],
-  summary: "Revoke one of the caller's sessions",
-  security: bearerSecurity,
-  middleware: [action("session delete"), requireAuth()] as const,
-  request: { params: z.object({ id: z.string().min(1).max(64) }) },
-  responses: {
-    200: jsonContent(successEnvelope(z.null()), "Revoked"),
-    404: errorResponse("NOT_FOUND: unknown id, or another user's session"),
-    ...bearerErrors,
-  },
-});
+const revokeRoute = createRoute(
+  bearerRoute({
+    method: "delete",
+    path: "/auth/sessions/{id}",
+    tags: ["sessions"],
+    summary: "Revoke one of the caller's sessions",
+    middleware: [action("session delete"), requireAuth()] as const,
+    request: { params: z.object({ id: z.string().min(1).max(64) }) },
+    responses: {
+      200: jsonContent(successEnvelope(z.null()), "Revoked"),
+      404: errorResponse("NOT_FOUND: unknown id, or another user's session"),
+    },
+  }),
+);
 
 export const sessionRoutes = createRouter()
   .openapi(logoutRoute, async (c) => {

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { accessFromRefresh, rotateTokens } from "../services/session-service.ts";
-import { action, bearerSecurity, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
+import { action, bearerRoute, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
 import { refreshBody, tokenPairSchema } from "./schemas.ts";
 
 const refreshRequest = jsonBody(refreshBody);
@@ -50,19 +50,20 @@ const checkSchema = z
   })
   .openapi("TokenCheck");
 
-const checkRoute = createRoute({
-  method: "post",
-  path: "/auth/jwt/check",
-  tags: ["tokens"],
-  summary: "Who the Bearer access token belongs to, and when it expires",
-  security: bearerSecurity,
-  middleware: [action("jwt"), requireAuth()] as const,
-  responses: {
-    200: jsonContent(successEnvelope(checkSchema), "The token's user"),
-    401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN"),
-    503: errorResponse("SERVICE_UNAVAILABLE: Redis unreachable (fails closed)"),
-  },
-});
+const checkRoute = createRoute(
+  bearerRoute({
+    method: "post",
+    path: "/auth/jwt/check",
+    tags: ["tokens"],
+    summary: "Who the Bearer access token belongs to, and when it expires",
+    middleware: [action("jwt"), requireAuth()] as const,
+    responses: {
+      200: jsonContent(successEnvelope(checkSchema), "The token's user"),
+      401: errorResponse("NOT_AUTHENTICATED or INVALID_TOKEN"),
+      503: errorResponse("SERVICE_UNAVAILABLE: Redis unreachable (fails closed)"),
+    },
+  }),
+);
 
 export const tokenRoutes = createRouter()
   .openapi(getAccessRoute, async (c) => {

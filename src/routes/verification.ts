@@ -3,54 +3,44 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { type Channel, confirmVerification, startVerification } from "../services/verification-service.ts";
-import {
-  action,
-  bearerErrors,
-  bearerSecurity,
-  createRouter,
-  errorResponse,
-  jsonBody,
-  jsonContent,
-  ok,
-  successEnvelope,
-} from "./router.ts";
+import { action, bearerRoute, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
 const sendRoute = (channel: Channel) =>
-  createRoute({
-    method: "post",
-    path: `/auth/verify/${channel}`,
-    tags: ["verification"],
-    summary: `Send a 6-digit code to the account's ${channel === "email" ? "email address" : "phone number (SMS)"}`,
-    security: bearerSecurity,
-    middleware: [action(`${channel} otp sent`), limitPerIp("otp"), requireAuth()] as const,
-    responses: {
-      200: jsonContent(successEnvelope(z.string()), "Sent, or already verified (then nothing is sent)"),
-      ...(channel === "phone" ? { 400: errorResponse("VALIDATION_ERROR: no phone number on the account") } : {}),
-      429: errorResponse(
-        "RATE_LIMITED: a code was sent less than 60 s ago, or too many requests from this client IP (Retry-After)",
-      ),
-      ...bearerErrors,
-    },
-  });
+  createRoute(
+    bearerRoute({
+      method: "post",
+      path: `/auth/verify/${channel}`,
+      tags: ["verification"],
+      summary: `Send a 6-digit code to the account's ${channel === "email" ? "email address" : "phone number (SMS)"}`,
+      middleware: [action(`${channel} otp sent`), limitPerIp("otp"), requireAuth()] as const,
+      responses: {
+        200: jsonContent(successEnvelope(z.string()), "Sent, or already verified (then nothing is sent)"),
+        ...(channel === "phone" ? { 400: errorResponse("VALIDATION_ERROR: no phone number on the account") } : {}),
+        429: errorResponse(
+          "RATE_LIMITED: a code was sent less than 60 s ago, or too many requests from this client IP (Retry-After)",
+        ),
+      },
+    }),
+  );
 
 const confirmRoute = (channel: Channel) =>
-  createRoute({
-    method: "post",
-    path: `/auth/confirm/${channel}`,
-    tags: ["verification"],
-    summary: `Confirm the ${channel} with the code: the verified flag is stored`,
-    security: bearerSecurity,
-    // The code check folds in the access token's revocation check: one Redis script in all.
-    middleware: [action(`${channel} confirm`), limitPerIp("otp"), requireAuthCheckedByScript()] as const,
-    request: jsonBody(z.object({ otp: otpSchema })),
-    responses: {
-      429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
-      200: jsonContent(successEnvelope(z.string()), "Verified"),
-      400: errorResponse("OTP_INVALID (wrong, expired, used, or too many tries), or VALIDATION_ERROR"),
-      ...bearerErrors,
-    },
-  });
+  createRoute(
+    bearerRoute({
+      method: "post",
+      path: `/auth/confirm/${channel}`,
+      tags: ["verification"],
+      summary: `Confirm the ${channel} with the code: the verified flag is stored`,
+      // The code check folds in the access token's revocation check: one Redis script in all.
+      middleware: [action(`${channel} confirm`), limitPerIp("otp"), requireAuthCheckedByScript()] as const,
+      request: jsonBody(z.object({ otp: otpSchema })),
+      responses: {
+        429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
+        200: jsonContent(successEnvelope(z.string()), "Verified"),
+        400: errorResponse("OTP_INVALID (wrong, expired, used, or too many tries), or VALIDATION_ERROR"),
+      },
+    }),
+  );
 
 const LABEL: Record<Channel, string> = { email: "Email", phone: "Phone" };
 
