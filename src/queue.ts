@@ -3,9 +3,11 @@
 // try, at most 10 minutes apart); after `max_retries` (wrangler.toml) Cloudflare moves the message
 // to the dead-letter queue, whose batches are logged (without the message text: it holds a code)
 // and dropped.
+
+import { loadConfig } from "./config.ts";
 import { createMailer, createSmsSender } from "./delivery/factory.ts";
 import { type DeliveryJob, describeJob } from "./delivery/jobs.ts";
-import { type Bindings, loadConfig } from "./env.ts";
+import type { Bindings } from "./env.ts";
 import { createLogger } from "./lib/log.ts";
 import { redisOutbox } from "./stores/outbox-store.ts";
 import { createRedis } from "./stores/redis.ts";

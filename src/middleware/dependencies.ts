@@ -1,8 +1,8 @@
 // Builds the per-request dependencies once and publishes them on c.var.
 import type { Context, MiddlewareHandler } from "hono";
+import { type Config, loadConfig } from "../config.ts";
 import { createMailer, createSmsSender } from "../delivery/factory.ts";
-import type { AppEnv, Config } from "../env.ts";
-import { loadConfig } from "../env.ts";
+import type { AppEnv } from "../env.ts";
 import type { Clock, Ids } from "../lib/clock.ts";
 import { AppError } from "../lib/errors.ts";
 import { createLogger, type Logger, log } from "../lib/log.ts";

@@ -1,6 +1,7 @@
 // The account-side abuse guards: lockout policy, Turnstile challenges and the breached-password
 // check. Per-IP limits happen before any of this, at the route (middleware/rate-limit.ts).
-import type { Config, Deps } from "../env.ts";
+import type { Config } from "../config.ts";
+import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { otpDigest } from "../lib/otp.ts";
 import { CaptchaUnavailableError } from "../providers/turnstile.ts";

@@ -1,6 +1,6 @@
 // Password change and account deletion: both re-authenticate with the current password and
 // revoke what they must.
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import { addFieldError, type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { deleteProfileImage } from "../stores/image-store.ts";

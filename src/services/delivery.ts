@@ -5,7 +5,7 @@
 // with the request id, never silently lost.
 import type { DeliveryJob } from "../delivery/jobs.ts";
 import type { EmailMessage } from "../delivery/ports.ts";
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import type { Logger } from "../lib/log.ts";
 import { readOutbox } from "../stores/outbox-store.ts";
 

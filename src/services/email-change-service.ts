@@ -1,6 +1,6 @@
 // Changing the account's email: a code goes to the new address; confirming applies it (the
 // unique index re-checks availability at that moment), marks it verified and tells the old one.
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";

@@ -1,5 +1,5 @@
 // Health: one round trip to MySQL and one to Redis, in parallel; 503 names what failed.
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { pingDatabase, pingRedis } from "../stores/health-store.ts";
 

@@ -1,7 +1,7 @@
 // Login: one MySQL read, one PBKDF2, one Redis round trip (the lockout gate folded into the
 // session script on success, the failure count on failure). Unknown accounts and wrong passwords
 // are indistinguishable, in the answer, the lockout and the time taken.
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";

@@ -1,7 +1,7 @@
 // One-time codes: 6 digits, hashed, 10-minute lifetime, single use, at most 5 wrong tries per
 // code, 60 s between sends; across codes the account's 'otp' lockout bounds guessing (a few
 // failures lock every code check of the account for a growing, capped cool-down).
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import { generateOtp, type OtpPurpose, otpDigest } from "../lib/otp.ts";

@@ -1,7 +1,8 @@
 // The password rules of SECURITY.md: length by characters and bytes, letters and digits, not a
 // common password, not the account's own username or email.
+
+import type { Config } from "../config.ts";
 import { COMMON_PASSWORDS } from "../data/common-passwords.ts";
-import type { Config } from "../env.ts";
 import type { HashOptions } from "../lib/password-hash.ts";
 
 export const PASSWORD_MAX_BYTES = 1024;

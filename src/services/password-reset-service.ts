@@ -1,6 +1,6 @@
 // Password forget -> code -> reset. Unknown and known accounts are indistinguishable: forget
 // always answers the same, and confirm/reset fail with the same OTP_INVALID after the same work.
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import { AppError, addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";

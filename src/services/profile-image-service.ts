@@ -1,6 +1,6 @@
 // Profile images: upload (JPEG/PNG/WebP by magic bytes, at most 2 MiB), download with the real
 // type and a matching file name, and delete (back to the default avatar).
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import { defaultAvatar } from "../lib/avatars.ts";
 import { AppError, invalidTokenError, validationError } from "../lib/errors.ts";
 import { detectImageType, extensionOf, PROFILE_IMAGE_MAX_BYTES } from "../lib/image-type.ts";

@@ -1,7 +1,7 @@
 // Reading and updating the signed-in user's own profile. Identity always comes from the token;
 // bodies are allow-listed by the routes' strict schemas.
 import type { NewUserRow, UserRow } from "../db/schema.ts";
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import { type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
 import { findUserById, updateUser } from "../stores/user-store.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";

@@ -1,7 +1,7 @@
 // A signed-in user proving their password again (password change, account deletion, email
 // change). Wrong passwords count toward the same lockout as logins by the account's username, so
 // a stolen access token cannot be used to guess the password.
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import { invalidTokenError } from "../lib/errors.ts";
 import { verifyPassword } from "../lib/password-hash.ts";
 import { recordPasswordCheck } from "../stores/lockout-store.ts";

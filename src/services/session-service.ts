@@ -1,6 +1,6 @@
 // Sessions after login: refresh rotation with reuse detection, access from refresh, logout,
 // logout everywhere, listing and revoking sessions.
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";

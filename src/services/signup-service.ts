@@ -2,7 +2,7 @@
 // Duplicates are decided by the unique indexes on the canonical forms, so concurrent signups of
 // one name give exactly one account and 400s for the rest, never a 500.
 import type { NewUserRow } from "../db/schema.ts";
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import { AppError, addFieldError, appErrorIn, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";

@@ -1,5 +1,5 @@
 // A new session (refresh-token family) with its first pair of tokens.
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import { createSession, type NewSession } from "../stores/session-store.ts";
 import type { TokenPair } from "./token-issuer.ts";
 

@@ -1,6 +1,6 @@
 // Email and phone verification by one-time code. Confirming persists the verified flag (the
 // original never did) in one Redis script plus one MySQL write.
-import type { Deps } from "../env.ts";
+import type { Deps } from "../deps.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";

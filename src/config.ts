@@ -1,0 +1,124 @@
+// The worker's configuration: the zod schema of every variable and secret, parsed once per
+// isolate. The one place that says which settings exist, their defaults and their limits.
+import { z } from "zod";
+import { AppError } from "./lib/errors.ts";
+import { log } from "./lib/log.ts";
+import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
+import { privateJwkSchema, publicJwkSchema } from "./lib/signing-keys.ts";
+
+/** A JSON value in a string binding (JWKs arrive as JSON text from secrets). */
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+const configSchema = z
+  .object({
+    ENVIRONMENT: z.enum(["development", "test", "preview", "production"]),
+    APP_NAME: z.string().min(1).default("LoginSystem Edge"),
+    DATABASE_URL: httpUrl,
+    UPSTASH_REDIS_REST_URL: httpUrl,
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1, "must not be empty"),
+    PASSWORD_PEPPER: z.string().min(32, "must be at least 32 characters").optional(),
+    PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
+    PBKDF2_ITERATIONS: z.coerce.number().int().min(10_000).max(PBKDF2_MAX_ITERATIONS).default(PBKDF2_MAX_ITERATIONS),
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((list) =>
+        list
+          .split(",")
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      ),
+    JWT_PRIVATE_KEY: jsonText(privateJwkSchema),
+    JWT_PUBLIC_KEYS: jsonText(z.array(publicJwkSchema)).default([]),
+    JWT_ISSUER: z.string().min(1).default("loginsystem-edge"),
+    JWT_AUDIENCE: z.string().min(1).default("loginsystem-edge"),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .max(90 * 86400)
+      .default(86400),
+    REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+    // SECURITY.md caps OTP lifetimes at 10 minutes.
+    OTP_TTL_SECONDS: z.coerce.number().int().min(60).max(600).default(600),
+    EMAIL_PROVIDER: z.enum(["log", "resend"]).default("log"),
+    EMAIL_FROM: z.string().min(3).default("LoginSystem Edge <no-reply@example.com>"),
+    RESEND_API_KEY: z.string().min(1).optional(),
+    RESEND_API_URL: httpUrl.default("https://api.resend.com"),
+    SMS_PROVIDER: z.enum(["log", "twilio"]).default("log"),
+    TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_FROM: z.string().min(1).optional(),
+    TWILIO_API_URL: httpUrl.default("https://api.twilio.com"),
+    DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(5000),
+    // First delay of the delivery queue's retries, doubled at each further try (capped at 10 min).
+    DELIVERY_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(600).default(5),
+    // Deadline of one MySQL query / one Redis command: past it the request answers 503.
+    DATABASE_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(5000),
+    REDIS_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(3000),
+    // Per-account lockout (password login and code checks): see the README's abuse section.
+    LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(50).default(5),
+    LOCKOUT_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    LOCKOUT_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    LOCKOUT_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    CAPTCHA_AFTER_FAILURES: z.coerce.number().int().min(1).max(50).default(3),
+    TURNSTILE_SECRET_KEY: z.string().min(1).optional(),
+    TURNSTILE_API_URL: httpUrl.default("https://challenges.cloudflare.com"),
+    BREACHED_PASSWORD_CHECK: z.enum(["on", "off"]).default("off"),
+    PWNED_PASSWORDS_API_URL: httpUrl.default("https://api.pwnedpasswords.com"),
+  })
+  .superRefine((config, ctx) => {
+    // Each provider needs its credentials; production must really deliver (the log provider
+    // would write codes into logs).
+    const need = (when: boolean, names: (keyof typeof config)[]) => {
+      for (const name of names)
+        if (when && !config[name]) ctx.addIssue({ code: "custom", path: [name], message: "required by the chosen provider" });
+    };
+    need(config.EMAIL_PROVIDER === "resend", ["RESEND_API_KEY"]);
+    need(config.SMS_PROVIDER === "twilio", ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"]);
+    if (config.ENVIRONMENT === "production") {
+      if (config.EMAIL_PROVIDER === "log")
+        ctx.addIssue({ code: "custom", path: ["EMAIL_PROVIDER"], message: "log is not allowed in production" });
+      if (config.SMS_PROVIDER === "log")
+        ctx.addIssue({ code: "custom", path: ["SMS_PROVIDER"], message: "log is not allowed in production" });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Every setting as the runtime hands it over: a string binding (a var or a secret), or unset. */
+export type ConfigVars = { [K in keyof z.input<typeof configSchema>]?: string };
+
+// Bindings are fixed for an isolate's life, so each distinct bindings object is parsed once.
+const parsed = new WeakMap<object, Config>();
+
+export function loadConfig(bindings: object): Config {
+  const cached = parsed.get(bindings);
+  if (cached) return cached;
+  // Empty strings mean "not set" (an empty .dev.vars line, an unset wrangler var).
+  const present = Object.fromEntries(Object.entries(bindings).filter(([, value]) => typeof value === "string" && value !== ""));
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    // Name the variables, never their values: they are secrets.
+    for (const issue of result.error.issues) {
+      log.error("config_error", { variable: issue.path.join(".") || "(bindings)", problem: issue.message });
+    }
+    throw new AppError("CONFIG_ERROR");
+  }
+  parsed.set(bindings, result.data);
+  return result.data;
+}
