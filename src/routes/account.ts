@@ -4,17 +4,9 @@ import { requireAuth } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { changePassword, deleteAccount } from "../services/account-service.ts";
 import { updateUserFields } from "../services/profile-service.ts";
-import {
-  action,
-  bearerRoute,
-  clientInfo,
-  createRouter,
-  errorResponse,
-  jsonBody,
-  jsonContent,
-  ok,
-  successEnvelope,
-} from "./router.ts";
+import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { clientInfo, ok } from "./respond.ts";
+import { action, createRouter } from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, tokenPairSchema, userSchema } from "./schemas.ts";
 
 // Strict: any field outside this allow-list (username, email, password, is_email_verified, ...)

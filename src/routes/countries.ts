@@ -2,7 +2,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { COUNTRIES } from "../lib/countries.ts";
 import { successBody } from "../lib/envelope.ts";
-import { action, createRouter, jsonContent, successEnvelope } from "./router.ts";
+import { jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { action, createRouter } from "./router.ts";
 
 const countrySchema = z.object({ name: z.string(), phone_code: z.string() });
 const countriesSchema = z

@@ -2,7 +2,9 @@
 // development and test; everywhere else the path does not exist (404).
 import { createRoute, z } from "@hono/zod-openapi";
 import { outboxFor } from "../services/delivery.ts";
-import { action, createRouter, jsonContent, ok, successEnvelope } from "./router.ts";
+import { jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { ok } from "./respond.ts";
+import { action, createRouter } from "./router.ts";
 
 const messageSchema = z.object({ to: z.string(), subject: z.string(), text: z.string(), created_at: z.string() });
 

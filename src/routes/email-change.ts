@@ -3,7 +3,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { confirmEmailChange, requestEmailChange } from "../services/email-change-service.ts";
-import { action, bearerRoute, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
+import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { ok } from "./respond.ts";
+import { action, createRouter } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
 const changeBody = z

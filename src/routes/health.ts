@@ -2,7 +2,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { successBody } from "../lib/envelope.ts";
 import { checkHealth } from "../services/health-service.ts";
-import { action, createRouter, errorResponse, jsonContent, successEnvelope } from "./router.ts";
+import { errorResponse, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { action, createRouter } from "./router.ts";
 
 const healthRoute = createRoute({
   method: "get",

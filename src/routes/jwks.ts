@@ -1,6 +1,7 @@
 // GET /.well-known/jwks.json: the public keys that verify our tokens (a bare JWK Set, no envelope).
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, jsonContent } from "./router.ts";
+import { jsonContent } from "./openapi-parts.ts";
+import { createRouter } from "./router.ts";
 
 const jwksSchema = z
   .object({

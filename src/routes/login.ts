@@ -6,7 +6,9 @@ import { limitPerIp } from "../middleware/rate-limit.ts";
 import { type LoginIdentifier, logIn } from "../services/login-service.ts";
 import { PASSWORD_MAX_BYTES } from "../services/password-policy.ts";
 import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
-import { action, clientInfo, createRouter, errorResponse, jsonContent, ok, successEnvelope } from "./router.ts";
+import { errorResponse, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { clientInfo, ok } from "./respond.ts";
+import { action, createRouter } from "./router.ts";
 import { tokenPairSchema } from "./schemas.ts";
 
 const loginBody = z

@@ -3,7 +3,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { confirmResetCode, forgetPassword, resetPassword } from "../services/password-reset-service.ts";
 import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
-import { action, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
+import { errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { ok } from "./respond.ts";
+import { action, createRouter } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
 const names = {

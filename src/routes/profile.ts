@@ -6,7 +6,9 @@ import { requireAuth } from "../middleware/auth.ts";
 import type { UploadRoute } from "../middleware/body-guard.ts";
 import { downloadProfileImage, removeProfileImage, uploadProfileImage } from "../services/profile-image-service.ts";
 import { getProfile, updateProfileFields } from "../services/profile-service.ts";
-import { action, bearerRoute, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
+import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { ok } from "./respond.ts";
+import { action, createRouter } from "./router.ts";
 import { plainText, profileSchema } from "./schemas.ts";
 
 const detailRoute = (method: "get" | "post", path: string) =>

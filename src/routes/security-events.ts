@@ -2,7 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../middleware/auth.ts";
 import { SECURITY_EVENTS, securityEventsOf } from "../services/security-log.ts";
-import { action, bearerRoute, createRouter, errorResponse, jsonContent, ok, successEnvelope } from "./router.ts";
+import { bearerRoute, errorResponse, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { ok } from "./respond.ts";
+import { action, createRouter } from "./router.ts";
 
 const eventSchema = z
   .object({

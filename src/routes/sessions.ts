@@ -2,7 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, requireAuthCheckedByScript } from "../middleware/auth.ts";
 import { logOut, revokeEverySession, revokeOwnSession, sessionsOf } from "../services/session-service.ts";
-import { action, bearerRoute, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
+import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { ok } from "./respond.ts";
+import { action, createRouter } from "./router.ts";
 import { refreshBody } from "./schemas.ts";
 
 const logoutRoute = createRoute(

@@ -4,7 +4,9 @@ import { USERNAME_PATTERN } from "../lib/identifiers.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { signUp } from "../services/signup-service.ts";
 import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
-import { action, createRouter, errorResponse, jsonBody, jsonContent, ok, successEnvelope } from "./router.ts";
+import { errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { ok } from "./respond.ts";
+import { action, createRouter } from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, userSchema } from "./schemas.ts";
 
 // NFKC and trimming happen inside the string schema, so the OpenAPI document keeps its limits.
