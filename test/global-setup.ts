@@ -1,15 +1,37 @@
 // Runs in Node before the suite: starts the local stack (private MariaDB and Redis unless
 // MYSQL_URL/REDIS_URL are set) and hands its URLs to the tests running in workerd.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { createClient } from "redis";
 import type { TestProject } from "vitest/node";
 import { startFakeProviders, startFaultProxy, startStallServer } from "../local/fake-providers.ts";
 import { startPlanetScaleServer } from "../local/psdb-server.ts";
 import { startLocalStack } from "../local/stack.ts";
 import { startUpstashServer } from "../local/upstash-server.ts";
 import { generateSigningKey } from "../src/lib/signing-keys.ts";
+import { REVOKE_ALL_SESSIONS } from "../src/stores/session-scripts.ts";
+
+/**
+ * Loads every Lua script into Redis up front, as a long-running Redis would have them: the
+ * round-trip tests then count one EVALSHA per script call, never a first-use NOSCRIPT + EVAL.
+ */
+async function preloadScripts(redisUrl: string): Promise<number> {
+  const modules = await Promise.all([
+    import("../src/stores/session-scripts.ts"),
+    import("../src/stores/login-scripts.ts"),
+    import("../src/stores/otp-scripts.ts"),
+  ]);
+  const values: unknown[] = modules.flatMap((module) => Object.values(module));
+  const scripts = values.filter((value): value is string => typeof value === "string");
+  const client = createClient({ url: redisUrl });
+  await client.connect();
+  for (const script of scripts) await client.scriptLoad(script);
+  await client.quit();
+  return scripts.length;
+}
 
 export default async function setup(project: TestProject) {
   const stack = await startLocalStack({ log: (line) => console.log(`[stack] ${line}`) });
+  console.log(`[stack] ${await preloadScripts(stack.redisUrl)} Lua scripts loaded`);
   // A second pair of protocol servers over the same MySQL and Redis, used by one test file only,
   // so its request counters count exactly that file's round trips while other files run.
   const probeToken = randomBytes(16).toString("hex");
@@ -23,7 +45,8 @@ export default async function setup(project: TestProject) {
   // script, Redis' tombstone script.
   const faults = await Promise.all([
     startFaultProxy(stack.planetscale.url, /delete from `users`/i),
-    startFaultProxy(stack.upstash.url, /if tonumber\(ARGV\[1\]\) > tonumber\(redis\.call\('GET', KEYS\[2\]\)/),
+    // Scripts travel as their SHA-1 (EVALSHA): the revocation script is recognised by its digest.
+    startFaultProxy(stack.upstash.url, new RegExp(createHash("sha1").update(REVOKE_ALL_SESSIONS).digest("hex"))),
     startFaultProxy(stack.upstash.url, /9007199254740991/),
     // A signup's INSERT that commits but answers after the caller's deadline.
     startFaultProxy(stack.planetscale.url, /insert into `users`/i, "late"),

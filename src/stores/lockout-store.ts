@@ -2,7 +2,7 @@
 // is not part of a login or code script: a signed-in user's password check.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { REAUTHENTICATE } from "./login-scripts.ts";
-import { reachRedis } from "./redis.ts";
+import { reachRedis, runScript } from "./redis.ts";
 import { type LockoutScope, lockoutKey } from "./redis-keys.ts";
 
 export type CaptchaState = "off" | "missing" | "solved";
@@ -61,5 +61,5 @@ export async function recordPasswordCheck(
   policy: LockoutPolicy,
 ): Promise<LockoutReply> {
   const args = [String(nowMs), valid ? "ok" : "failed", ...lockoutArgs(policy)];
-  return lockoutReply(await reachRedis(redis.eval<string[], (string | number)[]>(REAUTHENTICATE, [lockoutKey(lock)], args)));
+  return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, REAUTHENTICATE, [lockoutKey(lock)], args)));
 }

@@ -9,7 +9,7 @@ import {
   lockoutReply,
 } from "./lockout-store.ts";
 import { LOGIN_FAILED, LOGIN_SESSION } from "./login-scripts.ts";
-import { reachRedis } from "./redis.ts";
+import { reachRedis, runScript } from "./redis.ts";
 import { ipFailuresKey, lockoutKey } from "./redis-keys.ts";
 import { type NewSession, sessionKeys, sessionScriptArgs } from "./session-store.ts";
 
@@ -28,11 +28,11 @@ const keysOf = (attempt: LoginAttempt) => [lockoutKey(attempt.lock), ipFailuresK
 export async function openLoginSession(redis: Redis, session: NewSession, attempt: LoginAttempt): Promise<LockoutReply> {
   const keys = [...sessionKeys(session), ...keysOf(attempt)];
   const args = [...sessionScriptArgs(session), attempt.captcha, ...lockoutArgs(attempt.policy)];
-  return lockoutReply(await reachRedis(redis.eval<string[], (string | number)[]>(LOGIN_SESSION, keys, args)));
+  return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, LOGIN_SESSION, keys, args)));
 }
 
 /** A wrong password or an unknown account: counts the failure (outside a lockout). */
 export async function recordLoginFailure(redis: Redis, attempt: LoginAttempt, nowMs: number): Promise<LockoutReply> {
   const args = [String(nowMs), attempt.captcha, ...lockoutArgs(attempt.policy)];
-  return lockoutReply(await reachRedis(redis.eval<string[], (string | number)[]>(LOGIN_FAILED, keysOf(attempt), args)));
+  return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, LOGIN_FAILED, keysOf(attempt), args)));
 }

@@ -3,7 +3,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { OtpPurpose } from "../lib/otp.ts";
 import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
 import { CHECK_OTP, ISSUE_OTP } from "./otp-scripts.ts";
-import { reachRedis } from "./redis.ts";
+import { reachRedis, runScript } from "./redis.ts";
 import { deniedAccessKey, lockoutKey, otpKey, validAfterKey } from "./redis-keys.ts";
 
 export type IssueResult = { status: "ok" } | { status: "cooldown"; retryAfterMs: number };
@@ -14,7 +14,8 @@ export async function storeOtp(
   timing: { nowMs: number; ttlMs: number; cooldownMs: number },
 ): Promise<IssueResult> {
   const reply = await reachRedis(
-    redis.eval<string[], [string, number]>(
+    runScript<[string, number]>(
+      redis,
       ISSUE_OTP,
       [otpKey(code.subject, code.purpose)],
       [code.digest, String(timing.nowMs), String(timing.ttlMs), String(timing.cooldownMs), code.target],
@@ -55,7 +56,7 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
     validAfterKey(subject),
   ];
   const reply = await reachRedis(
-    redis.eval<string[], string[]>(CHECK_OTP, keys, [
+    runScript<string[]>(redis, CHECK_OTP, keys, [
       request.digest,
       String(request.nowMs),
       String(request.maxFailures),

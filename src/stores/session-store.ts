@@ -2,7 +2,7 @@
 // one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Lockable } from "./lockout-store.ts";
-import { reachRedis } from "./redis.ts";
+import { reachRedis, runScript } from "./redis.ts";
 import {
   deniedAccessKey,
   familyKey,
@@ -62,7 +62,7 @@ export function sessionScriptArgs(session: NewSession): string[] {
 }
 
 export async function createSession(redis: Redis, session: NewSession): Promise<void> {
-  await reachRedis(redis.eval(CREATE_SESSION, sessionKeys(session), sessionScriptArgs(session)));
+  await reachRedis(runScript(redis, CREATE_SESSION, sessionKeys(session), sessionScriptArgs(session)));
 }
 
 const familyKeys = (userId: string, sessionId: string) => [familyKey(sessionId), userSessionsKey(userId), validAfterKey(userId)];
@@ -79,7 +79,7 @@ export async function rotateRefresh(
   graceMs: number,
 ): Promise<RotateResult> {
   const reply = await reachRedis(
-    redis.eval<string[], string[]>(ROTATE_REFRESH, familyKeys(token.userId, token.sessionId), [
+    runScript<string[]>(redis, ROTATE_REFRESH, familyKeys(token.userId, token.sessionId), [
       token.userId,
       token.sessionId,
       token.jti,
@@ -109,7 +109,7 @@ export async function useRefresh(
   graceMs: number,
 ): Promise<UseResult> {
   const reply = await reachRedis(
-    redis.eval<string[], string[]>(USE_REFRESH, familyKeys(token.userId, token.sessionId), [
+    runScript<string[]>(redis, USE_REFRESH, familyKeys(token.userId, token.sessionId), [
       token.userId,
       token.sessionId,
       token.jti,
@@ -141,7 +141,7 @@ export async function logoutSession(
     deniedAccessKey(access.jti),
   ];
   const reply = await reachRedis(
-    redis.eval<string[], string>(LOGOUT, keys, [
+    runScript<string>(redis, LOGOUT, keys, [
       access.userId,
       refreshSessionId,
       String(access.issuedAtMs),
@@ -161,7 +161,8 @@ export interface SessionRecord {
 
 export async function listSessions(redis: Redis, userId: string, nowMs: number): Promise<SessionRecord[]> {
   const rows = await reachRedis(
-    redis.eval<string[], string[][]>(
+    runScript<string[][]>(
+      redis,
       LIST_SESSIONS,
       [userSessionsKey(userId), validAfterKey(userId)],
       [String(nowMs), SESSION_PREFIX],
@@ -178,7 +179,7 @@ export async function listSessions(redis: Redis, userId: string, nowMs: number):
 
 export async function revokeSession(redis: Redis, userId: string, sessionId: string): Promise<boolean> {
   const reply = await reachRedis(
-    redis.eval<string[], number>(REVOKE_SESSION, [familyKey(sessionId), userSessionsKey(userId)], [userId, sessionId]),
+    runScript<number>(redis, REVOKE_SESSION, [familyKey(sessionId), userSessionsKey(userId)], [userId, sessionId]),
   );
   return Number(reply) === 1;
 }
@@ -192,7 +193,8 @@ export async function revokeAllSessions(
   lockouts: Lockable[] = [],
 ): Promise<void> {
   await reachRedis(
-    redis.eval(
+    runScript(
+      redis,
       REVOKE_ALL_SESSIONS,
       [userSessionsKey(userId), validAfterKey(userId), ...lockouts.map(lockoutKey)],
       [String(validAfterMs), String(ttlMs), SESSION_PREFIX],
@@ -204,7 +206,8 @@ const TOMBSTONE = String(Number.MAX_SAFE_INTEGER);
 
 export async function deleteUserState(redis: Redis, userId: string, ttlMs: number): Promise<void> {
   await reachRedis(
-    redis.eval(
+    runScript(
+      redis,
       DELETE_USER_STATE,
       [userSessionsKey(userId), validAfterKey(userId), ...otherUserKeys(userId)],
       [String(ttlMs), SESSION_PREFIX, TOMBSTONE],
@@ -213,5 +216,5 @@ export async function deleteUserState(redis: Redis, userId: string, ttlMs: numbe
 }
 
 export async function updateSessionEmails(redis: Redis, userId: string, email: string): Promise<void> {
-  await reachRedis(redis.eval(UPDATE_SESSION_EMAILS, [userSessionsKey(userId)], [email, SESSION_PREFIX]));
+  await reachRedis(runScript(redis, UPDATE_SESSION_EMAILS, [userSessionsKey(userId)], [email, SESSION_PREFIX]));
 }
