@@ -33,7 +33,7 @@ export function createApp(options: AppOptions = {}) {
   const app = createRouter();
   // A client's own id is kept if it is short (it is logged and stored with security events).
   app.use(requestId({ headerName: "X-Request-Id", limitLength: 64 }));
-  app.use(securityHeaders);
+  app.use(...securityHeaders);
   app.use(config);
   app.use(
     cors({
