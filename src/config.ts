@@ -53,7 +53,7 @@ const configSchema = z
       .max(90 * 86400)
       .default(86400),
     REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
-    // SECURITY.md caps OTP lifetimes at 10 minutes.
+    // One-time codes live at most 10 minutes.
     OTP_TTL_SECONDS: z.coerce.number().int().min(60).max(600).default(600),
     EMAIL_PROVIDER: z.enum(["log", "resend"]).default("log"),
     EMAIL_FROM: z.string().min(3).default("LoginSystem Edge <no-reply@example.com>"),

@@ -1,4 +1,4 @@
-// Email and phone verification by one-time code, and every OTP rule of SECURITY.md.
+// Email and phone verification by one-time code, and every rule for one-time codes.
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";

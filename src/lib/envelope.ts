@@ -1,4 +1,4 @@
-// The JSON envelope of API.md section 1, used for every response the service sends.
+// The JSON envelope (README: API), used for every response the service sends.
 import type { ErrorCode, FieldErrors } from "./errors.ts";
 
 export interface SuccessEnvelope<T> {

@@ -24,7 +24,7 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 export type FieldErrors = Record<string, string[]>;
 
-/** Messages of errors that do not depend on the route (API.md section 1). */
+/** Messages of errors that do not depend on the route (part of the API contract). */
 export const ROUTE_INDEPENDENT_MESSAGES: Partial<Record<ErrorCode, string>> = {
   NOT_AUTHENTICATED: "authentication required",
   NOT_FOUND: "not found",

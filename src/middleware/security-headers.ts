@@ -1,4 +1,4 @@
-// Headers SECURITY.md asks for on every response, errors included: Hono's secureHeaders for the
+// Security headers on every response, errors included: Hono's secureHeaders for the
 // standard set, and on top only what this API's contract adds (the strict default CSP, the JSON
 // charset, no-store unless a route opts in to caching).
 import type { MiddlewareHandler } from "hono";

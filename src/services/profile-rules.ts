@@ -1,5 +1,6 @@
-// Rules shared by signup and the profile updates: country and phone number together (API.md
-// sections 6.10, 6.11 and 7), and a date of birth in the past.
+// Rules shared by signup and the profile updates: country and phone number together (the country
+// triple must match the ISO list; phones are validated for that country and stored in E.164), and a
+// date of birth in the past.
 import { type Country, findCountry } from "../lib/countries.ts";
 import { addFieldError, type FieldErrors } from "../lib/errors.ts";
 import { checkPhoneNumber } from "../lib/phone.ts";
@@ -49,7 +50,7 @@ export function resolveContact(input: ContactInput, current: CurrentContact, err
     addFieldError(errors, "phone_number", phone.reason);
     return { country, phoneNumber: undefined };
   }
-  // A "+" number given without any country names the country itself (API.md section 7).
+  // A "+" number given without any country names the country itself (the contract for signups without a country).
   if (!effective && phone.country) country = findCountry(phone.country) ?? null;
   return { country, phoneNumber: phone.e164 };
 }

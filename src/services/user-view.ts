@@ -1,4 +1,4 @@
-// The public User object of API.md section 2 (never the hash or internal columns).
+// The public User object of the API (never the hash or internal columns).
 import type { UserRow } from "../db/schema.ts";
 
 export function ageOn(dob: string | null, today: Date): number | null {
