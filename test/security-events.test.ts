@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/app.ts";
 import { securityEvents } from "../src/db/schema.ts";
+import type { SecurityEventPage } from "../src/services/security-log.ts";
 import {
   type ApiResponse,
   api,
@@ -22,14 +23,8 @@ import {
   userWithSession,
 } from "./helpers.ts";
 
-interface EventView {
-  id: string;
-  event: string;
-  created_at: string;
-  ip: string | null;
-  country: string | null;
-  user_agent: string | null;
-}
+/** One event as the endpoint serves it. */
+type EventView = SecurityEventPage["events"][number];
 
 const USER_AGENT = "SecurityEventsTest/1.0 (+https://example.com/docs)";
 const NEW_PASSWORD = "Second-passphrase-42";
