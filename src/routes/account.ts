@@ -5,7 +5,7 @@ import { limitPerIp } from "../middleware/rate-limit.ts";
 import { changePassword, deleteAccount } from "../services/account-service.ts";
 import { updateUserFields } from "../services/profile-service.ts";
 import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
-import { clientInfo, ok } from "./respond.ts";
+import { ok } from "./respond.ts";
 import { action, createRouter } from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, tokenPairSchema, userSchema } from "./schemas.ts";
 
@@ -92,7 +92,7 @@ for (const method of ["put", "patch"] as const) {
 
 export const accountRoutes = router
   .openapi(passwordChangeRoute, async (c) => {
-    const tokens = await changePassword(c.var.deps, c.var.auth.sub, c.req.valid("json"), clientInfo(c));
+    const tokens = await changePassword(c.var.deps, c.var.auth.sub, c.req.valid("json"));
     return ok(c, tokens, 200);
   })
   .openapi(deleteRoute, async (c) => {

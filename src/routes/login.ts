@@ -7,7 +7,7 @@ import { type LoginIdentifier, logIn } from "../services/login-service.ts";
 import { PASSWORD_MAX_BYTES } from "../services/password-policy.ts";
 import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
 import { errorResponse, jsonContent, successEnvelope } from "./openapi-parts.ts";
-import { clientInfo, ok } from "./respond.ts";
+import { ok } from "./respond.ts";
 import { action, createRouter } from "./router.ts";
 import { tokenPairSchema } from "./schemas.ts";
 
@@ -72,6 +72,6 @@ export const loginRoutes = createRouter().openapi(loginRoute, async (c) => {
   // validated when present and absent otherwise.
   const body = (c.req.valid as (target: "json") => LoginBody | undefined)("json") ?? {};
   const { identifier, password } = credentials(c.req.header("Authorization"), body);
-  const tokens = await logIn(c.var.deps, identifier, password, clientInfo(c), captchaToken(c, body[CAPTCHA_FIELD]));
+  const tokens = await logIn(c.var.deps, identifier, password, captchaToken(c, body[CAPTCHA_FIELD]));
   return ok(c, tokens, 200);
 });

@@ -12,7 +12,7 @@ import { passwordChangedEmail } from "./messages.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { checkCurrentPassword } from "./reauthentication.ts";
 import { revocationTtlMs, revokeSessionsInRedis } from "./session-service.ts";
-import { type ClientInfo, startSession, type TokenPair } from "./token-pair.ts";
+import { startSession, type TokenPair } from "./token-pair.ts";
 
 export interface PasswordChange {
   old_password: string;
@@ -24,7 +24,7 @@ export interface PasswordChange {
  * New hash and tokens_valid_after in one UPDATE; then every session dies in Redis, and the
  * caller gets a fresh session so this device stays signed in.
  */
-export async function changePassword(deps: Deps, userId: string, input: PasswordChange, client: ClientInfo): Promise<TokenPair> {
+export async function changePassword(deps: Deps, userId: string, input: PasswordChange): Promise<TokenPair> {
   const { row, valid } = await checkCurrentPassword(deps, userId, input.old_password);
   const errors: FieldErrors = {};
   if (!valid) addFieldError(errors, "old_password", "Your old password was entered incorrectly.");
@@ -47,7 +47,7 @@ export async function changePassword(deps: Deps, userId: string, input: Password
   await revokeSessionsInRedis(deps, userId, now);
   deps.securityLog.record("password_changed", userId);
   sendEmail(deps, "password changed notice", passwordChangedEmail(deps.config.APP_NAME, row.email, "changed"));
-  return startSession(deps, { ...row, tokensValidAfter: now }, client);
+  return startSession(deps, { ...row, tokensValidAfter: now });
 }
 
 /**

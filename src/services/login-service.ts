@@ -9,7 +9,7 @@ import { type LoginAttempt, openLoginSession, recordLoginFailure } from "../stor
 import { findUserForLogin, recordLogin } from "../stores/user-store.ts";
 import { captchaState, lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
 import { hashOptions } from "./password-policy.ts";
-import { type ClientInfo, prepareSession, type TokenPair } from "./token-pair.ts";
+import { prepareSession, type TokenPair } from "./token-pair.ts";
 
 export type LoginIdentifier = { username: string } | { email: string } | { usernameOrEmail: string };
 
@@ -37,7 +37,6 @@ export async function logIn(
   deps: Deps,
   identifier: LoginIdentifier,
   password: string,
-  client: ClientInfo,
   captchaToken: string | undefined,
 ): Promise<TokenPair> {
   const options = hashOptions(deps.config);
@@ -60,7 +59,7 @@ export async function logIn(
     throw new AppError("INVALID_CREDENTIALS");
   }
 
-  const session = prepareSession(deps, user, client);
+  const session = prepareSession(deps, user);
   // Even the right password is refused while the name is locked (but for a few solved challenges).
   refuseWhenLocked(deps, await openLoginSession(deps.redis, session.record, attempt), user.id);
   const tokens = await session.sign();

@@ -12,13 +12,9 @@ export interface SessionUser {
   tokensValidAfter: Date | null;
 }
 
-export interface ClientInfo {
-  userAgent: string;
-  country: string;
-}
-
 /** A new session's Redis record and, once it is stored, the signing of its first pair. */
-export function prepareSession(deps: Deps, user: SessionUser, client: ClientInfo) {
+/** The session records the request's user agent and country (deps.client), for the session list. */
+export function prepareSession(deps: Deps, user: SessionUser) {
   const nowMs = deps.clock.now().getTime();
   const sessionId = deps.ids.uuid();
   const jti = deps.ids.uuid();
@@ -31,8 +27,8 @@ export function prepareSession(deps: Deps, user: SessionUser, client: ClientInfo
     expiresAtMs,
     username: user.username,
     email: user.email,
-    userAgent: client.userAgent.slice(0, 256),
-    country: client.country,
+    userAgent: deps.client.userAgent.slice(0, 256),
+    country: deps.client.country,
     validAfterMs: user.tokensValidAfter?.getTime() ?? 0,
   };
   const sign = async (): Promise<TokenPair> => {
@@ -46,8 +42,8 @@ export function prepareSession(deps: Deps, user: SessionUser, client: ClientInfo
 }
 
 /** One login = one family: recorded in Redis (one round trip), then both tokens are signed. */
-export async function startSession(deps: Deps, user: SessionUser, client: ClientInfo): Promise<TokenPair> {
-  const session = prepareSession(deps, user, client);
+export async function startSession(deps: Deps, user: SessionUser): Promise<TokenPair> {
+  const session = prepareSession(deps, user);
   await createSession(deps.redis, session.record);
   return session.sign();
 }
