@@ -1,6 +1,5 @@
 // The per-request dependency container's shape: what services may reach through `deps`. Built
 // once per request by middleware/dependencies.ts.
-import type { Redis } from "@upstash/redis/cloudflare";
 import type { Config } from "./config.ts";
 import type { DeliveryJob } from "./delivery/jobs.ts";
 import type { Mailer, SmsSender } from "./delivery/ports.ts";
@@ -11,13 +10,29 @@ import type { BreachChecker } from "./providers/pwned-passwords.ts";
 import type { CaptchaVerifier } from "./providers/turnstile.ts";
 import type { RequestContext, SecurityLog } from "./services/security-log.ts";
 import type { TokenIssuer } from "./services/token-issuer.ts";
-import type { Database } from "./stores/database.ts";
+import type { HealthStore } from "./stores/health-store.ts";
+import type { LockoutStore } from "./stores/lockout-store.ts";
+import type { LoginStore } from "./stores/login-store.ts";
+import type { OtpStore } from "./stores/otp-store.ts";
+import type { OutboxStore } from "./stores/outbox-store.ts";
+import type { SecurityEventStore } from "./stores/security-event-store.ts";
+import type { SessionStore } from "./stores/session-store.ts";
+import type { UserStore } from "./stores/user-store.ts";
 
 export interface Deps {
   config: Config;
   keys: SigningKeys;
-  db: Database;
-  redis: Redis;
+  // The stores, each bound to this request's MySQL or Redis connection: services see methods,
+  // never a raw connection, and a service's signature (a Pick of these) shows what it reaches.
+  users: UserStore;
+  sessions: SessionStore;
+  logins: LoginStore;
+  lockouts: LockoutStore;
+  otps: OtpStore;
+  securityEvents: SecurityEventStore;
+  /** The development outbox (read side); the mail and SMS `log` providers write to it. */
+  outbox: OutboxStore;
+  health: HealthStore;
   /** Only the image routes need it; they answer CONFIG_ERROR when it is not bound. */
   images: R2Bucket | undefined;
   mailer: Mailer;

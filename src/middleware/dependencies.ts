@@ -12,8 +12,15 @@ import { turnstileVerifier } from "../providers/turnstile.ts";
 import { createSecurityLog } from "../services/security-log.ts";
 import { createTokenIssuer } from "../services/token-issuer.ts";
 import { createDatabase } from "../stores/database.ts";
-import { redisOutbox } from "../stores/outbox-store.ts";
+import { healthStore } from "../stores/health-store.ts";
+import { lockoutStore } from "../stores/lockout-store.ts";
+import { loginStore } from "../stores/login-store.ts";
+import { otpStore } from "../stores/otp-store.ts";
+import { outboxStore, redisOutbox } from "../stores/outbox-store.ts";
 import { createRedis } from "../stores/redis.ts";
+import { securityEventStore } from "../stores/security-event-store.ts";
+import { sessionStore } from "../stores/session-store.ts";
+import { userStore } from "../stores/user-store.ts";
 import { requestContext } from "./client.ts";
 
 // Turnstile and Pwned Passwords sit on the request path: a slow answer must not hold it long.
@@ -49,13 +56,20 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
     const background = (label: string, task: () => Promise<void>) => runAfterResponse(c, logger, label, task);
     const client = requestContext(c);
     const outbox = redisOutbox(redis, now);
+    const securityEvents = securityEventStore(db);
     const keys = await signingKeys(settings);
     c.set("deps", {
       config: settings,
       keys,
       tokens: createTokenIssuer(keys, settings, base.clock, base.ids),
-      db,
-      redis,
+      users: userStore(db),
+      sessions: sessionStore(redis),
+      logins: loginStore(redis),
+      lockouts: lockoutStore(redis),
+      otps: otpStore(redis),
+      securityEvents,
+      outbox: outboxStore(redis),
+      health: healthStore(db, redis),
       images: c.env.PROFILE_IMAGES,
       mailer: createMailer(settings, outbox),
       sms: createSmsSender(settings, outbox),
@@ -64,7 +78,7 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       ids: base.ids,
       client,
       log: logger,
-      securityLog: createSecurityLog(db, client, base.clock, background, logger),
+      securityLog: createSecurityLog(securityEvents, client, base.clock, background, logger),
       captcha: settings.TURNSTILE_SECRET_KEY
         ? turnstileVerifier({
             apiUrl: settings.TURNSTILE_API_URL,

@@ -46,6 +46,11 @@ const listRoute = createRoute(
 
 export const securityEventRoutes = createRouter().openapi(listRoute, async (c) => {
   const { limit, before } = c.req.valid("query");
-  const page = await securityEventsOf(c.var.deps.db, c.var.auth.sub, limit, before === undefined ? undefined : Number(before));
+  const page = await securityEventsOf(
+    c.var.deps.securityEvents,
+    c.var.auth.sub,
+    limit,
+    before === undefined ? undefined : Number(before),
+  );
   return ok(c, page, 200);
 });

@@ -31,12 +31,12 @@ export function lockoutPolicy(config: Config): LockoutPolicy {
  * that match none alike: the two cannot be told apart by their lockouts. Redis keeps a keyed
  * digest, never what was typed (users sometimes type a password into the name field).
  */
-export async function nameLock(deps: Deps, scope: "login" | "reset", canonicalName: string): Promise<Lockable> {
+export async function nameLock(deps: Pick<Deps, "config">, scope: "login" | "reset", canonicalName: string): Promise<Lockable> {
   return { scope, subject: await otpDigest(`lockout:${deps.config.JWT_PRIVATE_KEY.d}`, scope, "", canonicalName) };
 }
 
 /** Turns a lockout reply into the answer: 429 while locked (logging a lockout that just began), CAPTCHA_REQUIRED. */
-export function refuseWhenLocked(deps: Deps, reply: LockoutReply, userId: string | undefined): void {
+export function refuseWhenLocked(deps: Pick<Deps, "securityLog">, reply: LockoutReply, userId: string | undefined): void {
   if (reply.status === "captcha") throw new AppError("CAPTCHA_REQUIRED");
   if (reply.status === "locked") {
     if (reply.started) deps.securityLog.record("account_locked", userId);
@@ -58,7 +58,7 @@ export function coolingDown(ms: number): AppError {
  * when no token came, 'solved' when Turnstile accepted it; a refused token is CAPTCHA_INVALID and
  * an unreachable Turnstile CAPTCHA_UNAVAILABLE (fail closed: no challenge, no way around it).
  */
-export async function captchaState(deps: Deps, token: string | undefined): Promise<CaptchaState> {
+export async function captchaState(deps: Pick<Deps, "captcha" | "client">, token: string | undefined): Promise<CaptchaState> {
   if (!deps.captcha) return "off";
   if (token === undefined) return "missing";
   let solved: boolean;
@@ -73,14 +73,17 @@ export async function captchaState(deps: Deps, token: string | undefined): Promi
 }
 
 /** Signup and password forget: with Turnstile on, every request must carry a solved challenge. */
-export async function requireCaptcha(deps: Deps, token: string | undefined): Promise<void> {
+export async function requireCaptcha(
+  deps: Pick<Deps, "captcha" | "client" | "config">,
+  token: string | undefined,
+): Promise<void> {
   if ((await captchaState(deps, token)) === "missing") throw new AppError("CAPTCHA_REQUIRED");
 }
 
 export const BREACHED_PASSWORD = "This password has appeared in a data breach; choose another.";
 
 /** With the check on: the problem to report when the password is known breached (fails open). */
-export async function breachedPasswordProblem(deps: Deps, password: string): Promise<string | undefined> {
+export async function breachedPasswordProblem(deps: Pick<Deps, "breaches">, password: string): Promise<string | undefined> {
   if (!deps.breaches) return undefined;
   return (await deps.breaches.isBreached(password)) ? BREACHED_PASSWORD : undefined;
 }

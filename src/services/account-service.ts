@@ -4,8 +4,6 @@ import type { Deps } from "../deps.ts";
 import { addFieldError, type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { deleteProfileImage } from "../stores/image-store.ts";
-import { deleteUserState } from "../stores/session-store.ts";
-import { deleteUser, updateUser } from "../stores/user-store.ts";
 import { breachedPasswordProblem } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { passwordChangedEmail } from "./messages.ts";
@@ -24,7 +22,28 @@ export interface PasswordChange {
  * New hash and tokens_valid_after in one UPDATE; then every session dies in Redis, and the
  * caller gets a fresh session so this device stays signed in.
  */
-export async function changePassword(deps: Deps, userId: string, input: PasswordChange): Promise<TokenPair> {
+export async function changePassword(
+  deps: Pick<
+    Deps,
+    | "background"
+    | "breaches"
+    | "client"
+    | "clock"
+    | "config"
+    | "deliveryQueue"
+    | "ids"
+    | "lockouts"
+    | "log"
+    | "mailer"
+    | "securityLog"
+    | "sessions"
+    | "sms"
+    | "tokens"
+    | "users"
+  >,
+  userId: string,
+  input: PasswordChange,
+): Promise<TokenPair> {
   const { row, valid } = await checkCurrentPassword(deps, userId, input.old_password);
   const errors: FieldErrors = {};
   if (!valid) addFieldError(errors, "old_password", "Your old password was entered incorrectly.");
@@ -42,8 +61,7 @@ export async function changePassword(deps: Deps, userId: string, input: Password
   ]);
   if (breached) throw validationError({ password1: [breached] });
   const now = deps.clock.now();
-  if ((await updateUser(deps.db, userId, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
-    throw invalidTokenError();
+  if ((await deps.users.update(userId, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0) throw invalidTokenError();
   await revokeSessionsInRedis(deps, userId, now);
   deps.securityLog.record("password_changed", userId);
   sendEmail(deps, "password changed notice", passwordChangedEmail(deps.config.APP_NAME, row.email, "changed"));
@@ -60,14 +78,18 @@ export async function changePassword(deps: Deps, userId: string, input: Password
  *     created between 1 and 2. Best effort: the account is already gone.
  *  4. The profile image, after the response (an orphaned object holds no account).
  */
-export async function deleteAccount(deps: Deps, userId: string, password: string): Promise<void> {
+export async function deleteAccount(
+  deps: Pick<Deps, "background" | "clock" | "config" | "images" | "lockouts" | "log" | "securityLog" | "sessions" | "users">,
+  userId: string,
+  password: string,
+): Promise<void> {
   const { valid } = await checkCurrentPassword(deps, userId, password);
   if (!valid) throw validationError({ password: ["Incorrect password."] });
   await revokeSessionsInRedis(deps, userId, deps.clock.now());
-  if ((await deleteUser(deps.db, userId)) === 0) throw invalidTokenError();
+  if ((await deps.users.delete(userId)) === 0) throw invalidTokenError();
   deps.securityLog.record("account_deleted", userId);
   try {
-    await deleteUserState(deps.redis, userId, revocationTtlMs(deps));
+    await deps.sessions.deleteUserState(userId, revocationTtlMs(deps));
   } catch (error) {
     deps.log.error("account_redis_state_left", { reason: "account deleted, its Redis state was not", error });
   }

@@ -7,7 +7,6 @@ import type { DeliveryJob } from "../delivery/jobs.ts";
 import type { EmailMessage } from "../delivery/ports.ts";
 import type { Deps } from "../deps.ts";
 import type { Logger } from "../lib/log.ts";
-import { readOutbox } from "../stores/outbox-store.ts";
 
 async function withOneRetry(log: Logger, send: () => Promise<void>): Promise<void> {
   try {
@@ -18,7 +17,7 @@ async function withOneRetry(log: Logger, send: () => Promise<void>): Promise<voi
   }
 }
 
-function deliver(deps: Deps, job: DeliveryJob): void {
+function deliver(deps: Pick<Deps, "background" | "deliveryQueue" | "log" | "mailer" | "sms">, job: DeliveryJob): void {
   const queue = deps.deliveryQueue;
   if (queue) {
     deps.background(`queueing ${job.what} ${job.kind}`, async () => {
@@ -31,15 +30,24 @@ function deliver(deps: Deps, job: DeliveryJob): void {
   );
 }
 
-export function sendEmail(deps: Deps, what: string, message: EmailMessage): void {
+export function sendEmail(
+  deps: Pick<Deps, "background" | "config" | "deliveryQueue" | "log" | "mailer" | "sms">,
+  what: string,
+  message: EmailMessage,
+): void {
   deliver(deps, { kind: "email", what, message });
 }
 
-export function sendSms(deps: Deps, what: string, to: string, text: string): void {
+export function sendSms(
+  deps: Pick<Deps, "background" | "config" | "deliveryQueue" | "log" | "mailer" | "sms">,
+  what: string,
+  to: string,
+  text: string,
+): void {
   deliver(deps, { kind: "sms", what, message: { to, text } });
 }
 
 /** The development outbox: what the "log" provider sent to `to`, newest first. */
-export function outboxFor(deps: Deps, to: string) {
-  return readOutbox(deps.redis, to);
+export function outboxFor(deps: Pick<Deps, "outbox">, to: string) {
+  return deps.outbox.read(to);
 }

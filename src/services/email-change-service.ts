@@ -4,8 +4,6 @@ import type { Deps } from "../deps.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
-import { updateSessionEmails } from "../stores/session-store.ts";
-import { changeEmail, findTakenIdentifiers, findUserById } from "../stores/user-store.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, emailChangedEmail } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
@@ -13,18 +11,33 @@ import { checkCurrentPassword } from "./reauthentication.ts";
 
 const TAKEN = "This email is already registered.";
 
-export async function requestEmailChange(deps: Deps, userId: string, newEmail: string, password: string): Promise<void> {
+export async function requestEmailChange(
+  deps: Pick<
+    Deps,
+    "background" | "clock" | "config" | "deliveryQueue" | "lockouts" | "log" | "mailer" | "otps" | "securityLog" | "sms" | "users"
+  >,
+  userId: string,
+  newEmail: string,
+  password: string,
+): Promise<void> {
   const { row: user, valid } = await checkCurrentPassword(deps, userId, password);
   if (!valid) throw validationError({ password: ["Incorrect password."] });
   const canonical = canonicalEmail(newEmail);
   if (canonical === user.emailCanonical) throw validationError({ new_email: ["This is already the account's email address."] });
-  if ((await findTakenIdentifiers(deps.db, "", canonical)).email) throw validationError({ new_email: [TAKEN] });
+  if ((await deps.users.findTakenIdentifiers("", canonical)).email) throw validationError({ new_email: [TAKEN] });
   const code = await issueOtp(deps, user.id, "email-change", newEmail);
   sendEmail(deps, "email change code", codeEmail(deps.config.APP_NAME, "email-change", newEmail, code, otpMinutes(deps)));
 }
 
-export async function confirmEmailChange(deps: Deps, auth: UncheckedAccess, otp: string): Promise<string> {
-  const user = await findUserById(deps.db, auth.sub);
+export async function confirmEmailChange(
+  deps: Pick<
+    Deps,
+    "background" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "otps" | "securityLog" | "sessions" | "sms" | "users"
+  >,
+  auth: UncheckedAccess,
+  otp: string,
+): Promise<string> {
+  const user = await deps.users.findById(auth.sub);
   if (!user) throw invalidTokenError();
   const { target: newEmail } = await verifyOtp(deps, {
     subject: auth.sub,
@@ -34,13 +47,15 @@ export async function confirmEmailChange(deps: Deps, auth: UncheckedAccess, otp:
     access: auth,
     userId: auth.sub,
   });
-  const result = await changeEmail(deps.db, auth.sub, newEmail, canonicalEmail(newEmail), deps.clock.now());
+  const result = await deps.users.changeEmail(auth.sub, newEmail, canonicalEmail(newEmail), deps.clock.now());
   if (result === "gone") throw invalidTokenError();
   if (result === "taken") throw validationError({ new_email: [TAKEN] });
   // Sessions mint access tokens carrying the email: they should carry the new one from now on.
-  await updateSessionEmails(deps.redis, auth.sub, newEmail).catch((error: unknown) =>
-    deps.log.error("session_emails_not_updated", { reason: "email changed, sessions still carry the old one", error }),
-  );
+  await deps.sessions
+    .updateEmails(auth.sub, newEmail)
+    .catch((error: unknown) =>
+      deps.log.error("session_emails_not_updated", { reason: "email changed, sessions still carry the old one", error }),
+    );
   deps.securityLog.record("email_changed", auth.sub);
   sendEmail(deps, "email changed notice", emailChangedEmail(deps.config.APP_NAME, user.email, newEmail));
   return newEmail;

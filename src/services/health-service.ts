@@ -1,10 +1,9 @@
 // Health: one round trip to MySQL and one to Redis, in parallel; 503 names what failed.
 import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
-import { pingDatabase, pingRedis } from "../stores/health-store.ts";
 
-export async function checkHealth(deps: Pick<Deps, "db" | "redis" | "log">): Promise<{ db: "ok"; redis: "ok" }> {
-  const [db, redis] = await Promise.allSettled([pingDatabase(deps.db), pingRedis(deps.redis)]);
+export async function checkHealth(deps: Pick<Deps, "health" | "log">): Promise<{ db: "ok"; redis: "ok" }> {
+  const [db, redis] = await Promise.allSettled([deps.health.pingDatabase(), deps.health.pingRedis()]);
   const details: Record<string, string[]> = {};
   if (db.status === "rejected") details.db = ["unreachable"];
   if (redis.status === "rejected") details.redis = ["unreachable"];

@@ -5,8 +5,7 @@ import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
-import { type LoginAttempt, openLoginSession, recordLoginFailure } from "../stores/login-store.ts";
-import { findUserForLogin, recordLogin } from "../stores/user-store.ts";
+import type { LoginAttempt } from "../stores/login-store.ts";
 import { captchaState, lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
 import { hashOptions } from "./password-policy.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
@@ -14,7 +13,7 @@ import { prepareSession, type TokenPair } from "./token-pair.ts";
 export type LoginIdentifier = { username: string } | { email: string } | { usernameOrEmail: string };
 
 /** A well-formed hash no password matches; verifying against it costs what a real one does. */
-function dummyHash(deps: Deps): string {
+function dummyHash(deps: Pick<Deps, "config">): string {
   const zeros = "A".repeat(22);
   return `pbkdf2-sha256$${deps.config.PBKDF2_ITERATIONS}$${deps.config.PASSWORD_PEPPER ? "p" : "n"}$${zeros}$${"A".repeat(43)}`;
 }
@@ -34,7 +33,10 @@ function typedName(identifier: LoginIdentifier): string {
 }
 
 export async function logIn(
-  deps: Deps,
+  deps: Pick<
+    Deps,
+    "background" | "captcha" | "client" | "clock" | "config" | "ids" | "logins" | "securityLog" | "tokens" | "users"
+  >,
   identifier: LoginIdentifier,
   password: string,
   captchaToken: string | undefined,
@@ -42,7 +44,7 @@ export async function logIn(
   const options = hashOptions(deps.config);
   // A Turnstile token (when sent) is checked while MySQL is read: no added latency.
   const [user, captcha, lock] = await Promise.all([
-    findUserForLogin(deps.db, lookupKeys(identifier)),
+    deps.users.findForLogin(lookupKeys(identifier)),
     captchaState(deps, captchaToken),
     nameLock(deps, "login", typedName(identifier)),
   ]);
@@ -51,7 +53,7 @@ export async function logIn(
   const attempt: LoginAttempt = { lock, ipKey: deps.client.ipKey, captcha, policy: lockoutPolicy(deps.config) };
 
   if (!user || !check.valid) {
-    const reply = await recordLoginFailure(deps.redis, attempt, deps.clock.now().getTime());
+    const reply = await deps.logins.recordFailure(attempt, deps.clock.now().getTime());
     // Only counted failures are events: refused tries during a lockout cannot flood the history.
     const counted = reply.status === "failed" || (reply.status === "locked" && reply.started);
     if (counted) deps.securityLog.record("login_failed", user?.id);
@@ -61,14 +63,14 @@ export async function logIn(
 
   const session = prepareSession(deps, user);
   // Even the right password is refused while the name is locked (but for a few solved challenges).
-  refuseWhenLocked(deps, await openLoginSession(deps.redis, session.record, attempt), user.id);
+  refuseWhenLocked(deps, await deps.logins.openSession(session.record, attempt), user.id);
   const tokens = await session.sign();
   deps.securityLog.record("login_succeeded", user.id);
   const loggedInAt = deps.clock.now();
   // Last-login time and, when due, the rehash: written after the response.
   deps.background("recording the login", async () => {
     const rehashed = check.needsRehash ? await hashPassword(password, options) : undefined;
-    await recordLogin(deps.db, user.id, loggedInAt, rehashed);
+    await deps.users.recordLogin(user.id, loggedInAt, rehashed);
   });
   return tokens;
 }

@@ -6,7 +6,7 @@ import type { UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import { generateOtp, type OtpPurpose, otpDigest } from "../lib/otp.ts";
 import type { CaptchaState, Lockable } from "../stores/lockout-store.ts";
-import { type CheckMode, checkOtp, storeOtp } from "../stores/otp-store.ts";
+import type { CheckMode } from "../stores/otp-store.ts";
 import { coolingDown, lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
 
 export const MAX_OTP_FAILURES = 5;
@@ -14,16 +14,20 @@ export const RESEND_COOLDOWN_MS = 60_000;
 export const RESET_TOKEN_TTL_MS = 10 * 60_000;
 
 // Keyed with the signing key's secret part: already secret, always configured.
-const otpSecret = (deps: Deps) => `otp:${deps.config.JWT_PRIVATE_KEY.d}`;
-const ttlMs = (deps: Deps) => deps.config.OTP_TTL_SECONDS * 1000;
-export const otpMinutes = (deps: Deps) => Math.round(deps.config.OTP_TTL_SECONDS / 60);
+const otpSecret = (deps: Pick<Deps, "clock" | "config" | "otps">) => `otp:${deps.config.JWT_PRIVATE_KEY.d}`;
+const ttlMs = (deps: Pick<Deps, "clock" | "config" | "otps">) => deps.config.OTP_TTL_SECONDS * 1000;
+export const otpMinutes = (deps: Pick<Deps, "clock" | "config" | "otps">) => Math.round(deps.config.OTP_TTL_SECONDS / 60);
 
 /** A fresh code for (subject, purpose), replacing any earlier one; 429 inside the resend cooldown. */
-export async function issueOtp(deps: Deps, subject: string, purpose: OtpPurpose, target: string): Promise<string> {
+export async function issueOtp(
+  deps: Pick<Deps, "clock" | "config" | "otps">,
+  subject: string,
+  purpose: OtpPurpose,
+  target: string,
+): Promise<string> {
   const code = generateOtp();
   const digest = await otpDigest(otpSecret(deps), purpose, subject, code);
-  const result = await storeOtp(
-    deps.redis,
+  const result = await deps.otps.store(
     { subject, purpose, digest, target },
     { nowMs: deps.clock.now().getTime(), ttlMs: ttlMs(deps), cooldownMs: RESEND_COOLDOWN_MS },
   );
@@ -48,7 +52,10 @@ export interface OtpCheck {
 }
 
 /** Returns what the code was issued for (an address or number); every failure is one OTP_INVALID. */
-export async function verifyOtp(deps: Deps, check: OtpCheck): Promise<{ target: string; resetToken?: string }> {
+export async function verifyOtp(
+  deps: Pick<Deps, "clock" | "config" | "otps" | "securityLog">,
+  check: OtpCheck,
+): Promise<{ target: string; resetToken?: string }> {
   const purposeOfSecret = check.mode === "consume-token" ? "reset-token" : check.purpose;
   const digest = await otpDigest(otpSecret(deps), purposeOfSecret, check.subject, check.secret);
   // Derived from the code, so concurrent confirms of one code all hand out the same, usable token.
@@ -56,7 +63,7 @@ export async function verifyOtp(deps: Deps, check: OtpCheck): Promise<{ target: 
     check.mode === "issue-token"
       ? await otpDigest(otpSecret(deps), "reset-token-of-code", check.subject, check.secret)
       : undefined;
-  const result = await checkOtp(deps.redis, {
+  const result = await deps.otps.check({
     subject: check.subject,
     purpose: check.purpose,
     digest,

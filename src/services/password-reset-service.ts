@@ -4,7 +4,6 @@ import type { Deps } from "../deps.ts";
 import { AppError, addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
-import { findUserForLogin, updateUser } from "../stores/user-store.ts";
 import { breachedPasswordProblem, captchaState, nameLock, requireCaptcha } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, passwordChangedEmail } from "./messages.ts";
@@ -18,10 +17,10 @@ export interface AccountNames {
 }
 
 /** The account both names point at (when both are given, they must agree), or null. */
-async function findAccount(deps: Deps, names: AccountNames) {
+async function findAccount(deps: Pick<Deps, "users">, names: AccountNames) {
   const email = names.email === undefined ? undefined : canonicalEmail(names.email);
   const username = names.username === undefined ? undefined : canonicalUsername(names.username);
-  const user = await findUserForLogin(deps.db, email !== undefined ? { email } : { username });
+  const user = await deps.users.findForLogin(email !== undefined ? { email } : { username });
   if (!user) return null;
   if (email !== undefined && user.emailCanonical !== email) return null;
   if (username !== undefined && user.usernameCanonical !== username) return null;
@@ -40,13 +39,20 @@ function subjectFor(user: { id: string } | null, names: AccountNames): string {
  * Code checks of a reset count against the name typed (the email when given), whether or not it
  * names an account: the lockouts of known and unknown names cannot be told apart.
  */
-function resetLock(deps: Deps, names: AccountNames) {
+function resetLock(deps: Pick<Deps, "captcha" | "client" | "config">, names: AccountNames) {
   const name = names.email !== undefined ? canonicalEmail(names.email) : canonicalUsername(names.username ?? "");
   return nameLock(deps, "reset", name);
 }
 
 /** Returns at once (after the Turnstile check, when on); the lookup, the code and the mail happen after the response. */
-export async function forgetPassword(deps: Deps, names: AccountNames, captchaToken: string | undefined): Promise<void> {
+export async function forgetPassword(
+  deps: Pick<
+    Deps,
+    "background" | "captcha" | "client" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "otps" | "sms" | "users"
+  >,
+  names: AccountNames,
+  captchaToken: string | undefined,
+): Promise<void> {
   await requireCaptcha(deps, captchaToken);
   deps.background("password forget", async () => {
     const user = await findAccount(deps, names);
@@ -67,7 +73,7 @@ export async function forgetPassword(deps: Deps, names: AccountNames, captchaTok
 
 /** Checks the code (the try counts) without using it up, and hands out a single-use reset token. */
 export async function confirmResetCode(
-  deps: Deps,
+  deps: Pick<Deps, "captcha" | "client" | "clock" | "config" | "otps" | "securityLog" | "users">,
   names: AccountNames,
   otp: string,
   captchaToken: string | undefined,
@@ -98,7 +104,27 @@ export interface ResetInput extends AccountNames {
 }
 
 /** Sets the password, uses up the code and token, and revokes every session. Signs no one in. */
-export async function resetPassword(deps: Deps, input: ResetInput, captchaToken: string | undefined): Promise<void> {
+export async function resetPassword(
+  deps: Pick<
+    Deps,
+    | "background"
+    | "breaches"
+    | "captcha"
+    | "client"
+    | "clock"
+    | "config"
+    | "deliveryQueue"
+    | "log"
+    | "mailer"
+    | "otps"
+    | "securityLog"
+    | "sessions"
+    | "sms"
+    | "users"
+  >,
+  input: ResetInput,
+  captchaToken: string | undefined,
+): Promise<void> {
   const [user, lock, captcha] = await Promise.all([
     findAccount(deps, input),
     resetLock(deps, input),
@@ -134,7 +160,7 @@ export async function resetPassword(deps: Deps, input: ResetInput, captchaToken:
 
   const now = deps.clock.now();
   const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
-  if ((await updateUser(deps.db, user.id, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
+  if ((await deps.users.update(user.id, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
     throw new AppError("OTP_INVALID");
   // The owner proved control of the email: no lockout of the account's names stands in the way.
   const liftLockouts = await Promise.all([

@@ -6,9 +6,8 @@ import { AppError, invalidTokenError, validationError } from "../lib/errors.ts";
 import { detectImageType, extensionOf, PROFILE_IMAGE_MAX_BYTES } from "../lib/image-type.ts";
 import { log } from "../lib/log.ts";
 import { deleteProfileImage, getProfileImage, putProfileImage } from "../stores/image-store.ts";
-import { findUserById } from "../stores/user-store.ts";
 
-function bucket(deps: Deps): R2Bucket {
+function bucket(deps: Pick<Deps, "images">): R2Bucket {
   if (!deps.images) {
     log.error("config_error", { variable: "PROFILE_IMAGES", problem: "R2 bucket binding missing" });
     throw new AppError("CONFIG_ERROR");
@@ -16,7 +15,7 @@ function bucket(deps: Deps): R2Bucket {
   return deps.images;
 }
 
-export async function uploadProfileImage(deps: Deps, userId: string, file: unknown): Promise<void> {
+export async function uploadProfileImage(deps: Pick<Deps, "images" | "users">, userId: string, file: unknown): Promise<void> {
   if (!(file instanceof File) || file.size === 0) throw validationError({ profile_image: ["Image not provided."] });
   if (file.size > PROFILE_IMAGE_MAX_BYTES) throw new AppError("PAYLOAD_TOO_LARGE");
   const bytes = await file.arrayBuffer();
@@ -24,7 +23,7 @@ export async function uploadProfileImage(deps: Deps, userId: string, file: unkno
   if (!type) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", { details: { profile_image: ["Only JPEG, PNG or WebP images are accepted."] } });
   }
-  if (!(await findUserById(deps.db, userId))) throw invalidTokenError();
+  if (!(await deps.users.findById(userId))) throw invalidTokenError();
   await putProfileImage(bucket(deps), userId, bytes, type.contentType);
 }
 
@@ -38,8 +37,8 @@ function safeFileName(name: string): string {
   );
 }
 
-export async function downloadProfileImage(deps: Deps, userId: string) {
-  const [row, image] = await Promise.all([findUserById(deps.db, userId), getProfileImage(bucket(deps), userId)]);
+export async function downloadProfileImage(deps: Pick<Deps, "images" | "users">, userId: string) {
+  const [row, image] = await Promise.all([deps.users.findById(userId), getProfileImage(bucket(deps), userId)]);
   if (!row) {
     await image?.body.cancel();
     throw invalidTokenError();
@@ -55,6 +54,6 @@ export async function downloadProfileImage(deps: Deps, userId: string) {
   return { body: defaultAvatar(row.gender), contentType: "image/svg+xml", fileName: `${base}.svg`, isDefault: true };
 }
 
-export async function removeProfileImage(deps: Deps, userId: string): Promise<void> {
+export async function removeProfileImage(deps: Pick<Deps, "config" | "images">, userId: string): Promise<void> {
   await deleteProfileImage(bucket(deps), userId);
 }

@@ -3,7 +3,6 @@
 import type { NewUserRow, UserRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
-import { findUserById, updateUser } from "../stores/user-store.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
 import { publicUser } from "./user-view.ts";
 
@@ -23,8 +22,8 @@ export interface ProfilePatch {
 }
 
 /** A token whose user no longer exists is an invalid token (401), not a server error. */
-async function currentUser(deps: Deps, userId: string): Promise<UserRow> {
-  const row = await findUserById(deps.db, userId);
+async function currentUser(deps: Pick<Deps, "users">, userId: string): Promise<UserRow> {
+  const row = await deps.users.findById(userId);
   if (!row) throw invalidTokenError();
   return row;
 }
@@ -45,19 +44,19 @@ export function profileView(row: UserRow, today: Date) {
 }
 
 /** One MySQL query. */
-export async function getProfile(deps: Deps, userId: string) {
+export async function getProfile(deps: Pick<Deps, "clock" | "users">, userId: string) {
   return profileView(await currentUser(deps, userId), deps.clock.now());
 }
 
-async function applyChanges(deps: Deps, row: UserRow, changes: Partial<NewUserRow>): Promise<UserRow> {
+async function applyChanges(deps: Pick<Deps, "clock" | "users">, row: UserRow, changes: Partial<NewUserRow>): Promise<UserRow> {
   const now = deps.clock.now();
   const withTime = { ...changes, updatedAt: now };
   // Zero rows changed: either nothing differed, or the account was deleted since our read.
-  if ((await updateUser(deps.db, row.id, withTime)) === 0) await currentUser(deps, row.id);
+  if ((await deps.users.update(row.id, withTime)) === 0) await currentUser(deps, row.id);
   return { ...row, ...withTime };
 }
 
-export async function updateUserFields(deps: Deps, userId: string, patch: UserPatch) {
+export async function updateUserFields(deps: Pick<Deps, "clock" | "users">, userId: string, patch: UserPatch) {
   const row = await currentUser(deps, userId);
   const errors: FieldErrors = {};
   const contact = resolveContact(patch, row, errors);
@@ -71,7 +70,7 @@ export async function updateUserFields(deps: Deps, userId: string, patch: UserPa
   return publicUser(await applyChanges(deps, row, changes), deps.clock.now());
 }
 
-export async function updateProfileFields(deps: Deps, userId: string, patch: ProfilePatch) {
+export async function updateProfileFields(deps: Pick<Deps, "clock" | "users">, userId: string, patch: ProfilePatch) {
   const row = await currentUser(deps, userId);
   const errors: FieldErrors = {};
   const contact = resolveContact({ phone_number: patch.phone_number }, row, errors);

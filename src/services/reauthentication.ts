@@ -4,20 +4,27 @@
 import type { Deps } from "../deps.ts";
 import { invalidTokenError } from "../lib/errors.ts";
 import { verifyPassword } from "../lib/password-hash.ts";
-import { recordPasswordCheck } from "../stores/lockout-store.ts";
-import { findUserById } from "../stores/user-store.ts";
 import { lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
 import { hashOptions } from "./password-policy.ts";
 
 /** The user's row and whether `password` is theirs; 429 while their login is locked. */
-export async function checkCurrentPassword(deps: Deps, userId: string, password: string) {
-  const row = await findUserById(deps.db, userId);
+export async function checkCurrentPassword(
+  deps: Pick<Deps, "clock" | "config" | "lockouts" | "securityLog" | "users">,
+  userId: string,
+  password: string,
+) {
+  const row = await deps.users.findById(userId);
   if (!row) throw invalidTokenError();
   const [check, lock] = await Promise.all([
     verifyPassword(password, row.passwordHash, hashOptions(deps.config)),
     nameLock(deps, "login", row.usernameCanonical),
   ]);
-  const reply = await recordPasswordCheck(deps.redis, lock, check.valid, deps.clock.now().getTime(), lockoutPolicy(deps.config));
+  const reply = await deps.lockouts.recordPasswordCheck(
+    lock,
+    check.valid,
+    deps.clock.now().getTime(),
+    lockoutPolicy(deps.config),
+  );
   refuseWhenLocked(deps, reply, row.id);
   return { row, valid: check.valid };
 }

@@ -3,8 +3,7 @@
 // fields below are ever recorded: never a password, code, token, or what was typed as a name.
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
-import type { Database } from "../stores/database.ts";
-import { insertSecurityEvent, listSecurityEvents } from "../stores/security-event-store.ts";
+import type { SecurityEventStore } from "../stores/security-event-store.ts";
 
 export const SECURITY_EVENTS = [
   "login_succeeded",
@@ -36,7 +35,7 @@ export interface SecurityLog {
 }
 
 export function createSecurityLog(
-  db: Database,
+  events: SecurityEventStore,
   context: RequestContext,
   clock: Clock,
   background: (label: string, task: () => Promise<void>) => void,
@@ -50,9 +49,7 @@ export function createSecurityLog(
       logger.info(event, { type: "security", user_id: userId ?? null, ip, country, user_agent: userAgent, at: at.toISOString() });
       // A deleted account keeps no rows: its deletion is only logged.
       if (!userId || event === "account_deleted") return;
-      background(`recording ${event}`, () =>
-        insertSecurityEvent(db, { userId, event, ip, country, userAgent, requestId, createdAt: at }),
-      );
+      background(`recording ${event}`, () => events.insert({ userId, event, ip, country, userAgent, requestId, createdAt: at }));
     },
   };
 }
@@ -70,9 +67,14 @@ export interface SecurityEventPage {
   next: string | null;
 }
 
-export async function securityEventsOf(db: Database, userId: string, limit: number, before?: number): Promise<SecurityEventPage> {
+export async function securityEventsOf(
+  events: SecurityEventStore,
+  userId: string,
+  limit: number,
+  before?: number,
+): Promise<SecurityEventPage> {
   // One row more than asked says whether another page exists, without a COUNT.
-  const rows = await listSecurityEvents(db, userId, limit + 1, before);
+  const rows = await events.list(userId, limit + 1, before);
   const page = rows.slice(0, limit);
   return {
     events: page.map((row) => ({

@@ -6,19 +6,9 @@ import { AppError, invalidTokenError } from "../lib/errors.ts";
 import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";
 import { TokenError } from "../lib/tokens.ts";
 import type { Lockable } from "../stores/lockout-store.ts";
-import {
-  accessTokenRevoked,
-  listSessions,
-  logoutSession,
-  revokeAllSessions,
-  revokeSession,
-  rotateRefresh,
-  useRefresh,
-} from "../stores/session-store.ts";
-import { setTokensValidAfter } from "../stores/user-store.ts";
 import type { TokenPair } from "./token-issuer.ts";
 
-async function readRefreshToken(deps: Deps, token: unknown): Promise<RefreshClaims> {
+async function readRefreshToken(deps: Pick<Deps, "tokens">, token: unknown): Promise<RefreshClaims> {
   try {
     return await deps.tokens.readRefresh(token);
   } catch (error) {
@@ -28,13 +18,17 @@ async function readRefreshToken(deps: Deps, token: unknown): Promise<RefreshClai
 }
 
 const refreshKey = (claims: RefreshClaims) => ({ userId: claims.sub, sessionId: claims.sid, jti: claims.jti });
-const graceMs = (deps: Deps) => deps.config.REFRESH_REUSE_GRACE_SECONDS * 1000;
+const graceMs = (deps: Pick<Deps, "clock" | "config" | "ids" | "sessions" | "tokens">) =>
+  deps.config.REFRESH_REUSE_GRACE_SECONDS * 1000;
 
 /** get-refresh: the presented token is spent and its successor returned (1 Redis round trip). */
-export async function rotateTokens(deps: Deps, refreshToken: unknown): Promise<TokenPair> {
+export async function rotateTokens(
+  deps: Pick<Deps, "clock" | "config" | "ids" | "sessions" | "tokens">,
+  refreshToken: unknown,
+): Promise<TokenPair> {
   const claims = await readRefreshToken(deps, refreshToken);
   const nowMs = deps.clock.now().getTime();
-  const result = await rotateRefresh(deps.redis, refreshKey(claims), deps.ids.uuid(), nowMs, graceMs(deps));
+  const result = await deps.sessions.rotateRefresh(refreshKey(claims), deps.ids.uuid(), nowMs, graceMs(deps));
   if (result.status !== "ok") throw new AppError("INVALID_REFRESH_TOKEN");
   const user = { id: claims.sub, username: result.username, email: result.email };
   const [refresh, access] = await Promise.all([
@@ -52,33 +46,36 @@ export async function rotateTokens(deps: Deps, refreshToken: unknown): Promise<T
 
 /** get-access: a new access token; the refresh token stays as it is (1 Redis round trip). */
 export async function accessFromRefresh(
-  deps: Deps,
+  deps: Pick<Deps, "clock" | "config" | "ids" | "sessions" | "tokens">,
   refreshToken: unknown,
 ): Promise<{ access: string; token_type: "Bearer"; expires_in: number }> {
   const claims = await readRefreshToken(deps, refreshToken);
   const nowMs = deps.clock.now().getTime();
-  const result = await useRefresh(deps.redis, refreshKey(claims), nowMs, graceMs(deps));
+  const result = await deps.sessions.useRefresh(refreshKey(claims), nowMs, graceMs(deps));
   if (result.status !== "ok") throw new AppError("INVALID_REFRESH_TOKEN");
   const access = await deps.tokens.access({ id: claims.sub, username: result.username, email: result.email }, claims.sid, nowMs);
   return { access, token_type: "Bearer", expires_in: deps.tokens.accessTtlSeconds };
 }
 
 /** Whether a verified access token was revoked since (logout denylist, tokens-valid-after): 1 Redis round trip. */
-export function accessRevoked(deps: Deps, claims: AccessClaims): Promise<boolean> {
-  return accessTokenRevoked(deps.redis, claims.sub, claims.jti, claims.iat_ms);
+export function accessRevoked(deps: Pick<Deps, "sessions">, claims: AccessClaims): Promise<boolean> {
+  return deps.sessions.accessTokenRevoked(claims.sub, claims.jti, claims.iat_ms);
 }
 
 /**
  * Logout: the refresh token's family and the presented access token die (1 Redis round trip). The
  * access token's revocation check happens in the logout script itself.
  */
-export async function logOut(deps: Deps, auth: UncheckedAccess, refreshToken: unknown): Promise<void> {
+export async function logOut(
+  deps: Pick<Deps, "clock" | "sessions" | "tokens">,
+  auth: UncheckedAccess,
+  refreshToken: unknown,
+): Promise<void> {
   const claims = await readRefreshToken(deps, refreshToken);
   // The refresh token must be the caller's own.
   if (claims.sub !== auth.sub) throw new AppError("INVALID_REFRESH_TOKEN");
   const nowMs = deps.clock.now().getTime();
-  const result = await logoutSession(
-    deps.redis,
+  const result = await deps.sessions.logout(
     { userId: auth.sub, jti: auth.jti, issuedAtMs: auth.iat_ms, remainingMs: auth.exp * 1000 - nowMs },
     claims.sid,
   );
@@ -92,30 +89,33 @@ export async function logOut(deps: Deps, auth: UncheckedAccess, refreshToken: un
  * MySQL's tokens_valid_after is the source of truth and is written by the caller first.
  */
 export async function revokeSessionsInRedis(
-  deps: Deps,
+  deps: Pick<Deps, "config" | "sessions">,
   userId: string,
   at: Date,
   options: { liftLockouts?: Lockable[] } = {},
 ): Promise<void> {
-  await revokeAllSessions(deps.redis, userId, at.getTime(), revocationTtlMs(deps), options.liftLockouts);
+  await deps.sessions.revokeAll(userId, at.getTime(), revocationTtlMs(deps), options.liftLockouts);
 }
 
 /** How long a revocation marker must live: as long as any token issued before it could. */
-export function revocationTtlMs(deps: Deps): number {
+export function revocationTtlMs(deps: Pick<Deps, "config">): number {
   return (deps.config.REFRESH_TOKEN_TTL_SECONDS + 60) * 1000;
 }
 
 /** logout-all: MySQL first (source of truth), then the Redis mirror and the families. */
-export async function revokeEverySession(deps: Deps, userId: string): Promise<Date> {
+export async function revokeEverySession(
+  deps: Pick<Deps, "clock" | "config" | "securityLog" | "sessions" | "users">,
+  userId: string,
+): Promise<Date> {
   const now = deps.clock.now();
-  await setTokensValidAfter(deps.db, userId, now);
+  await deps.users.setTokensValidAfter(userId, now);
   await revokeSessionsInRedis(deps, userId, now);
   deps.securityLog.record("sessions_revoked", userId);
   return now;
 }
 
-export async function sessionsOf(deps: Deps, auth: CheckedAccess) {
-  const sessions = await listSessions(deps.redis, auth.sub, deps.clock.now().getTime());
+export async function sessionsOf(deps: Pick<Deps, "clock" | "sessions">, auth: CheckedAccess) {
+  const sessions = await deps.sessions.list(auth.sub, deps.clock.now().getTime());
   return sessions
     .sort((a, b) => b.lastUsedAtMs - a.lastUsedAtMs)
     .map((session) => ({
@@ -128,8 +128,12 @@ export async function sessionsOf(deps: Deps, auth: CheckedAccess) {
     }));
 }
 
-export async function revokeOwnSession(deps: Deps, auth: CheckedAccess, sessionId: string): Promise<void> {
+export async function revokeOwnSession(
+  deps: Pick<Deps, "securityLog" | "sessions">,
+  auth: CheckedAccess,
+  sessionId: string,
+): Promise<void> {
   // Someone else's session and an unknown id look the same: 404.
-  if (!(await revokeSession(deps.redis, auth.sub, sessionId))) throw new AppError("NOT_FOUND");
+  if (!(await deps.sessions.revoke(auth.sub, sessionId))) throw new AppError("NOT_FOUND");
   deps.securityLog.record("sessions_revoked", auth.sub);
 }

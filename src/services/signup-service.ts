@@ -6,7 +6,6 @@ import type { Deps } from "../deps.ts";
 import { AppError, addFieldError, appErrorIn, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
-import { findTakenIdentifiers, findUserById, insertUser } from "../stores/user-store.ts";
 import { breachedPasswordProblem, requireCaptcha } from "./abuse-guards.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
@@ -27,7 +26,7 @@ const REFERRAL_ID_LENGTH = 10;
 const USERNAME_TAKEN = "This username is already taken.";
 const EMAIL_TAKEN = "This email is already registered.";
 
-function checkInput(input: SignupInput, deps: Deps, errors: FieldErrors) {
+function checkInput(input: SignupInput, deps: Pick<Deps, "clock" | "config">, errors: FieldErrors) {
   if (input.password !== input.password2) addFieldError(errors, "password2", "Passwords must match");
   const context = { minLength: deps.config.PASSWORD_MIN_LENGTH, username: input.username, email: input.email };
   for (const problem of passwordProblems(input.password, context)) addFieldError(errors, "password", problem);
@@ -36,7 +35,11 @@ function checkInput(input: SignupInput, deps: Deps, errors: FieldErrors) {
   return contactColumns(contact, null);
 }
 
-export async function signUp(deps: Deps, input: SignupInput, captchaToken: string | undefined): Promise<PublicUser> {
+export async function signUp(
+  deps: Pick<Deps, "breaches" | "captcha" | "client" | "clock" | "config" | "ids" | "users">,
+  input: SignupInput,
+  captchaToken: string | undefined,
+): Promise<PublicUser> {
   const errors: FieldErrors = {};
   const contact = checkInput(input, deps, errors);
   if (Object.keys(errors).length > 0) throw validationError(errors);
@@ -84,18 +87,18 @@ export async function signUp(deps: Deps, input: SignupInput, captchaToken: strin
  * A timed-out INSERT may still have committed: before answering 503, look for the row by its id
  * (ours alone), so a created account is never reported as failed and retried into "name taken".
  */
-async function insertOrFindOut(deps: Deps, row: NewUserRow) {
+async function insertOrFindOut(deps: Pick<Deps, "users">, row: NewUserRow) {
   try {
-    return await insertUser(deps.db, row);
+    return await deps.users.insert(row);
   } catch (error) {
     if (appErrorIn(error)?.code !== "SERVICE_UNAVAILABLE") throw error;
-    if (row.id && (await findUserById(deps.db, row.id).catch(() => null))) return { inserted: true as const };
+    if (row.id && (await deps.users.findById(row.id).catch(() => null))) return { inserted: true as const };
     throw error;
   }
 }
 
-async function duplicateDetails(deps: Deps, row: NewUserRow, duplicateKey: string): Promise<FieldErrors> {
-  const taken = await findTakenIdentifiers(deps.db, row.usernameCanonical, row.emailCanonical);
+async function duplicateDetails(deps: Pick<Deps, "users">, row: NewUserRow, duplicateKey: string): Promise<FieldErrors> {
+  const taken = await deps.users.findTakenIdentifiers(row.usernameCanonical, row.emailCanonical);
   // The row that blocked us may be gone already; the index name still says which field clashed.
   if (!taken.username && !taken.email) {
     taken.username = duplicateKey.includes("username");

@@ -1,6 +1,6 @@
 // A new session (refresh-token family) with its first pair of tokens.
 import type { Deps } from "../deps.ts";
-import { createSession, type NewSession } from "../stores/session-store.ts";
+import type { NewSession } from "../stores/session-store.ts";
 import type { TokenPair } from "./token-issuer.ts";
 
 export type { TokenPair };
@@ -14,7 +14,7 @@ export interface SessionUser {
 
 /** A new session's Redis record and, once it is stored, the signing of its first pair. */
 /** The session records the request's user agent and country (deps.client), for the session list. */
-export function prepareSession(deps: Deps, user: SessionUser) {
+export function prepareSession(deps: Pick<Deps, "client" | "clock" | "config" | "ids" | "tokens">, user: SessionUser) {
   const nowMs = deps.clock.now().getTime();
   const sessionId = deps.ids.uuid();
   const jti = deps.ids.uuid();
@@ -42,8 +42,11 @@ export function prepareSession(deps: Deps, user: SessionUser) {
 }
 
 /** One login = one family: recorded in Redis (one round trip), then both tokens are signed. */
-export async function startSession(deps: Deps, user: SessionUser): Promise<TokenPair> {
+export async function startSession(
+  deps: Pick<Deps, "client" | "clock" | "config" | "ids" | "sessions" | "tokens">,
+  user: SessionUser,
+): Promise<TokenPair> {
   const session = prepareSession(deps, user);
-  await createSession(deps.redis, session.record);
+  await deps.sessions.create(session.record);
   return session.sign();
 }

@@ -4,7 +4,6 @@ import type { Deps } from "../deps.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
-import { findUserById, markVerified } from "../stores/user-store.ts";
 import { sendEmail, sendSms } from "./delivery.ts";
 import { codeEmail, codeSms } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
@@ -12,8 +11,12 @@ import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
 export type Channel = "email" | "phone";
 
 /** "sent", or "already-verified" (nothing is sent then). */
-export async function startVerification(deps: Deps, userId: string, channel: Channel): Promise<"sent" | "already-verified"> {
-  const user = await findUserById(deps.db, userId);
+export async function startVerification(
+  deps: Pick<Deps, "background" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "otps" | "sms" | "users">,
+  userId: string,
+  channel: Channel,
+): Promise<"sent" | "already-verified"> {
+  const user = await deps.users.findById(userId);
   if (!user) throw invalidTokenError();
   const app = deps.config.APP_NAME;
   if (channel === "email") {
@@ -29,7 +32,12 @@ export async function startVerification(deps: Deps, userId: string, channel: Cha
   return "sent";
 }
 
-export async function confirmVerification(deps: Deps, auth: UncheckedAccess, channel: Channel, otp: string): Promise<void> {
+export async function confirmVerification(
+  deps: Pick<Deps, "clock" | "config" | "otps" | "securityLog" | "users">,
+  auth: UncheckedAccess,
+  channel: Channel,
+  otp: string,
+): Promise<void> {
   const purpose = channel === "email" ? "email-verify" : "phone-verify";
   const { target } = await verifyOtp(deps, {
     subject: auth.sub,
@@ -40,8 +48,7 @@ export async function confirmVerification(deps: Deps, auth: UncheckedAccess, cha
     userId: auth.sub,
   });
   // Zero rows: the address or number changed since the code was sent (or the user is gone).
-  const marked = await markVerified(
-    deps.db,
+  const marked = await deps.users.markVerified(
     auth.sub,
     channel,
     channel === "email" ? canonicalEmail(target) : target,

@@ -11,3 +11,10 @@ export async function pingDatabase(db: Database): Promise<void> {
 export async function pingRedis(redis: Redis): Promise<void> {
   await redis.ping();
 }
+
+/** One ping per backing service. */
+export const healthStore = (db: Database, redis: Redis) => ({
+  pingDatabase: () => pingDatabase(db),
+  pingRedis: () => pingRedis(redis),
+});
+export type HealthStore = ReturnType<typeof healthStore>;

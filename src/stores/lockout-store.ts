@@ -1,6 +1,7 @@
 // The lockout's shared vocabulary (policy, captcha state, replies) and the one lockout call that
 // is not part of a login or code script: a signed-in user's password check.
 import type { Redis } from "@upstash/redis/cloudflare";
+import { bindTo } from "./bind.ts";
 import { REAUTHENTICATE } from "./login-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
 import { type LockoutScope, lockoutKey } from "./redis-keys.ts";
@@ -63,3 +64,7 @@ export async function recordPasswordCheck(
   const args = [String(nowMs), valid ? "ok" : "failed", ...lockoutArgs(policy)];
   return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, REAUTHENTICATE, [lockoutKey(lock)], args)));
 }
+
+/** Per-name lockouts, bound to this request's connection. */
+export const lockoutStore = (redis: Redis) => bindTo(redis, { recordPasswordCheck });
+export type LockoutStore = ReturnType<typeof lockoutStore>;

@@ -1,5 +1,6 @@
 // Password login's Redis side: one script on success (lockout gate + new session), one on failure.
 import type { Redis } from "@upstash/redis/cloudflare";
+import { bindTo } from "./bind.ts";
 import {
   type CaptchaState,
   type Lockable,
@@ -36,3 +37,7 @@ export async function recordLoginFailure(redis: Redis, attempt: LoginAttempt, no
   const args = [String(nowMs), attempt.captcha, ...lockoutArgs(attempt.policy)];
   return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, LOGIN_FAILED, keysOf(attempt), args)));
 }
+
+/** Password login's Redis scripts, bound to this request's connection. */
+export const loginStore = (redis: Redis) => bindTo(redis, { openSession: openLoginSession, recordFailure: recordLoginFailure });
+export type LoginStore = ReturnType<typeof loginStore>;

@@ -1,6 +1,7 @@
 // One-time codes in Redis; each call is one atomic script, one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { OtpPurpose } from "../lib/otp.ts";
+import { bindTo } from "./bind.ts";
 import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
 import { CHECK_OTP, ISSUE_OTP } from "./otp-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
@@ -74,3 +75,7 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
   if (locked.status !== "locked") throw new Error(`unexpected code check reply: ${String(reply[0]).slice(0, 40)}`);
   return locked;
 }
+
+/** One-time codes, bound to this request's connection. */
+export const otpStore = (redis: Redis) => bindTo(redis, { store: storeOtp, check: checkOtp });
+export type OtpStore = ReturnType<typeof otpStore>;

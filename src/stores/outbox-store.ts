@@ -1,5 +1,6 @@
 // The development outbox in Redis: the latest messages per recipient, for a while.
 import type { Redis } from "@upstash/redis/cloudflare";
+import { bindTo } from "./bind.ts";
 import { reachRedis } from "./redis.ts";
 
 export interface OutboxMessage {
@@ -35,3 +36,7 @@ export async function readOutbox(redis: Redis, to: string): Promise<OutboxMessag
   const items = await reachRedis(redis.lrange<string>(outboxKey(to), 0, KEEP - 1));
   return items.map((item) => JSON.parse(item) as OutboxMessage);
 }
+
+/** The development outbox, bound to this request's connection. */
+export const outboxStore = (redis: Redis) => bindTo(redis, { read: readOutbox });
+export type OutboxStore = ReturnType<typeof outboxStore>;

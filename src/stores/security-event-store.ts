@@ -1,6 +1,7 @@
 // Security events in MySQL. The only code that reads or writes the security_events table.
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { securityEvents, users } from "../db/schema.ts";
+import { bindTo } from "./bind.ts";
 import type { Database } from "./database.ts";
 
 export interface NewSecurityEvent {
@@ -53,3 +54,7 @@ export async function listSecurityEvents(db: Database, userId: string, limit: nu
 export async function deleteSecurityEventsOf(tx: Pick<Database, "delete">, userId: string): Promise<void> {
   await tx.delete(securityEvents).where(eq(securityEvents.userId, userId));
 }
+
+/** The security_events table, bound to this request's database connection. */
+export const securityEventStore = (db: Database) => bindTo(db, { insert: insertSecurityEvent, list: listSecurityEvents });
+export type SecurityEventStore = ReturnType<typeof securityEventStore>;

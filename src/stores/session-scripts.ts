@@ -6,6 +6,13 @@
 //       user:<uid>:sessions                set of the user's family ids
 //       user:<uid>:tokens-valid-after      ms; tokens issued earlier are dead (mirror of MySQL)
 //       denied-access:<jti>                an access token revoked by logout, until it expires
+//
+// Four scripts (list, revoke-all, delete-user, update-emails) walk user:<uid>:sessions and touch
+// the session:<sid> hashes it names, keys that are not in KEYS. That is deliberate: the members
+// are only known inside the script, and declaring them would need a read first, one more round
+// trip and a window in which a session opened between the read and the script escapes
+// logout-all. The service runs against one logical keyspace (Upstash; the login script already
+// pairs a name's lockout with a new session, which no hash tag could put in one cluster slot).
 
 /** Loads a family that is alive and belongs to ARGV[1]; nil otherwise. KEYS[1] family, KEYS[3] valid-after. */
 const LOAD_FAMILY = `

@@ -1,6 +1,7 @@
 // Session (refresh-token family) state and access-token revocation in Redis. Every function is
 // one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
+import { bindTo } from "./bind.ts";
 import type { Lockable } from "./lockout-store.ts";
 import { reachRedis, runScript } from "./redis.ts";
 import {
@@ -218,3 +219,19 @@ export async function deleteUserState(redis: Redis, userId: string, ttlMs: numbe
 export async function updateSessionEmails(redis: Redis, userId: string, email: string): Promise<void> {
   await reachRedis(runScript(redis, UPDATE_SESSION_EMAILS, [userSessionsKey(userId)], [email, SESSION_PREFIX]));
 }
+
+/** Sessions and refresh tokens in Redis, bound to this request's connection. */
+export const sessionStore = (redis: Redis) =>
+  bindTo(redis, {
+    create: createSession,
+    rotateRefresh,
+    useRefresh,
+    accessTokenRevoked,
+    logout: logoutSession,
+    list: listSessions,
+    revoke: revokeSession,
+    revokeAll: revokeAllSessions,
+    deleteUserState,
+    updateEmails: updateSessionEmails,
+  });
+export type SessionStore = ReturnType<typeof sessionStore>;

@@ -1,6 +1,7 @@
 // Users in MySQL. The only code that reads or writes the users table.
 import { and, eq, or } from "drizzle-orm";
 import { type NewUserRow, users } from "../db/schema.ts";
+import { bindTo } from "./bind.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
 import { deleteSecurityEventsOf } from "./security-event-store.ts";
 
@@ -118,3 +119,19 @@ export async function changeEmail(
     throw error;
   }
 }
+
+/** The users table, bound to this request's database connection. */
+export const userStore = (db: Database) =>
+  bindTo(db, {
+    insert: insertUser,
+    findTakenIdentifiers,
+    findById: findUserById,
+    findForLogin: findUserForLogin,
+    recordLogin,
+    setTokensValidAfter,
+    update: updateUser,
+    delete: deleteUser,
+    markVerified,
+    changeEmail,
+  });
+export type UserStore = ReturnType<typeof userStore>;
