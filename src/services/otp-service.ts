@@ -14,9 +14,9 @@ export const RESEND_COOLDOWN_MS = 60_000;
 export const RESET_TOKEN_TTL_MS = 10 * 60_000;
 
 // Keyed with the signing key's secret part: already secret, always configured.
-const otpSecret = (deps: Pick<Deps, "clock" | "config" | "otps">) => `otp:${deps.config.JWT_PRIVATE_KEY.d}`;
-const ttlMs = (deps: Pick<Deps, "clock" | "config" | "otps">) => deps.config.OTP_TTL_SECONDS * 1000;
-export const otpMinutes = (deps: Pick<Deps, "clock" | "config" | "otps">) => Math.round(deps.config.OTP_TTL_SECONDS / 60);
+const otpSecret = (deps: Pick<Deps, "config">) => `otp:${deps.config.JWT_PRIVATE_KEY.d}`;
+const ttlMs = (deps: Pick<Deps, "config">) => deps.config.OTP_TTL_SECONDS * 1000;
+export const otpMinutes = (deps: Pick<Deps, "config">) => Math.round(deps.config.OTP_TTL_SECONDS / 60);
 
 /** A fresh code for (subject, purpose), replacing any earlier one; 429 inside the resend cooldown. */
 export async function issueOtp(

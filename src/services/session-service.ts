@@ -18,8 +18,7 @@ async function readRefreshToken(deps: Pick<Deps, "tokens">, token: unknown): Pro
 }
 
 const refreshKey = (claims: RefreshClaims) => ({ userId: claims.sub, sessionId: claims.sid, jti: claims.jti });
-const graceMs = (deps: Pick<Deps, "clock" | "config" | "ids" | "sessions" | "tokens">) =>
-  deps.config.REFRESH_REUSE_GRACE_SECONDS * 1000;
+const graceMs = (deps: Pick<Deps, "config">) => deps.config.REFRESH_REUSE_GRACE_SECONDS * 1000;
 
 /** get-refresh: the presented token is spent and its successor returned (1 Redis round trip). */
 export async function rotateTokens(
