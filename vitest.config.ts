@@ -18,6 +18,7 @@ export default defineConfig({
           UPSTASH_REDIS_REST_URL: inject("redisRestUrl"),
           UPSTASH_REDIS_REST_TOKEN: inject("redisRestToken"),
           PASSWORD_PEPPER: "test-pepper-0123456789abcdef0123456789",
+          TOTP_ENCRYPTION_KEY: "dGVzdC10b3RwLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=",
           JWT_PRIVATE_KEY: inject("jwtPrivateKey"),
         },
       },

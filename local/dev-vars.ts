@@ -7,6 +7,7 @@ import { generateSigningKey } from "../src/lib/signing-keys.ts";
 /** Secrets `npm run dev` can make up for itself; everything else is optional or has a default. */
 const GENERATED: Record<string, () => Promise<string>> = {
   PASSWORD_PEPPER: async () => randomBytes(32).toString("base64url"),
+  TOTP_ENCRYPTION_KEY: async () => randomBytes(32).toString("base64"),
   JWT_PRIVATE_KEY: async () => JSON.stringify((await generateSigningKey()).privateJwk),
 };
 

@@ -109,6 +109,7 @@ export async function startWorkerdOnStack(dir: string, extraBindings: Record<str
       UPSTASH_REDIS_REST_URL: stack.redisRestUrl,
       UPSTASH_REDIS_REST_TOKEN: stack.redisRestToken,
       PASSWORD_PEPPER: randomBytes(32).toString("base64url"),
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       JWT_PRIVATE_KEY: JSON.stringify(privateJwk),
       ...extraBindings,
     },

@@ -22,6 +22,7 @@ import { securityEventRoutes } from "./routes/security-events.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { signupRoutes } from "./routes/signup.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { verificationRoutes } from "./routes/verification.ts";
 
 export interface AppOptions {
@@ -60,6 +61,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", verificationRoutes);
   app.route("/", passwordResetRoutes);
   app.route("/", emailChangeRoutes);
+  app.route("/", twoFactorRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);
   app.route("/", devOutboxRoutes);

@@ -5,6 +5,7 @@ import { AppError } from "./lib/errors.ts";
 import { log } from "./lib/log.ts";
 import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
 import { privateJwkSchema, publicJwkSchema } from "./lib/signing-keys.ts";
+import { TWO_FACTOR_METHODS } from "./lib/two-factor.ts";
 
 /** A JSON value in a string binding (JWKs arrive as JSON text from secrets). */
 const jsonText = <T extends z.ZodType>(schema: T) =>
@@ -19,6 +20,15 @@ const jsonText = <T extends z.ZodType>(schema: T) =>
       }
     })
     .pipe(schema);
+
+/** A 256-bit key as base64 (`openssl rand -base64 32`). */
+const aesKey = z.string().refine((text) => {
+  try {
+    return atob(text.trim()).length === 32;
+  } catch {
+    return false;
+  }
+}, "must be 32 bytes in base64 (openssl rand -base64 32)");
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
@@ -79,6 +89,29 @@ const configSchema = z
     TURNSTILE_SECRET_KEY: z.string().min(1).optional(),
     TURNSTILE_API_URL: httpUrl.default("https://challenges.cloudflare.com"),
     BREACHED_PASSWORD_CHECK: z.enum(["on", "off"]).default("off"),
+    // Two-factor authentication: the AES-GCM key the TOTP secrets are sealed with (base64, 32
+    // bytes), earlier keys still accepted for reading during a rotation, and the methods offered.
+    TOTP_ENCRYPTION_KEY: aesKey.optional(),
+    TOTP_PREVIOUS_ENCRYPTION_KEYS: z
+      .string()
+      .default("")
+      .transform((list) =>
+        list
+          .split(",")
+          .map((key) => key.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(aesKey)),
+    TWO_FACTOR_METHODS: z
+      .string()
+      .default(TWO_FACTOR_METHODS.join(","))
+      .transform((list) =>
+        list
+          .split(",")
+          .map((method) => method.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(TWO_FACTOR_METHODS)).min(1, "name at least one of totp, sms, email")),
     PWNED_PASSWORDS_API_URL: httpUrl.default("https://api.pwnedpasswords.com"),
   })
   .superRefine((config, ctx) => {

@@ -13,6 +13,7 @@ import type { TokenIssuer } from "./services/token-issuer.ts";
 import type { HealthStore } from "./stores/health-store.ts";
 import type { LockoutStore } from "./stores/lockout-store.ts";
 import type { LoginStore } from "./stores/login-store.ts";
+import type { MfaStore } from "./stores/mfa-store.ts";
 import type { OtpStore } from "./stores/otp-store.ts";
 import type { OutboxStore } from "./stores/outbox-store.ts";
 import type { SecurityEventStore } from "./stores/security-event-store.ts";
@@ -29,6 +30,8 @@ export interface Deps {
   logins: LoginStore;
   lockouts: LockoutStore;
   otps: OtpStore;
+  /** Logins waiting for their second factor. */
+  mfa: MfaStore;
   securityEvents: SecurityEventStore;
   /** The development outbox (read side); the mail and SMS `log` providers write to it. */
   outbox: OutboxStore;

@@ -19,6 +19,7 @@ async function preloadScripts(redisUrl: string): Promise<number> {
     import("../src/stores/session-scripts.ts"),
     import("../src/stores/login-scripts.ts"),
     import("../src/stores/otp-scripts.ts"),
+    import("../src/stores/mfa-scripts.ts"),
   ]);
   const values: unknown[] = modules.flatMap((module) => Object.values(module));
   const scripts = values.filter((value): value is string => typeof value === "string");

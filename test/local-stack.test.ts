@@ -10,6 +10,7 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { securityEvents } from "../src/db/schema.ts";
+import { generateTotp } from "../src/lib/totp.ts";
 import {
   basic,
   bearer,
@@ -315,6 +316,36 @@ describe("round trips, counted by the protocol servers", () => {
     expect((await counts()).redis).toBe(1);
     // After the response: last-login time, and the login_succeeded security event.
     expect(await settledCounts({ db: 3, redis: 1 })).toEqual({ db: 3, redis: 1 });
+  });
+
+  it("a login with 2FA on costs what a login does; verify costs one Redis read, one MySQL write and one Redis script", async () => {
+    const { body, tokens } = await loggedIn();
+    const call = async (path: string, json: object, access?: string) =>
+      (await (
+        await app.fetch(
+          buildRequest("POST", path, { json, headers: access ? { authorization: `Bearer ${access}` } : {} }),
+          probeEnv(),
+        )
+      ).json()) as { data: Record<string, unknown> };
+    const setup = await call("/auth/secure/2fa/setup/", { password: body.password }, tokens.access);
+    const secret = String(setup.data.secret);
+    // A code of the previous step: the verify below uses the current one (each step works once).
+    await call("/auth/secure/2fa/confirm/", { code: generateTotp(secret, Date.now() - 30_000) }, tokens.access);
+
+    await resetStats();
+    const first = await call("/auth/user/login/", { username: body.username, password: body.password });
+    expect(first.data.mfa_required).toBe(true);
+    expect(await counts()).toEqual({ db: 1, redis: 1 });
+
+    await resetStats();
+    const second = await call("/auth/secure/2fa/verify/", {
+      mfa_token: first.data.mfa_token,
+      code: generateTotp(secret, Date.now()),
+    });
+    expect(second.data.access).toEqual(expect.any(String));
+    expect((await counts()).redis).toBe(2);
+    // The step's conditional UPDATE; after the response, last-login time and the security event.
+    expect(await settledCounts({ db: 3, redis: 2 })).toEqual({ db: 3, redis: 2 });
   });
 
   it("a failed login costs one MySQL read and one Redis round trip, known account or not", async () => {

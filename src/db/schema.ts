@@ -32,6 +32,14 @@ export const users = mysqlTable(
     // Tokens issued before this instant are dead (logout-all, password change, deletion).
     tokensValidAfter: datetime("tokens_valid_after", { mode: "date", fsp: 3 }),
     lastLoginAt: datetime("last_login_at", { mode: "date", fsp: 3 }),
+    // Two-factor authentication. Enabled methods ("totp,sms,email", empty when off); the TOTP
+    // secret sealed with AES-GCM (never in clear), and one being set up; the last accepted TOTP
+    // step (a code is never accepted twice); recovery codes as a JSON list of SHA-256 digests.
+    twoFactorMethods: varchar("two_factor_methods", { length: 32 }).notNull().default(""),
+    totpSecret: varchar("totp_secret", { length: 255 }),
+    totpPendingSecret: varchar("totp_pending_secret", { length: 255 }),
+    totpLastStep: bigint("totp_last_step", { mode: "number" }).notNull().default(0),
+    recoveryCodes: varchar("recovery_codes", { length: 1000 }),
     createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
     updatedAt: datetime("updated_at", { mode: "date", fsp: 3 }).notNull(),
   },

@@ -15,6 +15,7 @@ import { createDatabase } from "../stores/database.ts";
 import { healthStore } from "../stores/health-store.ts";
 import { lockoutStore } from "../stores/lockout-store.ts";
 import { loginStore } from "../stores/login-store.ts";
+import { mfaStore } from "../stores/mfa-store.ts";
 import { otpStore } from "../stores/otp-store.ts";
 import { outboxStore, redisOutbox } from "../stores/outbox-store.ts";
 import { createRedis } from "../stores/redis.ts";
@@ -67,6 +68,7 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       logins: loginStore(redis),
       lockouts: lockoutStore(redis),
       otps: otpStore(redis),
+      mfa: mfaStore(redis),
       securityEvents,
       outbox: outboxStore(redis),
       health: healthStore(db, redis),

@@ -9,7 +9,7 @@ import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
 import { errorResponse, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
 import { action, createRouter } from "./router.ts";
-import { tokenPairSchema } from "./schemas.ts";
+import { secondFactorRequiredSchema, tokenPairSchema } from "./schemas.ts";
 
 const loginBody = z
   .object({
@@ -58,7 +58,10 @@ const loginRoute = createRoute({
   request: { body: { content: { "application/json": { schema: loginBody } }, required: false } },
   responses: {
     429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
-    200: jsonContent(successEnvelope(tokenPairSchema), "Tokens of the new session"),
+    200: jsonContent(
+      successEnvelope(z.union([tokenPairSchema, secondFactorRequiredSchema])),
+      "Tokens of the new session; or, with two-factor authentication on, no tokens but an mfa_token for /auth/secure/2fa/verify/",
+    ),
     400: errorResponse(
       "VALIDATION_ERROR: malformed Basic header or body; CAPTCHA_REQUIRED (Turnstile on, after a few failures: send a token) or CAPTCHA_INVALID",
     ),

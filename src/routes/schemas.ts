@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { CONTROL_CHARACTERS } from "../lib/identifiers.ts";
 import { normalizeOtp } from "../lib/otp.ts";
+import { TWO_FACTOR_METHODS } from "../lib/two-factor.ts";
 
 /** Free text of at most `max` characters, without control characters. */
 export const plainText = (max: number) =>
@@ -55,6 +56,14 @@ export const tokenPairSchema = z
   })
   .openapi("TokenPair");
 
+export const secondFactorRequiredSchema = z
+  .object({
+    mfa_required: z.literal(true),
+    mfa_token: z.string().openapi({ description: "For POST /auth/secure/2fa/verify/: single use, 5 minutes" }),
+    methods: z.array(z.enum(TWO_FACTOR_METHODS)),
+  })
+  .openapi("SecondFactorRequired");
+
 export const refreshBody = z.object({ refresh: z.string().min(1, "This field may not be blank.") }).openapi("RefreshRequest");
 
 export const profileSchema = z
@@ -69,6 +78,8 @@ export const profileSchema = z
     postal_code: z.string().nullable(),
     referral_id: z.string(),
     referral_points: z.number().int(),
+    two_factor_enabled: z.boolean(),
+    two_factor_methods: z.array(z.enum(TWO_FACTOR_METHODS)),
   })
   .openapi("Profile");
 

@@ -5,9 +5,11 @@ import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
+import { parseMethods } from "../lib/two-factor.ts";
 import type { LoginAttempt } from "../stores/login-store.ts";
 import { captchaState, lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
 import { hashOptions } from "./password-policy.ts";
+import { challengeSecondFactor, type SecondFactorRequired } from "./second-factor.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
 
 export type LoginIdentifier = { username: string } | { email: string } | { usernameOrEmail: string };
@@ -35,12 +37,12 @@ function typedName(identifier: LoginIdentifier): string {
 export async function logIn(
   deps: Pick<
     Deps,
-    "background" | "captcha" | "client" | "clock" | "config" | "ids" | "logins" | "securityLog" | "tokens" | "users"
+    "background" | "captcha" | "client" | "clock" | "config" | "ids" | "logins" | "mfa" | "securityLog" | "tokens" | "users"
   >,
   identifier: LoginIdentifier,
   password: string,
   captchaToken: string | undefined,
-): Promise<TokenPair> {
+): Promise<TokenPair | SecondFactorRequired> {
   const options = hashOptions(deps.config);
   // A Turnstile token (when sent) is checked while MySQL is read: no added latency.
   const [user, captcha, lock] = await Promise.all([
@@ -61,6 +63,7 @@ export async function logIn(
     throw new AppError("INVALID_CREDENTIALS");
   }
 
+  if (parseMethods(user.twoFactorMethods).length > 0) return challengeSecondFactor(deps, user, attempt);
   const session = prepareSession(deps, user);
   // Even the right password is refused while the name is locked (but for a few solved challenges).
   refuseWhenLocked(deps, await deps.logins.openSession(session.record, attempt), user.id);

@@ -57,3 +57,17 @@ export function emailChangedEmail(app: string, oldAddress: string, newAddress: s
     "If this was not you, contact support at once.",
   ]);
 }
+
+const TWO_FACTOR_CHANGES = {
+  enabled: "Two-factor authentication was turned on",
+  disabled: "Two-factor authentication was turned off",
+  "recovery codes": "New two-factor recovery codes were made (the old ones no longer work)",
+  methods: "The two-factor methods changed",
+} as const;
+
+export function twoFactorChangedEmail(app: string, to: string, change: keyof typeof TWO_FACTOR_CHANGES): EmailMessage {
+  return email(to, `${app}: ${TWO_FACTOR_CHANGES[change].toLowerCase()}`, [
+    `${TWO_FACTOR_CHANGES[change]} for your ${app} account, and every other signed-in session was signed out.`,
+    "If this was not you, reset your password now and check your account's two-factor settings.",
+  ]);
+}

@@ -3,6 +3,7 @@
 import type { NewUserRow, UserRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
+import { parseMethods } from "../lib/two-factor.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
 import { publicUser } from "./user-view.ts";
 
@@ -40,6 +41,8 @@ export function profileView(row: UserRow, today: Date) {
     postal_code: row.postalCode,
     referral_id: row.referralId,
     referral_points: row.referralPoints,
+    two_factor_enabled: parseMethods(row.twoFactorMethods).length > 0,
+    two_factor_methods: parseMethods(row.twoFactorMethods),
   };
 }
 

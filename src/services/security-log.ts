@@ -16,6 +16,10 @@ export const SECURITY_EVENTS = [
   "email_changed",
   "sessions_revoked",
   "account_deleted",
+  "two_factor_enabled",
+  "two_factor_disabled",
+  "recovery_codes_regenerated",
+  "two_factor_failed",
 ] as const;
 export type SecurityEvent = (typeof SECURITY_EVENTS)[number];
 

@@ -130,4 +130,9 @@ const defaults = {
   firstName: "",
   lastName: "",
   gender: 2,
+  twoFactorMethods: "",
+  totpSecret: null,
+  totpPendingSecret: null,
+  totpLastStep: 0,
+  recoveryCodes: null,
 };

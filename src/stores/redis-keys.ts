@@ -22,3 +22,6 @@ export const ipFailuresKey = (ipKey: string) => `ip:${ipKey}:login-failures`;
 export function otherUserKeys(userId: string): string[] {
   return [...OTP_PURPOSES.map((purpose) => otpKey(userId, purpose)), lockoutKey({ scope: "otp", subject: userId })];
 }
+
+/** A pending second factor, by the SHA-256 of its mfa_token (Redis never holds the token). */
+export const mfaKey = (tokenDigest: string) => `mfa:${tokenDigest}`;

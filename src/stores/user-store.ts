@@ -1,5 +1,5 @@
 // Users in MySQL. The only code that reads or writes the users table.
-import { and, eq, or } from "drizzle-orm";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { type NewUserRow, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
@@ -120,6 +120,43 @@ export async function changeEmail(
   }
 }
 
+/**
+ * A TOTP code's step, accepted once: only when it is later than the last accepted one and the
+ * secret is still the one the check used (2FA not disabled or re-enrolled meanwhile). The
+ * conditional UPDATE is the race guard: of two requests with the same code, one changes the row.
+ * A secret sealed under an earlier key is sealed again on the way.
+ */
+async function acceptTotpStep(db: Database, id: string, sealedSecret: string, step: number, resealed?: string): Promise<boolean> {
+  const result = await db
+    .update(users)
+    .set(resealed ? { totpLastStep: step, totpSecret: resealed } : { totpLastStep: step })
+    .where(and(eq(users.id, id), eq(users.totpSecret, sealedSecret), lt(users.totpLastStep, step)));
+  return result.rowsAffected === 1;
+}
+
+/**
+ * Two-factor changes made only if the columns still hold what the caller read (compare and set):
+ * a recovery code is spent once, and a setup is confirmed for the secret that was checked.
+ */
+async function updateTwoFactorIf(
+  db: Database,
+  id: string,
+  expected: { recoveryCodes?: string | null; totpPendingSecret?: string },
+  changes: Partial<NewUserRow>,
+): Promise<boolean> {
+  const conditions = [eq(users.id, id)];
+  if (expected.recoveryCodes !== undefined)
+    conditions.push(
+      expected.recoveryCodes === null ? isNull(users.recoveryCodes) : eq(users.recoveryCodes, expected.recoveryCodes),
+    );
+  if (expected.totpPendingSecret !== undefined) conditions.push(eq(users.totpPendingSecret, expected.totpPendingSecret));
+  const result = await db
+    .update(users)
+    .set(changes)
+    .where(and(...conditions));
+  return result.rowsAffected === 1;
+}
+
 /** The users table, bound to this request's database connection. */
 export const userStore = (db: Database) =>
   bindTo(db, {
@@ -133,5 +170,7 @@ export const userStore = (db: Database) =>
     delete: deleteUser,
     markVerified,
     changeEmail,
+    acceptTotpStep,
+    updateTwoFactorIf,
   });
 export type UserStore = ReturnType<typeof userStore>;

@@ -1,0 +1,68 @@
+// The proofs of a second factor, shared by login (verify) and by the settings that need one
+// (disable, new recovery codes): a TOTP code, accepted once per step, or a recovery code, spent
+// once. Both end in a conditional MySQL UPDATE, which is what makes them single use under races.
+import type { Config } from "../config.ts";
+import type { Deps } from "../deps.ts";
+import { AppError } from "../lib/errors.ts";
+import { log } from "../lib/log.ts";
+import { recoveryCodeDigest } from "../lib/recovery-codes.ts";
+import { createSecretBox, type SecretBox } from "../lib/secret-box.ts";
+import { verifyTotp } from "../lib/totp.ts";
+
+const boxes = new WeakMap<Config, SecretBox>();
+
+/** The box TOTP secrets are sealed in; CONFIG_ERROR when TOTP_ENCRYPTION_KEY is not set. */
+export function secretBox(config: Config): SecretBox {
+  let box = boxes.get(config);
+  if (!box) {
+    if (!config.TOTP_ENCRYPTION_KEY) {
+      log.error("config_error", { variable: "TOTP_ENCRYPTION_KEY", problem: "required for two-factor authentication" });
+      throw new AppError("CONFIG_ERROR");
+    }
+    box = createSecretBox(config.TOTP_ENCRYPTION_KEY, config.TOTP_PREVIOUS_ENCRYPTION_KEYS);
+    boxes.set(config, box);
+  }
+  return box;
+}
+
+/** A TOTP code against the sealed secret; true only for the one request that records its step. */
+export async function acceptTotp(
+  deps: Pick<Deps, "clock" | "config" | "users">,
+  userId: string,
+  sealedSecret: string,
+  code: string,
+): Promise<boolean> {
+  if (!sealedSecret) return false;
+  const box = secretBox(deps.config);
+  const { plain, stale } = await box.open(sealedSecret, userId);
+  const step = verifyTotp(plain, code, deps.clock.now().getTime());
+  if (step === null) return false;
+  const resealed = stale ? await box.seal(plain, userId) : undefined;
+  return deps.users.acceptTotpStep(userId, sealedSecret, step, resealed);
+}
+
+/** Spends a recovery code from the stored list (JSON of digests); false when it is not there. */
+export async function spendRecoveryCode(
+  deps: Pick<Deps, "users">,
+  userId: string,
+  storedCodes: string | null,
+  code: string,
+): Promise<boolean> {
+  const digests = parseDigests(storedCodes);
+  const digest = await recoveryCodeDigest(code);
+  if (!storedCodes || !digests.includes(digest)) return false;
+  const remaining = JSON.stringify(digests.filter((candidate) => candidate !== digest));
+  return deps.users.updateTwoFactorIf(userId, { recoveryCodes: storedCodes }, { recoveryCodes: remaining });
+}
+
+function parseDigests(stored: string | null): string[] {
+  try {
+    const list: unknown = JSON.parse(stored || "[]");
+    return Array.isArray(list) ? list.filter((item): item is string => typeof item === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+export const recoveryDigests = async (codes: string[]): Promise<string> =>
+  JSON.stringify(await Promise.all(codes.map(recoveryCodeDigest)));

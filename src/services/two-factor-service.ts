@@ -1,0 +1,159 @@
+// Two-factor settings of a signed-in user: enrol an authenticator app (setup, then confirm with a
+// first code), turn 2FA off, make new recovery codes. Turning it on or off and new codes revoke
+// every session (the caller gets a fresh pair so this device stays signed in) and mail a notice.
+import { renderSVG } from "uqr";
+import type { UserRow } from "../db/schema.ts";
+import type { Deps } from "../deps.ts";
+import { AppError, invalidTokenError, validationError } from "../lib/errors.ts";
+import { newRecoveryCodes } from "../lib/recovery-codes.ts";
+import { newTotpSecret, totpUri, verifyTotp } from "../lib/totp.ts";
+import { formatMethods, parseMethods, type TwoFactorMethod } from "../lib/two-factor.ts";
+import { lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
+import { sendEmail } from "./delivery.ts";
+import { twoFactorChangedEmail } from "./messages.ts";
+import { checkCurrentPassword } from "./reauthentication.ts";
+import { acceptTotp, recoveryDigests, secretBox, spendRecoveryCode } from "./second-factor-proofs.ts";
+import type { SecurityEvent } from "./security-log.ts";
+import { revokeSessionsInRedis } from "./session-service.ts";
+import { startSession, type TokenPair } from "./token-pair.ts";
+
+type SettingsDeps = Pick<
+  Deps,
+  | "background"
+  | "client"
+  | "clock"
+  | "config"
+  | "deliveryQueue"
+  | "ids"
+  | "lockouts"
+  | "log"
+  | "mailer"
+  | "securityLog"
+  | "sessions"
+  | "sms"
+  | "tokens"
+  | "users"
+>;
+
+export type SecondFactorProof = { code: string } | { recoveryCode: string };
+
+const WRONG_PASSWORD = "Your password was entered incorrectly.";
+
+function requireOffered(deps: Pick<Deps, "config">, method: TwoFactorMethod): void {
+  if (!deps.config.TWO_FACTOR_METHODS.includes(method)) {
+    throw validationError({ method: [`This service does not offer ${method} as a second factor.`] });
+  }
+}
+
+async function currentUser(deps: Pick<Deps, "users">, userId: string): Promise<UserRow> {
+  const row = await deps.users.findById(userId);
+  if (!row) throw invalidTokenError();
+  return row;
+}
+
+/** A code check of the signed-in user counts toward their code lockout (429 while it runs). */
+async function countCodeCheck(deps: Pick<Deps, "clock" | "config" | "lockouts" | "securityLog">, userId: string, valid: boolean) {
+  const lock = { scope: "otp" as const, subject: userId };
+  refuseWhenLocked(
+    deps,
+    await deps.lockouts.recordPasswordCheck(lock, valid, deps.clock.now().getTime(), lockoutPolicy(deps.config)),
+    userId,
+  );
+  if (!valid) {
+    deps.securityLog.record("two_factor_failed", userId);
+    throw new AppError("OTP_INVALID");
+  }
+}
+
+/** Every session dies (MySQL's tokens_valid_after was moved by the caller); this device gets a new one. */
+async function signOutEverywhereElse(
+  deps: SettingsDeps,
+  row: UserRow,
+  now: Date,
+  event: SecurityEvent,
+  change: Parameters<typeof twoFactorChangedEmail>[2],
+): Promise<TokenPair> {
+  await revokeSessionsInRedis(deps, row.id, now);
+  deps.securityLog.record(event, row.id);
+  sendEmail(deps, "two-factor notice", twoFactorChangedEmail(deps.config.APP_NAME, row.email, change));
+  return startSession(deps, { ...row, tokensValidAfter: now });
+}
+
+/** Step 1: a new secret, kept sealed as pending; nothing is enabled until a code confirms it. */
+export async function setUpAuthenticator(deps: SettingsDeps, userId: string, password: string) {
+  requireOffered(deps, "totp");
+  const { row, valid } = await checkCurrentPassword(deps, userId, password);
+  if (!valid) throw validationError({ password: [WRONG_PASSWORD] });
+  if (parseMethods(row.twoFactorMethods).includes("totp")) {
+    throw validationError({
+      non_field_errors: ["An authenticator app is already enabled; disable two-factor authentication first."],
+    });
+  }
+  const secret = newTotpSecret();
+  const sealed = await secretBox(deps.config).seal(secret, row.id);
+  await deps.users.update(row.id, { totpPendingSecret: sealed, updatedAt: deps.clock.now() });
+  const uri = totpUri(secret, deps.config.APP_NAME, row.email);
+  return { secret, otpauth_uri: uri, qr_svg: `data:image/svg+xml;base64,${btoa(renderSVG(uri))}` };
+}
+
+/** Step 2: the first code from the app turns TOTP on; 10 recovery codes, shown this once. */
+export async function confirmAuthenticator(deps: SettingsDeps, userId: string, code: string) {
+  const row = await currentUser(deps, userId);
+  const pending = row.totpPendingSecret;
+  if (!pending)
+    throw validationError({ non_field_errors: ["No authenticator setup is pending; start with /auth/secure/2fa/setup/."] });
+  const now = deps.clock.now();
+  const { plain } = await secretBox(deps.config).open(pending, row.id);
+  const step = verifyTotp(plain, code, now.getTime());
+  await countCodeCheck(deps, row.id, step !== null);
+  const codes = newRecoveryCodes();
+  const enabled = await deps.users.updateTwoFactorIf(
+    row.id,
+    { totpPendingSecret: pending },
+    {
+      totpSecret: pending,
+      totpPendingSecret: null,
+      totpLastStep: step ?? 0,
+      twoFactorMethods: formatMethods([...parseMethods(row.twoFactorMethods), "totp"]),
+      recoveryCodes: await recoveryDigests(codes),
+      tokensValidAfter: now,
+      updatedAt: now,
+    },
+  );
+  if (!enabled) throw validationError({ non_field_errors: ["The setup changed meanwhile; start again."] });
+  const tokens = await signOutEverywhereElse(deps, row, now, "two_factor_enabled", "enabled");
+  return { recovery_codes: codes, tokens };
+}
+
+/** Password and a second factor (a TOTP code or a recovery code, which is spent). */
+async function reauthenticateBoth(deps: SettingsDeps, userId: string, password: string, proof: SecondFactorProof) {
+  const { row, valid } = await checkCurrentPassword(deps, userId, password);
+  if (!valid) throw validationError({ password: [WRONG_PASSWORD] });
+  if (parseMethods(row.twoFactorMethods).length === 0) {
+    throw validationError({ non_field_errors: ["Two-factor authentication is not enabled."] });
+  }
+  const proven =
+    "code" in proof
+      ? await acceptTotp(deps, row.id, row.totpSecret ?? "", proof.code)
+      : await spendRecoveryCode(deps, row.id, row.recoveryCodes, proof.recoveryCode);
+  await countCodeCheck(deps, row.id, proven);
+  return row;
+}
+
+export async function disableTwoFactor(deps: SettingsDeps, userId: string, password: string, proof: SecondFactorProof) {
+  const row = await reauthenticateBoth(deps, userId, password, proof);
+  const now = deps.clock.now();
+  const off = { twoFactorMethods: "", totpSecret: null, totpPendingSecret: null, recoveryCodes: null };
+  if ((await deps.users.update(row.id, { ...off, tokensValidAfter: now, updatedAt: now })) === 0) throw invalidTokenError();
+  return { tokens: await signOutEverywhereElse(deps, row, now, "two_factor_disabled", "disabled") };
+}
+
+export async function regenerateRecoveryCodes(deps: SettingsDeps, userId: string, password: string, proof: SecondFactorProof) {
+  const row = await reauthenticateBoth(deps, userId, password, proof);
+  const now = deps.clock.now();
+  const codes = newRecoveryCodes();
+  const changes = { recoveryCodes: await recoveryDigests(codes), tokensValidAfter: now, updatedAt: now };
+  if ((await deps.users.update(row.id, changes)) === 0) throw invalidTokenError();
+  const tokens = await signOutEverywhereElse(deps, row, now, "recovery_codes_regenerated", "recovery codes");
+  return { recovery_codes: codes, tokens };
+}
