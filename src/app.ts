@@ -23,6 +23,7 @@ import { sessionRoutes } from "./routes/sessions.ts";
 import { signupRoutes } from "./routes/signup.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
+import { twoFactorVerifyRoutes } from "./routes/two-factor-verify.ts";
 import { verificationRoutes } from "./routes/verification.ts";
 
 export interface AppOptions {
@@ -62,6 +63,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", passwordResetRoutes);
   app.route("/", emailChangeRoutes);
   app.route("/", twoFactorRoutes);
+  app.route("/", twoFactorVerifyRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);
   app.route("/", devOutboxRoutes);

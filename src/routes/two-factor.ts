@@ -1,9 +1,9 @@
-// Two-factor authentication: the settings of a signed-in user under /auth/secure/2fa/, and the
-// second step of a login (verify), which needs no Bearer token but the login's mfa_token.
+// Two-factor settings of a signed-in user under /auth/secure/2fa/ (the login's second step is
+// in two-factor-verify.ts).
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
-import { verifySecondFactor } from "../services/second-factor.ts";
+import { sendSettingsCode, setCodeMethod } from "../services/two-factor-methods.ts";
 import {
   confirmAuthenticator,
   disableTwoFactor,
@@ -17,14 +17,14 @@ import { action, createRouter } from "./router.ts";
 import { otpSchema, tokenPairSchema } from "./schemas.ts";
 
 const password = z.string().min(1, "This field may not be blank.");
-const recoveryCode = z.string().trim().min(1, "This field may not be blank.").max(64);
+export const recoveryCode = z.string().trim().min(1, "This field may not be blank.").max(64);
 const ONE_PROOF = { message: "Give either code or recovery_code.", path: ["non_field_errors"] };
 
 /** Exactly one of a TOTP code and a recovery code. */
-const oneProof = (body: { code?: unknown; recovery_code?: unknown }) =>
+export const oneProof = (body: { code?: unknown; recovery_code?: unknown }) =>
   (body.code === undefined) !== (body.recovery_code === undefined);
 
-const proofOf = (body: { code?: string; recovery_code?: string }): SecondFactorProof =>
+export const proofOf = (body: { code?: string; recovery_code?: string }): SecondFactorProof =>
   body.code !== undefined ? { code: body.code } : { recoveryCode: String(body.recovery_code) };
 
 const proofBody = z
@@ -33,7 +33,7 @@ const proofBody = z
   .openapi("TwoFactorProofRequest", { example: { password: "Tr1cky-Passphrase", code: "123456" } });
 
 const recoveryCodes = z.array(z.string()).openapi({ description: "10 single-use codes, shown only now" });
-const PROOF_ERRORS = {
+export const PROOF_ERRORS = {
   400: errorResponse("VALIDATION_ERROR: wrong password, 2FA not on, or not exactly one of code/recovery_code; OTP_INVALID"),
   429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
 };
@@ -100,25 +100,52 @@ const regenerateRoute = createRoute(
   }),
 );
 
-const verifyBody = z
-  .object({ mfa_token: z.string().min(1).max(128), code: otpSchema.optional(), recovery_code: recoveryCode.optional() })
-  .refine(oneProof, ONE_PROOF)
-  .openapi("TwoFactorVerifyRequest", { example: { mfa_token: "q3V…", code: "123456" } });
+export const codeMethod = z.enum(["sms", "email"]);
 
-const verifyRoute = createRoute({
-  method: "post",
-  path: "/auth/secure/2fa/verify",
-  tags: ["two-factor"],
-  summary: "The second step of a login with 2FA on: the login's mfa_token and a code (or a recovery code) give the token pair",
-  middleware: [action("2fa verify"), limitPerIp("login")] as const,
-  request: jsonBody(verifyBody),
-  responses: {
-    200: jsonContent(successEnvelope(tokenPairSchema), "Tokens of the new session"),
-    400: errorResponse("OTP_INVALID (5 per mfa_token, and they count toward the account's lockout), or VALIDATION_ERROR"),
-    401: errorResponse("MFA_TOKEN_INVALID: unknown, expired (5 minutes), already used, or worn out by wrong codes"),
-    429: PROOF_ERRORS[429],
-  },
-});
+const methodsRoute = createRoute(
+  bearerRoute({
+    method: "post",
+    path: "/auth/secure/2fa/methods",
+    tags: ["two-factor"],
+    summary: "SMS or email as a second factor, on or off (password required); the first method turns 2FA on with recovery codes",
+    middleware: [action("2fa methods"), limitPerIp("login"), requireAuth()] as const,
+    request: jsonBody(
+      z.object({ password, method: codeMethod, enabled: z.boolean() }).openapi("TwoFactorMethodRequest", {
+        example: { password: "Tr1cky-Passphrase", method: "sms", enabled: true },
+      }),
+    ),
+    responses: {
+      200: jsonContent(
+        successEnvelope(
+          z.object({
+            methods: z.array(z.enum(["totp", "sms", "email"])),
+            recovery_codes: recoveryCodes.nullable(),
+            tokens: tokenPairSchema,
+          }),
+        ),
+        "The methods now on; recovery codes when this turned 2FA on; every other session revoked",
+      ),
+      400: errorResponse("VALIDATION_ERROR: wrong password, method not offered, already so, or the phone/email not verified"),
+      429: PROOF_ERRORS[429],
+    },
+  }),
+);
+
+const codeRoute = createRoute(
+  bearerRoute({
+    method: "post",
+    path: "/auth/secure/2fa/code",
+    tags: ["two-factor"],
+    summary: "Send a code by SMS or email, for disable or recovery-codes when no authenticator app is at hand",
+    middleware: [action("2fa code"), limitPerIp("otp"), requireAuth()] as const,
+    request: jsonBody(z.object({ method: codeMethod }).openapi("TwoFactorCodeRequest")),
+    responses: {
+      200: jsonContent(successEnvelope(z.string()), "Sent"),
+      400: errorResponse("VALIDATION_ERROR: the method is not on (or its number/address no longer verified)"),
+      429: errorResponse("RATE_LIMITED: resend cooldown, or too many requests from this client IP (Retry-After)"),
+    },
+  }),
+);
 
 export const twoFactorRoutes = createRouter()
   .openapi(setupRoute, async (c) =>
@@ -135,7 +162,11 @@ export const twoFactorRoutes = createRouter()
     const body = c.req.valid("json");
     return ok(c, await regenerateRecoveryCodes(c.var.deps, c.var.auth.sub, body.password, proofOf(body)), 200);
   })
-  .openapi(verifyRoute, async (c) => {
-    const body = c.req.valid("json");
-    return ok(c, await verifySecondFactor(c.var.deps, { mfaToken: body.mfa_token, ...proofOf(body) }), 200);
+  .openapi(methodsRoute, async (c) => {
+    const { password, method, enabled } = c.req.valid("json");
+    return ok(c, await setCodeMethod(c.var.deps, c.var.auth.sub, password, method, enabled), 200);
+  })
+  .openapi(codeRoute, async (c) => {
+    await sendSettingsCode(c.var.deps, c.var.auth.sub, c.req.valid("json").method);
+    return ok(c, "Code sent", 200);
   });

@@ -15,33 +15,37 @@ function email(to: string, subject: string, paragraphs: string[]): EmailMessage 
   };
 }
 
-const CODE_SUBJECTS: Record<Exclude<OtpPurpose, "phone-verify">, (app: string) => string> = {
+type EmailedPurpose = Exclude<OtpPurpose, "phone-verify">;
+
+const CODE_SUBJECTS: Record<EmailedPurpose, (app: string) => string> = {
   "email-verify": (app) => `Verify your email address for ${app}`,
   "password-reset": (app) => `Your ${app} password reset code`,
   "email-change": (app) => `Confirm your new email address for ${app}`,
+  "two-factor": (app) => `Your ${app} sign-in code`,
 };
 
-const CODE_REASONS: Record<Exclude<OtpPurpose, "phone-verify">, string> = {
+const CODE_REASONS: Record<EmailedPurpose, string> = {
   "email-verify": "to verify your email address",
   "password-reset": "to reset your password",
   "email-change": "to make this your account's email address",
+  "two-factor": "to confirm it is you (two-factor authentication)",
 };
 
-export function codeEmail(
-  app: string,
-  purpose: Exclude<OtpPurpose, "phone-verify">,
-  to: string,
-  code: string,
-  minutes: number,
-): EmailMessage {
+export function codeEmail(app: string, purpose: EmailedPurpose, to: string, code: string, minutes: number): EmailMessage {
   return email(to, CODE_SUBJECTS[purpose](app), [
     `Your ${app} code ${CODE_REASONS[purpose]} is ${code}.`,
     `It expires in ${minutes} minutes and works once. If you did not ask for it, ignore this message; nothing changes.`,
   ]);
 }
 
-export function codeSms(app: string, code: string, minutes: number): string {
-  return `${app}: your phone verification code is ${code}. It expires in ${minutes} minutes.`;
+export function codeSms(
+  app: string,
+  code: string,
+  minutes: number,
+  purpose: "phone-verify" | "two-factor" = "phone-verify",
+): string {
+  const what = purpose === "two-factor" ? "sign-in" : "phone verification";
+  return `${app}: your ${what} code is ${code}. It expires in ${minutes} minutes.`;
 }
 
 export function passwordChangedEmail(app: string, to: string, how: "changed" | "reset"): EmailMessage {

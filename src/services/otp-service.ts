@@ -18,6 +18,10 @@ const otpSecret = (deps: Pick<Deps, "config">) => `otp:${deps.config.JWT_PRIVATE
 const ttlMs = (deps: Pick<Deps, "config">) => deps.config.OTP_TTL_SECONDS * 1000;
 export const otpMinutes = (deps: Pick<Deps, "config">) => Math.round(deps.config.OTP_TTL_SECONDS / 60);
 
+/** A code's stored form: what a script compares when it checks a code inline (2FA verify). */
+export const codeDigest = (deps: Pick<Deps, "config">, purpose: OtpPurpose, subject: string, code: string) =>
+  otpDigest(otpSecret(deps), purpose, subject, code);
+
 /** A fresh code for (subject, purpose), replacing any earlier one; 429 inside the resend cooldown. */
 export async function issueOtp(
   deps: Pick<Deps, "clock" | "config" | "otps">,

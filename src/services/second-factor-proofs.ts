@@ -8,6 +8,9 @@ import { log } from "../lib/log.ts";
 import { recoveryCodeDigest } from "../lib/recovery-codes.ts";
 import { createSecretBox, type SecretBox } from "../lib/secret-box.ts";
 import { verifyTotp } from "../lib/totp.ts";
+import { sendEmail, sendSms } from "./delivery.ts";
+import { codeEmail, codeSms } from "./messages.ts";
+import { issueOtp, otpMinutes } from "./otp-service.ts";
 
 const boxes = new WeakMap<Config, SecretBox>();
 
@@ -66,3 +69,16 @@ function parseDigests(stored: string | null): string[] {
 
 export const recoveryDigests = async (codes: string[]): Promise<string> =>
   JSON.stringify(await Promise.all(codes.map(recoveryCodeDigest)));
+
+/** A two-factor code by SMS or email: the OTP service's code, purpose `two-factor`. */
+export async function sendTwoFactorCode(
+  deps: Pick<Deps, "background" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "otps" | "sms">,
+  userId: string,
+  method: "sms" | "email",
+  target: string,
+): Promise<void> {
+  const code = await issueOtp(deps, userId, "two-factor", target);
+  const app = deps.config.APP_NAME;
+  if (method === "sms") sendSms(deps, "two-factor code", target, codeSms(app, code, otpMinutes(deps), "two-factor"));
+  else sendEmail(deps, "two-factor code", codeEmail(app, "two-factor", target, code, otpMinutes(deps)));
+}

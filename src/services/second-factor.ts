@@ -1,16 +1,19 @@
 // Logins of accounts with two-factor authentication on. The first factor (login-service) opens a
 // challenge and answers {mfa_required, mfa_token, methods} with no tokens; verify answers the
-// challenge with a TOTP code or a recovery code, and only then is a session created. The
+// challenge with a TOTP code, a code it sent by SMS or email on request, or a recovery code, and
+// only then is a session created. The
 // mfa_token lives 5 minutes, is spent by the right answer and worn out by 5 wrong ones, and each
 // wrong answer also counts toward the account's code lockout.
 import { base64url } from "jose";
 import type { UserRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import { AppError } from "../lib/errors.ts";
+import { AppError, validationError } from "../lib/errors.ts";
 import { parseMethods, type TwoFactorMethod } from "../lib/two-factor.ts";
 import type { LoginAttempt } from "../stores/login-store.ts";
+import type { MfaChallenge } from "../stores/mfa-store.ts";
 import { lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
-import { acceptTotp, spendRecoveryCode } from "./second-factor-proofs.ts";
+import { codeDigest } from "./otp-service.ts";
+import { acceptTotp, sendTwoFactorCode, spendRecoveryCode } from "./second-factor-proofs.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
@@ -24,6 +27,19 @@ export interface SecondFactorRequired {
 
 export type SecondFactorAnswer = { mfaToken: string } & ({ code: string } | { recoveryCode: string });
 
+/**
+ * The enabled methods this login can use now: offered by the operator (TWO_FACTOR_METHODS), and
+ * for SMS and email a number or address that is still verified.
+ */
+export function usableMethods(deps: Pick<Deps, "config">, user: UserRow): TwoFactorMethod[] {
+  return parseMethods(user.twoFactorMethods).filter(
+    (method) =>
+      deps.config.TWO_FACTOR_METHODS.includes(method) &&
+      (method !== "sms" || (user.isPhoneNumberVerified && Boolean(user.phoneNumber))) &&
+      (method !== "email" || user.isEmailVerified),
+  );
+}
+
 async function tokenDigest(token: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
@@ -31,38 +47,74 @@ async function tokenDigest(token: string): Promise<string> {
 
 /** The first factor was right: a challenge instead of a session (the lockout gate as for a login). */
 export async function challengeSecondFactor(
-  deps: Pick<Deps, "clock" | "mfa" | "securityLog">,
+  deps: Pick<Deps, "clock" | "config" | "mfa" | "securityLog">,
   user: UserRow,
   attempt: LoginAttempt,
 ): Promise<SecondFactorRequired> {
+  const methods = usableMethods(deps, user);
   const token = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
   const challenge = {
     userId: user.id,
     username: user.username,
     email: user.email,
+    phone: methods.includes("sms") ? (user.phoneNumber ?? "") : "",
     tokensValidAfterMs: user.tokensValidAfter?.getTime() ?? 0,
-    methods: user.twoFactorMethods,
+    methods: methods.join(","),
     sealedSecret: user.totpSecret ?? "",
     recoveryCodes: user.recoveryCodes ?? "",
   };
   const nowMs = deps.clock.now().getTime();
   refuseWhenLocked(deps, await deps.mfa.open(await tokenDigest(token), challenge, attempt, CHALLENGE_TTL_MS, nowMs), user.id);
-  return { mfa_required: true, mfa_token: token, methods: parseMethods(user.twoFactorMethods) };
+  return { mfa_required: true, mfa_token: token, methods };
 }
 
-/** The second factor: one Redis read, one conditional MySQL write, one Redis script. */
+async function openChallenge(deps: Pick<Deps, "mfa">, mfaToken: string) {
+  const digest = await tokenDigest(mfaToken);
+  const challenge = await deps.mfa.read(digest);
+  if (!challenge) throw new AppError("MFA_TOKEN_INVALID");
+  return { digest, challenge, methods: parseMethods(challenge.methods) };
+}
+
+/** Sends a sign-in code by SMS or email (an ordinary one-time code: 60 s resend cooldown). */
+export async function sendSecondFactorCode(
+  deps: Pick<Deps, "background" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "mfa" | "otps" | "sms">,
+  mfaToken: string,
+  method: "sms" | "email",
+): Promise<void> {
+  const { challenge, methods } = await openChallenge(deps, mfaToken);
+  if (!methods.includes(method)) throw validationError({ method: [`${method} is not a second factor of this account.`] });
+  const target = method === "sms" ? challenge.phone : challenge.email;
+  await sendTwoFactorCode(deps, challenge.userId, method, target);
+}
+
+/**
+ * A 6-digit code is tried as TOTP first (its MySQL write happens only for a right code), then,
+ * when SMS or email is a method, left for the answer script to compare with the code it sent.
+ */
+async function checkAnswer(
+  deps: Pick<Deps, "clock" | "config" | "users">,
+  challenge: MfaChallenge,
+  methods: TwoFactorMethod[],
+  answer: SecondFactorAnswer,
+): Promise<{ valid: boolean } | { codeDigest: string }> {
+  if ("recoveryCode" in answer)
+    return { valid: await spendRecoveryCode(deps, challenge.userId, challenge.recoveryCodes, answer.recoveryCode) };
+  if (methods.includes("totp") && (await acceptTotp(deps, challenge.userId, challenge.sealedSecret, answer.code)))
+    return { valid: true };
+  if (methods.includes("sms") || methods.includes("email")) {
+    return { codeDigest: await codeDigest(deps, "two-factor", challenge.userId, answer.code) };
+  }
+  return { valid: false };
+}
+
+/** The second factor: one Redis read, one Redis script, and for TOTP one conditional MySQL write. */
 export async function verifySecondFactor(
   deps: Pick<Deps, "background" | "client" | "clock" | "config" | "ids" | "mfa" | "securityLog" | "tokens" | "users">,
   answer: SecondFactorAnswer,
 ): Promise<TokenPair> {
-  const digest = await tokenDigest(answer.mfaToken);
-  const challenge = await deps.mfa.read(digest);
-  if (!challenge) throw new AppError("MFA_TOKEN_INVALID");
+  const { digest, challenge, methods } = await openChallenge(deps, answer.mfaToken);
   const userId = challenge.userId;
-  const valid =
-    "code" in answer
-      ? await acceptTotp(deps, userId, challenge.sealedSecret, answer.code)
-      : await spendRecoveryCode(deps, userId, challenge.recoveryCodes, answer.recoveryCode);
+  const outcome = await checkAnswer(deps, challenge, methods, answer);
   const user = {
     id: userId,
     username: challenge.username,
@@ -72,7 +124,7 @@ export async function verifySecondFactor(
   const session = prepareSession(deps, user);
   const reply = await deps.mfa.answer(digest, {
     session: session.record,
-    valid,
+    outcome,
     lock: { scope: "otp", subject: userId },
     policy: lockoutPolicy(deps.config),
     maxFailures: WRONG_ANSWERS_PER_CHALLENGE,

@@ -20,6 +20,7 @@ export const SECURITY_EVENTS = [
   "two_factor_disabled",
   "recovery_codes_regenerated",
   "two_factor_failed",
+  "two_factor_methods_changed",
 ] as const;
 export type SecurityEvent = (typeof SECURITY_EVENTS)[number];
 

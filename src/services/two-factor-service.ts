@@ -11,13 +11,14 @@ import { formatMethods, parseMethods, type TwoFactorMethod } from "../lib/two-fa
 import { lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { twoFactorChangedEmail } from "./messages.ts";
+import { verifyOtp } from "./otp-service.ts";
 import { checkCurrentPassword } from "./reauthentication.ts";
 import { acceptTotp, recoveryDigests, secretBox, spendRecoveryCode } from "./second-factor-proofs.ts";
 import type { SecurityEvent } from "./security-log.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
 import { startSession, type TokenPair } from "./token-pair.ts";
 
-type SettingsDeps = Pick<
+export type SettingsDeps = Pick<
   Deps,
   | "background"
   | "client"
@@ -28,6 +29,7 @@ type SettingsDeps = Pick<
   | "lockouts"
   | "log"
   | "mailer"
+  | "otps"
   | "securityLog"
   | "sessions"
   | "sms"
@@ -37,15 +39,15 @@ type SettingsDeps = Pick<
 
 export type SecondFactorProof = { code: string } | { recoveryCode: string };
 
-const WRONG_PASSWORD = "Your password was entered incorrectly.";
+export const WRONG_PASSWORD = "Your password was entered incorrectly.";
 
-function requireOffered(deps: Pick<Deps, "config">, method: TwoFactorMethod): void {
+export function requireOffered(deps: Pick<Deps, "config">, method: TwoFactorMethod): void {
   if (!deps.config.TWO_FACTOR_METHODS.includes(method)) {
     throw validationError({ method: [`This service does not offer ${method} as a second factor.`] });
   }
 }
 
-async function currentUser(deps: Pick<Deps, "users">, userId: string): Promise<UserRow> {
+export async function currentUser(deps: Pick<Deps, "users">, userId: string): Promise<UserRow> {
   const row = await deps.users.findById(userId);
   if (!row) throw invalidTokenError();
   return row;
@@ -66,7 +68,7 @@ async function countCodeCheck(deps: Pick<Deps, "clock" | "config" | "lockouts" |
 }
 
 /** Every session dies (MySQL's tokens_valid_after was moved by the caller); this device gets a new one. */
-async function signOutEverywhereElse(
+export async function signOutEverywhereElse(
   deps: SettingsDeps,
   row: UserRow,
   now: Date,
@@ -132,11 +134,17 @@ async function reauthenticateBoth(deps: SettingsDeps, userId: string, password: 
   if (parseMethods(row.twoFactorMethods).length === 0) {
     throw validationError({ non_field_errors: ["Two-factor authentication is not enabled."] });
   }
-  const proven =
-    "code" in proof
-      ? await acceptTotp(deps, row.id, row.totpSecret ?? "", proof.code)
-      : await spendRecoveryCode(deps, row.id, row.recoveryCodes, proof.recoveryCode);
-  await countCodeCheck(deps, row.id, proven);
+  const methods = parseMethods(row.twoFactorMethods);
+  if ("recoveryCode" in proof) {
+    await countCodeCheck(deps, row.id, await spendRecoveryCode(deps, row.id, row.recoveryCodes, proof.recoveryCode));
+  } else if (methods.includes("totp") && (await acceptTotp(deps, row.id, row.totpSecret ?? "", proof.code))) {
+    await countCodeCheck(deps, row.id, true);
+  } else if (methods.includes("sms") || methods.includes("email")) {
+    // A code sent by POST /auth/secure/2fa/code/: the OTP service checks it and counts failures.
+    await verifyOtp(deps, { subject: row.id, purpose: "two-factor", secret: proof.code, mode: "consume", userId: row.id });
+  } else {
+    await countCodeCheck(deps, row.id, false);
+  }
   return row;
 }
 

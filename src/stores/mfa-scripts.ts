@@ -3,8 +3,10 @@
 // too (the code lockout, the challenge spent, the session created), so 2FA adds one Redis read
 // and no more than one MySQL write to a login.
 //
-// Keys: mfa:<sha-256 of the mfa_token>   hash {uid, uname, email, tva, methods, secret, codes,
-//                                         fails, code, sent}, 5 minutes
+// Keys: mfa:<sha-256 of the mfa_token>   hash {uid, uname, email, phone, tva, methods, secret,
+//                                         codes, fails}, 5 minutes
+// An SMS or email code is an ordinary one-time code (user:<uid>:otp:two-factor, see
+// otp-scripts.ts), checked inside the answer script so it costs no round trip of its own.
 import { LOCKOUT } from "./lockout-scripts.ts";
 import { CREATE_SESSION_STEPS } from "./session-scripts.ts";
 
@@ -27,8 +29,9 @@ return {'ok'}
 
 /**
  * A second-factor answer. KEYS: family, user sessions, valid-after (of the session to create),
- * challenge, the user's code lockout. ARGV: the 11 of CREATE_SESSION, outcome ('ok' | 'failed'),
- * wrong answers a challenge survives, lockout policy (7).
+ * challenge, the user's code lockout, the user's two-factor code. ARGV: the 11 of CREATE_SESSION,
+ * outcome ('ok' | 'failed', or 'code': compare ARGV[21] with the sent code's digest), wrong
+ * answers a challenge survives, lockout policy (7), code digest.
  * Returns {'ok'} | {'failed'} | {'gone'} (spent, expired or worn out) | {'locked', ms left[, 'started']}.
  */
 export const MFA_ANSWER = `${LOCKOUT}
@@ -37,7 +40,16 @@ local p = lock_policy(14)
 if redis.call('EXISTS', KEYS[4]) == 0 then return {'gone'} end
 local wait = lock_wait(KEYS[5], now)
 if wait > 0 then return {'locked', wait} end
-if ARGV[12] == 'ok' then
+local outcome = ARGV[12]
+if outcome == 'code' then
+  local sent = redis.call('HMGET', KEYS[6], 'hash', 'exp')
+  outcome = 'failed'
+  if sent[1] and tonumber(sent[2]) > now and sent[1] == ARGV[21] then
+    redis.call('DEL', KEYS[6])
+    outcome = 'ok'
+  end
+end
+if outcome == 'ok' then
   redis.call('DEL', KEYS[4])
   redis.call('DEL', KEYS[5])
   ${CREATE_SESSION_STEPS}

@@ -5,7 +5,7 @@ import { type Lockable, type LockoutPolicy, type LockoutReply, lockoutArgs, lock
 import type { LoginAttempt } from "./login-store.ts";
 import { MFA_ANSWER, MFA_CHALLENGE } from "./mfa-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
-import { ipFailuresKey, lockoutKey, mfaKey } from "./redis-keys.ts";
+import { ipFailuresKey, lockoutKey, mfaKey, otpKey } from "./redis-keys.ts";
 import { type NewSession, sessionKeys, sessionScriptArgs } from "./session-store.ts";
 
 /** What the first factor learnt that the second needs: no second MySQL read at verify. */
@@ -13,6 +13,8 @@ export interface MfaChallenge {
   userId: string;
   username: string;
   email: string;
+  /** The verified phone number (E.164), or "" when SMS is not usable. */
+  phone: string;
   tokensValidAfterMs: number;
   /** The enabled methods, comma-separated. */
   methods: string;
@@ -26,6 +28,7 @@ const FIELDS: Record<keyof MfaChallenge, string> = {
   userId: "uid",
   username: "uname",
   email: "email",
+  phone: "phone",
   tokensValidAfterMs: "tva",
   methods: "methods",
   sealedSecret: "secret",
@@ -59,6 +62,7 @@ async function readChallenge(redis: Redis, tokenDigest: string): Promise<MfaChal
     userId: field("userId"),
     username: field("username"),
     email: field("email"),
+    phone: field("phone"),
     tokensValidAfterMs: Number(field("tokensValidAfterMs")) || 0,
     methods: field("methods"),
     sealedSecret: field("sealedSecret"),
@@ -72,14 +76,24 @@ export type AnswerReply = LockoutReply | { status: "gone" };
 async function answerChallenge(
   redis: Redis,
   tokenDigest: string,
-  answer: { session: NewSession; valid: boolean; lock: Lockable; policy: LockoutPolicy; maxFailures: number },
+  answer: {
+    session: NewSession;
+    /** Checked already (TOTP, recovery code), or a sent code's digest for the script to compare. */
+    outcome: { valid: boolean } | { codeDigest: string };
+    lock: Lockable;
+    policy: LockoutPolicy;
+    maxFailures: number;
+  },
 ): Promise<AnswerReply> {
-  const keys = [...sessionKeys(answer.session), mfaKey(tokenDigest), lockoutKey(answer.lock)];
+  const userId = answer.session.userId;
+  const keys = [...sessionKeys(answer.session), mfaKey(tokenDigest), lockoutKey(answer.lock), otpKey(userId, "two-factor")];
+  const outcome = "codeDigest" in answer.outcome ? "code" : answer.outcome.valid ? "ok" : "failed";
   const args = [
     ...sessionScriptArgs(answer.session),
-    answer.valid ? "ok" : "failed",
+    outcome,
     String(answer.maxFailures),
     ...lockoutArgs(answer.policy),
+    "codeDigest" in answer.outcome ? answer.outcome.codeDigest : "",
   ];
   const reply = await reachRedis(runScript<(string | number)[]>(redis, MFA_ANSWER, keys, args));
   return reply[0] === "gone" ? { status: "gone" } : lockoutReply(reply);

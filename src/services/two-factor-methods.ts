@@ -1,0 +1,63 @@
+// SMS and email as second factors: turning them on or off, and sending a code to a signed-in
+// user for the settings that need a proof (disable, new recovery codes).
+import { invalidTokenError, validationError } from "../lib/errors.ts";
+import { newRecoveryCodes } from "../lib/recovery-codes.ts";
+import { formatMethods, parseMethods } from "../lib/two-factor.ts";
+import { checkCurrentPassword } from "./reauthentication.ts";
+import { usableMethods } from "./second-factor.ts";
+import { recoveryDigests, sendTwoFactorCode } from "./second-factor-proofs.ts";
+import { currentUser, requireOffered, type SettingsDeps, signOutEverywhereElse, WRONG_PASSWORD } from "./two-factor-service.ts";
+
+/** A code by SMS or email for a signed-in user's proof (disable, new recovery codes). */
+export async function sendSettingsCode(deps: SettingsDeps, userId: string, method: "sms" | "email") {
+  const row = await currentUser(deps, userId);
+  if (!usableMethods(deps, row).includes(method)) {
+    throw validationError({ method: [`${method} is not a usable second factor of this account.`] });
+  }
+  await sendTwoFactorCode(deps, row.id, method, method === "sms" ? (row.phoneNumber ?? "") : row.email);
+}
+
+/**
+ * SMS or email as a second factor, on or off (password required). The first method turns 2FA on
+ * and issues recovery codes; removing the last turns it off.
+ */
+export async function setCodeMethod(
+  deps: SettingsDeps,
+  userId: string,
+  password: string,
+  method: "sms" | "email",
+  enabled: boolean,
+) {
+  if (enabled) requireOffered(deps, method);
+  const { row, valid } = await checkCurrentPassword(deps, userId, password);
+  if (!valid) throw validationError({ password: [WRONG_PASSWORD] });
+  const current = parseMethods(row.twoFactorMethods);
+  if (current.includes(method) === enabled) {
+    throw validationError({ method: [`${method} is already ${enabled ? "on" : "off"}.`] });
+  }
+  if (enabled && method === "sms" && !(row.isPhoneNumberVerified && row.phoneNumber)) {
+    throw validationError({ method: ["Verify a phone number first (/auth/user/phone/verify/)."] });
+  }
+  if (enabled && method === "email" && !row.isEmailVerified) {
+    throw validationError({ method: ["Verify your email address first (/auth/user/email/verify/)."] });
+  }
+  const next = enabled ? [...current, method] : current.filter((candidate) => candidate !== method);
+  const now = deps.clock.now();
+  const codes = current.length === 0 ? newRecoveryCodes() : undefined;
+  const changes = {
+    twoFactorMethods: formatMethods(next),
+    ...(codes ? { recoveryCodes: await recoveryDigests(codes) } : {}),
+    ...(next.length === 0 ? { recoveryCodes: null } : {}),
+    tokensValidAfter: now,
+    updatedAt: now,
+  };
+  if ((await deps.users.update(row.id, changes)) === 0) throw invalidTokenError();
+  const [event, change] =
+    current.length === 0
+      ? (["two_factor_enabled", "enabled"] as const)
+      : next.length === 0
+        ? (["two_factor_disabled", "disabled"] as const)
+        : (["two_factor_methods_changed", "methods"] as const);
+  const tokens = await signOutEverywhereElse(deps, row, now, event, change);
+  return { methods: parseMethods(changes.twoFactorMethods), recovery_codes: codes ?? null, tokens };
+}
