@@ -22,6 +22,8 @@ import {
   outbox,
   randomIp,
   type Session,
+  testRedis,
+  uniqueName,
   userRowById,
   userWithSession,
 } from "./helpers.ts";
@@ -705,6 +707,25 @@ describe("POST /auth/secure/2fa/recovery-codes/", () => {
   });
 });
 
+describe("the mfa_token's lifetime", () => {
+  it("lives 5 minutes in Redis, as a digest only, and is refused once expired", async () => {
+    const { user, app } = await userWithTwoFactor();
+    const token = await mfaToken(user);
+    const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)))]
+      .map((byte) => byte.toString(16).padStart(2, "0"))
+      .join("");
+    const redis = testRedis();
+    const ttl = Number(await redis.pttl(`mfa:${digest}`));
+    expect(ttl).toBeGreaterThan(290_000);
+    expect(ttl).toBeLessThanOrEqual(300_000);
+    expect(await redis.exists(`mfa:${token}`)).toBe(0);
+    // Expire it now rather than wait five minutes.
+    await redis.pexpire(`mfa:${digest}`, 1);
+    await sleep(20);
+    expectFailure(await verify({ mfa_token: token, code: await app.nextCode() }), 401, "MFA_TOKEN_INVALID");
+  });
+});
+
 describe("what two-factor authentication survives", () => {
   const NEW = "Another-passphrase-42";
 
@@ -719,6 +740,23 @@ describe("what two-factor authentication survives", () => {
     expect(done.status, done.text).toBe(200);
     expect(done.text).not.toMatch(/"access"|"refresh"/);
     await mfaToken({ username: user.username, password: NEW });
+  });
+
+  it("an email change hands out no tokens and leaves it on", async () => {
+    const { user, session } = await userWithTwoFactor();
+    const newEmail = `${uniqueName("moved")}@example.com`;
+    const start = await api("POST", "/auth/user/email/change/", {
+      headers: bearer(session.access),
+      json: { new_email: newEmail, password: user.password },
+    });
+    expect(start.status, start.text).toBe(200);
+    const done = await api("POST", "/auth/user/email/confirm/", {
+      headers: bearer(session.access),
+      json: { otp: await latestCode(newEmail) },
+    });
+    expect(done.status, done.text).toBe(200);
+    expect(done.text).not.toMatch(/"access"|"refresh"/);
+    await mfaToken({ username: user.username, password: user.password });
   });
 
   it("a password change leaves it on", async () => {
