@@ -21,6 +21,18 @@ const jsonText = <T extends z.ZodType>(schema: T) =>
     })
     .pipe(schema);
 
+/** A comma-separated list in one string binding: items trimmed, empty ones dropped. */
+const commaList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((list) =>
+      list
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+
 /** A 256-bit key as base64 (`openssl rand -base64 32`). */
 const aesKey = z.string().refine((text) => {
   try {
@@ -42,15 +54,7 @@ const configSchema = z
     PASSWORD_PEPPER: z.string().min(32, "must be at least 32 characters").optional(),
     PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
     PBKDF2_ITERATIONS: z.coerce.number().int().min(10_000).max(PBKDF2_MAX_ITERATIONS).default(PBKDF2_MAX_ITERATIONS),
-    CORS_ORIGINS: z
-      .string()
-      .default("")
-      .transform((list) =>
-        list
-          .split(",")
-          .map((origin) => origin.trim())
-          .filter(Boolean),
-      ),
+    CORS_ORIGINS: commaList(""),
     JWT_PRIVATE_KEY: jsonText(privateJwkSchema),
     JWT_PUBLIC_KEYS: jsonText(z.array(publicJwkSchema)).default([]),
     JWT_ISSUER: z.string().min(1).default("loginsystem-edge"),
@@ -92,26 +96,10 @@ const configSchema = z
     // Two-factor authentication: the AES-GCM key the TOTP secrets are sealed with (base64, 32
     // bytes), earlier keys still accepted for reading during a rotation, and the methods offered.
     TOTP_ENCRYPTION_KEY: aesKey.optional(),
-    TOTP_PREVIOUS_ENCRYPTION_KEYS: z
-      .string()
-      .default("")
-      .transform((list) =>
-        list
-          .split(",")
-          .map((key) => key.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(aesKey)),
-    TWO_FACTOR_METHODS: z
-      .string()
-      .default(TWO_FACTOR_METHODS.join(","))
-      .transform((list) =>
-        list
-          .split(",")
-          .map((method) => method.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.enum(TWO_FACTOR_METHODS)).min(1, "name at least one of totp, sms, email")),
+    TOTP_PREVIOUS_ENCRYPTION_KEYS: commaList("").pipe(z.array(aesKey)),
+    TWO_FACTOR_METHODS: commaList(TWO_FACTOR_METHODS.join(",")).pipe(
+      z.array(z.enum(TWO_FACTOR_METHODS)).min(1, "name at least one of totp, sms, email"),
+    ),
     PWNED_PASSWORDS_API_URL: httpUrl.default("https://api.pwnedpasswords.com"),
   })
   .superRefine((config, ctx) => {

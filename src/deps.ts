@@ -20,6 +20,11 @@ import type { SecurityEventStore } from "./stores/security-event-store.ts";
 import type { SessionStore } from "./stores/session-store.ts";
 import type { UserStore } from "./stores/user-store.ts";
 
+/** What sending mail or SMS reaches (services/delivery.ts). */
+export type DeliveryDeps = Pick<Deps, "background" | "config" | "deliveryQueue" | "log" | "mailer" | "sms">;
+/** What starting a session and signing its first pair reaches (services/token-pair.ts). */
+export type SessionStartDeps = Pick<Deps, "client" | "clock" | "config" | "ids" | "sessions" | "tokens">;
+
 export interface Deps {
   config: Config;
   keys: SigningKeys;

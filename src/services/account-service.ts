@@ -1,6 +1,6 @@
 // Password change and account deletion: both re-authenticate with the current password and
 // revoke what they must.
-import type { Deps } from "../deps.ts";
+import type { DeliveryDeps, Deps, SessionStartDeps } from "../deps.ts";
 import { addFieldError, type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { deleteProfileImage } from "../stores/image-store.ts";
@@ -23,24 +23,7 @@ export interface PasswordChange {
  * caller gets a fresh session so this device stays signed in.
  */
 export async function changePassword(
-  deps: Pick<
-    Deps,
-    | "background"
-    | "breaches"
-    | "client"
-    | "clock"
-    | "config"
-    | "deliveryQueue"
-    | "ids"
-    | "lockouts"
-    | "log"
-    | "mailer"
-    | "securityLog"
-    | "sessions"
-    | "sms"
-    | "tokens"
-    | "users"
-  >,
+  deps: DeliveryDeps & SessionStartDeps & Pick<Deps, "breaches" | "lockouts" | "securityLog" | "users">,
   userId: string,
   input: PasswordChange,
 ): Promise<TokenPair> {

@@ -5,7 +5,7 @@
 // with the request id, never silently lost.
 import type { DeliveryJob } from "../delivery/jobs.ts";
 import type { EmailMessage } from "../delivery/ports.ts";
-import type { Deps } from "../deps.ts";
+import type { DeliveryDeps, Deps } from "../deps.ts";
 import type { Logger } from "../lib/log.ts";
 
 async function withOneRetry(log: Logger, send: () => Promise<void>): Promise<void> {
@@ -30,20 +30,11 @@ function deliver(deps: Pick<Deps, "background" | "deliveryQueue" | "log" | "mail
   );
 }
 
-export function sendEmail(
-  deps: Pick<Deps, "background" | "config" | "deliveryQueue" | "log" | "mailer" | "sms">,
-  what: string,
-  message: EmailMessage,
-): void {
+export function sendEmail(deps: DeliveryDeps, what: string, message: EmailMessage): void {
   deliver(deps, { kind: "email", what, message });
 }
 
-export function sendSms(
-  deps: Pick<Deps, "background" | "config" | "deliveryQueue" | "log" | "mailer" | "sms">,
-  what: string,
-  to: string,
-  text: string,
-): void {
+export function sendSms(deps: DeliveryDeps, what: string, to: string, text: string): void {
   deliver(deps, { kind: "sms", what, message: { to, text } });
 }
 

@@ -1,6 +1,6 @@
 // Changing the account's email: a code goes to the new address; confirming applies it (the
 // unique index re-checks availability at that moment), marks it verified and tells the old one.
-import type { Deps } from "../deps.ts";
+import type { DeliveryDeps, Deps } from "../deps.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
@@ -12,10 +12,7 @@ import { checkCurrentPassword } from "./reauthentication.ts";
 const TAKEN = "This email is already registered.";
 
 export async function requestEmailChange(
-  deps: Pick<
-    Deps,
-    "background" | "clock" | "config" | "deliveryQueue" | "lockouts" | "log" | "mailer" | "otps" | "securityLog" | "sms" | "users"
-  >,
+  deps: DeliveryDeps & Pick<Deps, "clock" | "lockouts" | "otps" | "securityLog" | "users">,
   userId: string,
   newEmail: string,
   password: string,
@@ -30,10 +27,7 @@ export async function requestEmailChange(
 }
 
 export async function confirmEmailChange(
-  deps: Pick<
-    Deps,
-    "background" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "otps" | "securityLog" | "sessions" | "sms" | "users"
-  >,
+  deps: DeliveryDeps & Pick<Deps, "clock" | "otps" | "securityLog" | "sessions" | "users">,
   auth: UncheckedAccess,
   otp: string,
 ): Promise<string> {

@@ -1,6 +1,6 @@
 // Password forget -> code -> reset. Unknown and known accounts are indistinguishable: forget
 // always answers the same, and confirm/reset fail with the same OTP_INVALID after the same work.
-import type { Deps } from "../deps.ts";
+import type { DeliveryDeps, Deps } from "../deps.ts";
 import { AppError, addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
@@ -46,10 +46,7 @@ function resetLock(deps: Pick<Deps, "captcha" | "client" | "config">, names: Acc
 
 /** Returns at once (after the Turnstile check, when on); the lookup, the code and the mail happen after the response. */
 export async function forgetPassword(
-  deps: Pick<
-    Deps,
-    "background" | "captcha" | "client" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "otps" | "sms" | "users"
-  >,
+  deps: DeliveryDeps & Pick<Deps, "captcha" | "client" | "clock" | "otps" | "users">,
   names: AccountNames,
   captchaToken: string | undefined,
 ): Promise<void> {
@@ -105,23 +102,7 @@ export interface ResetInput extends AccountNames {
 
 /** Sets the password, uses up the code and token, and revokes every session. Signs no one in. */
 export async function resetPassword(
-  deps: Pick<
-    Deps,
-    | "background"
-    | "breaches"
-    | "captcha"
-    | "client"
-    | "clock"
-    | "config"
-    | "deliveryQueue"
-    | "log"
-    | "mailer"
-    | "otps"
-    | "securityLog"
-    | "sessions"
-    | "sms"
-    | "users"
-  >,
+  deps: DeliveryDeps & Pick<Deps, "breaches" | "captcha" | "client" | "clock" | "otps" | "securityLog" | "sessions" | "users">,
   input: ResetInput,
   captchaToken: string | undefined,
 ): Promise<void> {

@@ -2,7 +2,7 @@
 // (disable, new recovery codes): a TOTP code, accepted once per step, or a recovery code, spent
 // once. Both end in a conditional MySQL UPDATE, which is what makes them single use under races.
 import type { Config } from "../config.ts";
-import type { Deps } from "../deps.ts";
+import type { DeliveryDeps, Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
 import { recoveryCodeDigest } from "../lib/recovery-codes.ts";
@@ -72,7 +72,7 @@ export const recoveryDigests = async (codes: string[]): Promise<string> =>
 
 /** A two-factor code by SMS or email: the OTP service's code, purpose `two-factor`. */
 export async function sendTwoFactorCode(
-  deps: Pick<Deps, "background" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "otps" | "sms">,
+  deps: DeliveryDeps & Pick<Deps, "clock" | "otps">,
   userId: string,
   method: "sms" | "email",
   target: string,

@@ -6,7 +6,7 @@
 // wrong answer also counts toward the account's code lockout.
 import { base64url } from "jose";
 import type { UserRow } from "../db/schema.ts";
-import type { Deps } from "../deps.ts";
+import type { DeliveryDeps, Deps } from "../deps.ts";
 import { AppError, validationError } from "../lib/errors.ts";
 import { parseMethods, type TwoFactorMethod } from "../lib/two-factor.ts";
 import type { LoginAttempt } from "../stores/login-store.ts";
@@ -77,7 +77,7 @@ async function openChallenge(deps: Pick<Deps, "mfa">, mfaToken: string) {
 
 /** Sends a sign-in code by SMS or email (an ordinary one-time code: 60 s resend cooldown). */
 export async function sendSecondFactorCode(
-  deps: Pick<Deps, "background" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "mfa" | "otps" | "sms">,
+  deps: DeliveryDeps & Pick<Deps, "clock" | "mfa" | "otps">,
   mfaToken: string,
   method: "sms" | "email",
 ): Promise<void> {

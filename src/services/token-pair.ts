@@ -1,5 +1,5 @@
 // A new session (refresh-token family) with its first pair of tokens.
-import type { Deps } from "../deps.ts";
+import type { Deps, SessionStartDeps } from "../deps.ts";
 import type { NewSession } from "../stores/session-store.ts";
 import type { TokenPair } from "./token-issuer.ts";
 
@@ -42,10 +42,7 @@ export function prepareSession(deps: Pick<Deps, "client" | "clock" | "config" | 
 }
 
 /** One login = one family: recorded in Redis (one round trip), then both tokens are signed. */
-export async function startSession(
-  deps: Pick<Deps, "client" | "clock" | "config" | "ids" | "sessions" | "tokens">,
-  user: SessionUser,
-): Promise<TokenPair> {
+export async function startSession(deps: SessionStartDeps, user: SessionUser): Promise<TokenPair> {
   const session = prepareSession(deps, user);
   await deps.sessions.create(session.record);
   return session.sign();

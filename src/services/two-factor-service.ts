@@ -3,7 +3,7 @@
 // every session (the caller gets a fresh pair so this device stays signed in) and mail a notice.
 import { renderSVG } from "uqr";
 import type { UserRow } from "../db/schema.ts";
-import type { Deps } from "../deps.ts";
+import type { DeliveryDeps, Deps, SessionStartDeps } from "../deps.ts";
 import { AppError, invalidTokenError, validationError } from "../lib/errors.ts";
 import { newRecoveryCodes } from "../lib/recovery-codes.ts";
 import { newTotpSecret, totpUri, verifyTotp } from "../lib/totp.ts";
@@ -18,24 +18,7 @@ import type { SecurityEvent } from "./security-log.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
 import { startSession, type TokenPair } from "./token-pair.ts";
 
-export type SettingsDeps = Pick<
-  Deps,
-  | "background"
-  | "client"
-  | "clock"
-  | "config"
-  | "deliveryQueue"
-  | "ids"
-  | "lockouts"
-  | "log"
-  | "mailer"
-  | "otps"
-  | "securityLog"
-  | "sessions"
-  | "sms"
-  | "tokens"
-  | "users"
->;
+export type SettingsDeps = DeliveryDeps & SessionStartDeps & Pick<Deps, "lockouts" | "otps" | "securityLog" | "users">;
 
 export type SecondFactorProof = { code: string } | { recoveryCode: string };
 

@@ -1,6 +1,6 @@
 // Email and phone verification by one-time code. Confirming persists the verified flag (the
 // original never did) in one Redis script plus one MySQL write.
-import type { Deps } from "../deps.ts";
+import type { DeliveryDeps, Deps } from "../deps.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
@@ -12,7 +12,7 @@ export type Channel = "email" | "phone";
 
 /** "sent", or "already-verified" (nothing is sent then). */
 export async function startVerification(
-  deps: Pick<Deps, "background" | "clock" | "config" | "deliveryQueue" | "log" | "mailer" | "otps" | "sms" | "users">,
+  deps: DeliveryDeps & Pick<Deps, "clock" | "otps" | "users">,
   userId: string,
   channel: Channel,
 ): Promise<"sent" | "already-verified"> {

@@ -53,6 +53,15 @@ local function captcha_needed(key, ip_key, now, p)
   if tonumber(redis.call('HGET', key, 'level') or '0') > 0 then return true end
   return tonumber(redis.call('GET', ip_key) or '0') >= p.captcha_after
 end
+-- The right password's gate: nil when it may pass (its name's failures and lockout history are
+-- then forgiven), else the reply refusing it ({'locked', ms left} or {'captcha'}).
+local function login_gate(key, ip_key, captcha, now, p)
+  local wait = lock_wait(key, now)
+  if wait > 0 and not lock_bypass(key, captcha, p) then return {'locked', wait} end
+  if captcha == 'missing' and captcha_needed(key, ip_key, now, p) then return {'captcha'} end
+  redis.call('DEL', key)
+  return nil
+end
 local function ip_fail(ip_key, p)
   if redis.call('INCR', ip_key) == 1 then redis.call('PEXPIRE', ip_key, p.window) end
 end

@@ -11,13 +11,8 @@ import { CREATE_SESSION_STEPS } from "./session-scripts.ts";
  * Returns {'ok'} | {'locked', ms left} | {'captcha'}.
  */
 export const LOGIN_SESSION = `${LOCKOUT}
-local now = tonumber(ARGV[4])
-local p = lock_policy(13)
-local wait = lock_wait(KEYS[4], now)
-if wait > 0 and not lock_bypass(KEYS[4], ARGV[12], p) then return {'locked', wait} end
-if ARGV[12] == 'missing' and captcha_needed(KEYS[4], KEYS[5], now, p) then return {'captcha'} end
--- The right password: the name's failures and lockout history are forgiven.
-redis.call('DEL', KEYS[4])
+local refused = login_gate(KEYS[4], KEYS[5], ARGV[12], tonumber(ARGV[4]), lock_policy(13))
+if refused then return refused end
 ${CREATE_SESSION_STEPS}
 return {'ok'}
 `;

@@ -16,12 +16,8 @@ import { CREATE_SESSION_STEPS } from "./session-scripts.ts";
  * name/value pairs. Returns {'ok'} | {'locked', ms left} | {'captcha'}.
  */
 export const MFA_CHALLENGE = `${LOCKOUT}
-local now = tonumber(ARGV[1])
-local p = lock_policy(3)
-local wait = lock_wait(KEYS[2], now)
-if wait > 0 and not lock_bypass(KEYS[2], ARGV[2], p) then return {'locked', wait} end
-if ARGV[2] == 'missing' and captcha_needed(KEYS[2], KEYS[3], now, p) then return {'captcha'} end
-redis.call('DEL', KEYS[2])
+local refused = login_gate(KEYS[2], KEYS[3], ARGV[2], tonumber(ARGV[1]), lock_policy(3))
+if refused then return refused end
 redis.call('HSET', KEYS[1], unpack(ARGV, 11))
 redis.call('PEXPIRE', KEYS[1], ARGV[10])
 return {'ok'}
