@@ -96,13 +96,17 @@ async function checkAnswer(
   challenge: MfaChallenge,
   methods: TwoFactorMethod[],
   answer: SecondFactorAnswer,
-): Promise<{ valid: boolean } | { codeDigest: string }> {
+): Promise<{ valid: boolean } | { codeDigest: string; phone: string; email: string }> {
   if ("recoveryCode" in answer)
     return { valid: await spendRecoveryCode(deps, challenge.userId, challenge.recoveryCodes, answer.recoveryCode) };
   if (methods.includes("totp") && (await acceptTotp(deps, challenge.userId, challenge.sealedSecret, answer.code)))
     return { valid: true };
   if (methods.includes("sms") || methods.includes("email")) {
-    return { codeDigest: await codeDigest(deps, "two-factor", challenge.userId, answer.code) };
+    return {
+      codeDigest: await codeDigest(deps, "two-factor", challenge.userId, answer.code),
+      phone: methods.includes("sms") ? challenge.phone : "",
+      email: methods.includes("email") ? challenge.email : "",
+    };
   }
   return { valid: false };
 }

@@ -1,6 +1,6 @@
 // SMS and email as second factors: turning them on or off, and sending a code to a signed-in
 // user for the settings that need a proof (disable, new recovery codes).
-import { invalidTokenError, validationError } from "../lib/errors.ts";
+import { validationError } from "../lib/errors.ts";
 import { newRecoveryCodes } from "../lib/recovery-codes.ts";
 import { formatMethods, parseMethods } from "../lib/two-factor.ts";
 import { checkCurrentPassword } from "./reauthentication.ts";
@@ -19,7 +19,9 @@ export async function sendSettingsCode(deps: SettingsDeps, userId: string, metho
 
 /**
  * SMS or email as a second factor, on or off (password required). The first method turns 2FA on
- * and issues recovery codes; removing the last turns it off.
+ * and issues recovery codes. The last method cannot be removed here: turning 2FA off takes a code
+ * too (/auth/secure/2fa/disable/). The write is conditional on the methods read, so two changes
+ * racing cannot lose one (the loser is told to try again).
  */
 export async function setCodeMethod(
   deps: SettingsDeps,
@@ -36,28 +38,32 @@ export async function setCodeMethod(
     throw validationError({ method: [`${method} is already ${enabled ? "on" : "off"}.`] });
   }
   if (enabled && method === "sms" && !(row.isPhoneNumberVerified && row.phoneNumber)) {
-    throw validationError({ method: ["Verify a phone number first (/auth/user/phone/verify/)."] });
+    throw validationError({ method: ["Verify a phone number first (/auth/verify/phone/)."] });
   }
   if (enabled && method === "email" && !row.isEmailVerified) {
-    throw validationError({ method: ["Verify your email address first (/auth/user/email/verify/)."] });
+    throw validationError({ method: ["Verify your email address first (/auth/verify/email/)."] });
   }
   const next = enabled ? [...current, method] : current.filter((candidate) => candidate !== method);
+  if (next.length === 0) {
+    throw validationError({
+      method: [
+        "This is the last second factor: turn two-factor authentication off with /auth/secure/2fa/disable/ (password and a code).",
+      ],
+    });
+  }
   const now = deps.clock.now();
   const codes = current.length === 0 ? newRecoveryCodes() : undefined;
   const changes = {
     twoFactorMethods: formatMethods(next),
     ...(codes ? { recoveryCodes: await recoveryDigests(codes) } : {}),
-    ...(next.length === 0 ? { recoveryCodes: null } : {}),
     tokensValidAfter: now,
     updatedAt: now,
   };
-  if ((await deps.users.update(row.id, changes)) === 0) throw invalidTokenError();
+  if (!(await deps.users.updateTwoFactorIf(row.id, { twoFactorMethods: row.twoFactorMethods }, changes))) {
+    throw validationError({ non_field_errors: ["Two-factor settings changed meanwhile; try again."] });
+  }
   const [event, change] =
-    current.length === 0
-      ? (["two_factor_enabled", "enabled"] as const)
-      : next.length === 0
-        ? (["two_factor_disabled", "disabled"] as const)
-        : (["two_factor_methods_changed", "methods"] as const);
+    current.length === 0 ? (["two_factor_enabled", "enabled"] as const) : (["two_factor_methods_changed", "methods"] as const);
   const tokens = await signOutEverywhereElse(deps, row, now, event, change);
   return { methods: parseMethods(changes.twoFactorMethods), recovery_codes: codes ?? null, tokens };
 }

@@ -13,6 +13,7 @@ import { sendEmail } from "./delivery.ts";
 import { twoFactorChangedEmail } from "./messages.ts";
 import { verifyOtp } from "./otp-service.ts";
 import { checkCurrentPassword } from "./reauthentication.ts";
+import { usableMethods } from "./second-factor.ts";
 import { acceptTotp, recoveryDigests, secretBox, spendRecoveryCode } from "./second-factor-proofs.ts";
 import type { SecurityEvent } from "./security-log.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
@@ -94,7 +95,7 @@ export async function confirmAuthenticator(deps: SettingsDeps, userId: string, c
   const codes = newRecoveryCodes();
   const enabled = await deps.users.updateTwoFactorIf(
     row.id,
-    { totpPendingSecret: pending },
+    { totpPendingSecret: pending, twoFactorMethods: row.twoFactorMethods },
     {
       totpSecret: pending,
       totpPendingSecret: null,
@@ -124,7 +125,17 @@ async function reauthenticateBoth(deps: SettingsDeps, userId: string, password: 
     await countCodeCheck(deps, row.id, true);
   } else if (methods.includes("sms") || methods.includes("email")) {
     // A code sent by POST /auth/secure/2fa/code/: the OTP service checks it and counts failures.
-    await verifyOtp(deps, { subject: row.id, purpose: "two-factor", secret: proof.code, mode: "consume", userId: row.id });
+    const { target } = await verifyOtp(deps, {
+      subject: row.id,
+      purpose: "two-factor",
+      secret: proof.code,
+      mode: "consume",
+      userId: row.id,
+    });
+    // Only a code sent to a number or address the account can still use counts.
+    const usable = usableMethods(deps, row);
+    const targets = [usable.includes("sms") ? row.phoneNumber : null, usable.includes("email") ? row.email : null];
+    if (!targets.includes(target)) throw new AppError("OTP_INVALID");
   } else {
     await countCodeCheck(deps, row.id, false);
   }

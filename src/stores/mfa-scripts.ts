@@ -27,7 +27,8 @@ return {'ok'}
  * A second-factor answer. KEYS: family, user sessions, valid-after (of the session to create),
  * challenge, the user's code lockout, the user's two-factor code. ARGV: the 11 of CREATE_SESSION,
  * outcome ('ok' | 'failed', or 'code': compare ARGV[21] with the sent code's digest), wrong
- * answers a challenge survives, lockout policy (7), code digest.
+ * answers a challenge survives, lockout policy (7), code digest, then the phone number and the
+ * address the code may have gone to (a code sent to a number since replaced does not count).
  * Returns {'ok'} | {'failed'} | {'gone'} (spent, expired or worn out) | {'locked', ms left[, 'started']}.
  */
 export const MFA_ANSWER = `${LOCKOUT}
@@ -38,9 +39,10 @@ local wait = lock_wait(KEYS[5], now)
 if wait > 0 then return {'locked', wait} end
 local outcome = ARGV[12]
 if outcome == 'code' then
-  local sent = redis.call('HMGET', KEYS[6], 'hash', 'exp')
+  local sent = redis.call('HMGET', KEYS[6], 'hash', 'exp', 'target')
+  local to_usable = sent[3] and sent[3] ~= '' and (sent[3] == ARGV[22] or sent[3] == ARGV[23])
   outcome = 'failed'
-  if sent[1] and tonumber(sent[2]) > now and sent[1] == ARGV[21] then
+  if sent[1] and tonumber(sent[2]) > now and sent[1] == ARGV[21] and to_usable then
     redis.call('DEL', KEYS[6])
     outcome = 'ok'
   end

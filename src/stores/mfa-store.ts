@@ -78,8 +78,11 @@ async function answerChallenge(
   tokenDigest: string,
   answer: {
     session: NewSession;
-    /** Checked already (TOTP, recovery code), or a sent code's digest for the script to compare. */
-    outcome: { valid: boolean } | { codeDigest: string };
+    /**
+     * Checked already (TOTP, recovery code), or a sent code's digest for the script to compare,
+     * with the phone number and address it counts for when sent to ("" for a method not usable).
+     */
+    outcome: { valid: boolean } | { codeDigest: string; phone: string; email: string };
     lock: Lockable;
     policy: LockoutPolicy;
     maxFailures: number;
@@ -93,7 +96,7 @@ async function answerChallenge(
     outcome,
     String(answer.maxFailures),
     ...lockoutArgs(answer.policy),
-    "codeDigest" in answer.outcome ? answer.outcome.codeDigest : "",
+    ...("codeDigest" in answer.outcome ? [answer.outcome.codeDigest, answer.outcome.phone, answer.outcome.email] : ["", "", ""]),
   ];
   const reply = await reachRedis(runScript<(string | number)[]>(redis, MFA_ANSWER, keys, args));
   return reply[0] === "gone" ? { status: "gone" } : lockoutReply(reply);

@@ -141,7 +141,7 @@ async function acceptTotpStep(db: Database, id: string, sealedSecret: string, st
 async function updateTwoFactorIf(
   db: Database,
   id: string,
-  expected: { recoveryCodes?: string | null; totpPendingSecret?: string },
+  expected: { recoveryCodes?: string | null; totpPendingSecret?: string; twoFactorMethods?: string },
   changes: Partial<NewUserRow>,
 ): Promise<boolean> {
   const conditions = [eq(users.id, id)];
@@ -150,6 +150,7 @@ async function updateTwoFactorIf(
       expected.recoveryCodes === null ? isNull(users.recoveryCodes) : eq(users.recoveryCodes, expected.recoveryCodes),
     );
   if (expected.totpPendingSecret !== undefined) conditions.push(eq(users.totpPendingSecret, expected.totpPendingSecret));
+  if (expected.twoFactorMethods !== undefined) conditions.push(eq(users.twoFactorMethods, expected.twoFactorMethods));
   const result = await db
     .update(users)
     .set(changes)
