@@ -43,7 +43,8 @@ const { values, tokens } = parseArgs({
 const ours = new Set(["env", "skip-migration-check"]);
 const passThrough = tokens.flatMap((token) => {
   if (token.kind === "positional") return [token.value];
-  if (token.kind === "option" && !ours.has(token.name)) return [token.rawName, ...(token.inlineValue ? [] : token.value ? [token.value] : [])];
+  if (token.kind === "option" && !ours.has(token.name))
+    return [token.rawName, ...(token.inlineValue ? [] : token.value ? [token.value] : [])];
   return [];
 });
 const environment = String(values.env);
@@ -60,7 +61,9 @@ if (!values["skip-migration-check"]) {
     .entries;
   const pending = pendingMigrations(journal, await lastAppliedAt(databaseUrl));
   if (pending.length > 0) {
-    console.error(`${new URL(databaseUrl).host} lacks ${pending.length} migration(s): ${pending.map((entry) => entry.tag).join(", ")}`);
+    console.error(
+      `${new URL(databaseUrl).host} lacks ${pending.length} migration(s): ${pending.map((entry) => entry.tag).join(", ")}`,
+    );
     console.error("Apply them first (npm run db:migrate, or a PlanetScale deploy request), then deploy.");
     process.exit(1);
   }
