@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Client } from "@planetscale/database";
+import { copyDocsAssets } from "./docs-assets.ts";
 import { MIGRATIONS_FOLDER } from "./migrate.ts";
 
 interface JournalEntry {
@@ -70,5 +71,6 @@ if (!values["skip-migration-check"]) {
   console.log(`${new URL(databaseUrl).host} has all ${journal.length} migrations.`);
 }
 
+copyDocsAssets();
 const wrangler = spawnSync("npx", ["wrangler", "deploy", "--env", environment, ...passThrough], { stdio: "inherit" });
 process.exit(wrangler.status ?? 1);

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ensureDevVars, readDevVars, writeEnvFile } from "./dev-vars.ts";
+import { copyDocsAssets } from "./docs-assets.ts";
 import { type LocalStack, MissingServerError, startLocalStack, stopOnExit } from "./stack.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -62,6 +63,7 @@ const merged: Record<string, string> = {
 mkdirSync(`${root}.local`, { recursive: true });
 const envFile = `${root}.local/dev.vars`;
 writeEnvFile(envFile, merged);
+copyDocsAssets();
 
 wrangler = spawn(
   process.execPath,

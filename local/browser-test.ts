@@ -1,0 +1,106 @@
+// npm run test:browser -- opens /docs of a running `npm run dev` in Debian's Chromium (through
+// playwright-core, no downloaded browser), with every request that is not to the local origin
+// blocked, and checks the page works offline: every path of /openapi.json is listed, one real
+// request goes out from the page and gets its answer, and nothing breaks the page's CSP. A
+// screenshot goes to .local/browser/docs.png. Exits non-zero on any failure.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { findBinary, freePort } from "./processes.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outDir = `${root}.local/browser`;
+const browserPath = process.env.CHROMIUM_PATH ?? findBinary("chromium", "chromium-browser", "google-chrome");
+if (!browserPath) {
+  console.error("No Chromium found: install Debian's `chromium` (apt-get install chromium) or set CHROMIUM_PATH.");
+  process.exit(2);
+}
+
+function startDev(port: number): ChildProcess {
+  mkdirSync(outDir, { recursive: true });
+  return spawn(process.execPath, ["--require", "./local/check-node.cjs", "local/dev.ts"], {
+    cwd: root,
+    detached: true,
+    stdio: "ignore",
+    env: { ...process.env, PORT: String(port) },
+  });
+}
+
+async function waitForHealth(base: string): Promise<void> {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    const health = await fetch(`${base}/health`).catch(() => null);
+    if (health?.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${base}/health never answered 200`);
+}
+
+const failures: string[] = [];
+const check = (ok: boolean, what: string) => {
+  console.log(`${ok ? "✓" : "✗"} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const dev = startDev(port);
+const profile = mkdtempSync(`${tmpdir()}/docs-browser-`);
+try {
+  await waitForHealth(base);
+  const documented = Object.keys(((await (await fetch(`${base}/openapi.json`)).json()) as { paths: object }).paths);
+
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: browserPath,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+  const blocked: string[] = [];
+  await context.route("**/*", (route) => {
+    if (new URL(route.request().url()).origin === base) return route.continue();
+    blocked.push(route.request().url());
+    return route.abort();
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(message.text());
+  });
+  page.on("pageerror", (error) => problems.push(error.message));
+
+  await page.goto(`${base}/docs`);
+  await page.waitForSelector(".opblock", { timeout: 30_000 });
+  const listed = await page.$$eval(".opblock-summary-path", (elements) =>
+    elements.map((element) => element.getAttribute("data-path")),
+  );
+  const missing = documented.filter((path) => !listed.includes(path));
+  check(
+    missing.length === 0,
+    `every path of /openapi.json is listed (${documented.length} paths${missing.length ? `; missing ${missing.join(", ")}` : ""})`,
+  );
+
+  // One real request from the page: GET /health, through "Try it out" and "Execute".
+  const health = page.locator(".opblock-get", { has: page.locator('.opblock-summary-path[data-path="/health"]') });
+  await health.locator(".opblock-summary").click();
+  await health.locator(".try-out__btn").click();
+  await health.locator(".execute").click();
+  const status = health.locator(".live-responses-table tbody .response-col_status").first();
+  await status.waitFor({ timeout: 15_000 });
+  const answered = (await status.textContent())?.trim() ?? "";
+  check(answered.startsWith("200"), `GET /health sent from the page answered ${answered}`);
+
+  await page.screenshot({ path: `${outDir}/docs.png`, fullPage: false });
+  console.log(`screenshot: ${outDir}/docs.png`);
+  check(blocked.length === 0, `no request left the local origin${blocked.length ? ` (blocked: ${blocked.join(", ")})` : ""}`);
+  check(problems.length === 0, `no console errors or CSP violations${problems.length ? `: ${problems.join(" | ")}` : ""}`);
+  await context.close();
+} catch (error) {
+  failures.push(String(error));
+  console.error(error);
+} finally {
+  if (dev.pid) process.kill(-dev.pid, "SIGTERM");
+  rmSync(profile, { recursive: true, force: true });
+}
+console.log(failures.length === 0 ? "browser test passed" : `browser test failed: ${failures.length} check(s)`);
+process.exit(failures.length === 0 ? 0 : 1);
