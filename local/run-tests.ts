@@ -1,7 +1,8 @@
 // npm test: runs the whole suite inside workerd (vitest + @cloudflare/vitest-pool-workers) and
 // ends with one line CI can read, exactly like "42 passed, 0 failed".
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -9,7 +10,21 @@ mkdirSync(`${root}.local`, { recursive: true });
 const report = `${root}.local/test-report.json`;
 rmSync(report, { force: true });
 
-const vitest = spawnSync(
+// workerd prints a KJ "uncaught exception" block with native stack addresses for every outbound
+// connection that fails, even when the JavaScript that made it catches the rejection (a caught
+// `fetch("http://127.0.0.1:9/")` alone prints one). The suite provokes such failures on purpose
+// (MySQL, Redis, Turnstile, a provider unreachable) and asserts the 503s; the blocks carry nothing
+// else. They are folded into one counted line at the end; every other line, including any other
+// uncaught exception, passes through.
+const NETWORK_FAILURE_NOISE = [
+  /^exception = kj\/async-io-unix\.c\+\+:\d+: disconnected: /,
+  /^stack: (\S+workerd@[0-9a-f]+ ?)+$/,
+  /^uncaught exception; source = Uncaught \(in promise\); stack = Error: Network connection lost\.$/,
+  /^uncaught exception; exception = \S+: disconnected: jsg\.Error: Network connection lost\.$/,
+];
+let foldedNetworkFailures = 0;
+
+const vitest = spawn(
   process.execPath,
   [
     `${root}node_modules/vitest/vitest.mjs`,
@@ -19,8 +34,30 @@ const vitest = spawnSync(
     `--outputFile.json=${report}`,
     ...process.argv.slice(2),
   ],
-  { cwd: root, stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
+  {
+    cwd: root,
+    stdio: ["inherit", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}),
+    },
+  },
 );
+const lines = createInterface({ input: vitest.stdout });
+lines.on("line", (line) => {
+  const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
+  if (NETWORK_FAILURE_NOISE.some((pattern) => pattern.test(plain))) {
+    if (plain.startsWith("uncaught exception; source")) foldedNetworkFailures++;
+    return;
+  }
+  console.log(line);
+});
+const status = await new Promise<number>((resolve) => vitest.on("close", (code) => resolve(code ?? 1)));
+if (foldedNetworkFailures > 0) {
+  console.log(`(workerd logged ${foldedNetworkFailures} caught network failures of deliberately unreachable services; folded)`);
+}
 
 let passed = 0;
 let failed = 0;
@@ -34,6 +71,6 @@ if (existsSync(report)) {
   failed = results.numFailedTests;
 }
 // A crash before any test ran, or a failed file that counted no test, must still read as a failure.
-if (vitest.status !== 0 && failed === 0) failed = 1;
+if (status !== 0 && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
