@@ -1,12 +1,14 @@
-// npm run test:browser -- opens /docs of a running `npm run dev` in Debian's Chromium (through
-// playwright-core, no downloaded browser), with every request that is not to the local origin
-// blocked, and checks the page works offline: every path of /openapi.json is listed, one real
-// request goes out from the page and gets its answer, and nothing breaks the page's CSP. A
-// screenshot goes to .local/browser/docs.png. Exits non-zero on any failure.
+// npm run test:browser -- against a fresh `npm run dev`: validates /openapi.json as OpenAPI 3.1,
+// then opens /docs in Debian's Chromium (through playwright-core, no downloaded browser) with
+// every request that is not to the local origin blocked, and checks the page works offline: every
+// path of /openapi.json is listed, one real request goes out from the page and gets its answer,
+// and nothing breaks the page's CSP. A screenshot goes to .local/browser/docs.png. Exits non-zero
+// on any failure.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { chromium } from "playwright-core";
 import { findBinary, freePort } from "./processes.ts";
 
@@ -49,7 +51,15 @@ const dev = startDev(port);
 const profile = mkdtempSync(`${tmpdir()}/docs-browser-`);
 try {
   await waitForHealth(base);
-  const documented = Object.keys(((await (await fetch(`${base}/openapi.json`)).json()) as { paths: object }).paths);
+  const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: object };
+  const documented = Object.keys(openapi.paths);
+  // The document against the OpenAPI 3.1 JSON schema (Node only: the validator compiles code).
+  const validator = new Validator();
+  const validation = await validator.validate(openapi);
+  check(
+    validation.valid && validator.version === "3.1",
+    `/openapi.json validates as OpenAPI ${validator.version}${validation.valid ? "" : `: ${JSON.stringify(validation.errors).slice(0, 500)}`}`,
+  );
 
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: browserPath,
