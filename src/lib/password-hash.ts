@@ -1,7 +1,10 @@
 // Password hashing: PBKDF2-HMAC-SHA256 through Web Crypto, stored as a self-describing string
 //   pbkdf2-sha256$<iterations>$<p|n>$<salt>$<hash>      (p = peppered, base64url salt/hash)
-// so parameters can change later and old hashes are recognised and upgraded on login.
+// so parameters can change later and old hashes are recognised and upgraded on login. Hashes
+// imported from the original Django service are checked in their own format (django-hash.ts) and
+// upgraded the same way.
 import { base64url } from "jose";
+import { DJANGO_PBKDF2_PREFIX, verifyDjangoPassword } from "./django-hash.ts";
 
 /** Deployed Workers refuse PBKDF2 above this many iterations; local workerd does not, so a test pins it. */
 export const PBKDF2_MAX_ITERATIONS = 100_000;
@@ -63,6 +66,11 @@ export interface VerifyResult {
 }
 
 export async function verifyPassword(password: string, stored: string, options: HashOptions): Promise<VerifyResult> {
+  // Imported from the original service: checked in Django's format once, then rehashed.
+  if (stored.startsWith(DJANGO_PBKDF2_PREFIX)) {
+    const valid = await verifyDjangoPassword(password, stored, PBKDF2_MAX_ITERATIONS);
+    return { valid, needsRehash: valid };
+  }
   const parsed = parsePasswordHash(stored);
   if (!parsed) return { valid: false, needsRehash: false };
   if (parsed.peppered && !options.pepper) return { valid: false, needsRehash: false };
