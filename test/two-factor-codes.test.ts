@@ -7,7 +7,6 @@
 // number in E.164 (subject "SMS"), mails under the address. Every test uses a fresh user with a
 // phone number of its own, so nothing another test sends can be mistaken for its code.
 import { env } from "cloudflare:workers";
-import { Secret, TOTP } from "otpauth";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/app.ts";
 import {
@@ -16,7 +15,6 @@ import {
   basic,
   bearer,
   buildRequest,
-  decodeJwt,
   eventually,
   expectFailure,
   expectSessionDead,
@@ -26,6 +24,19 @@ import {
   type Session,
   userWithSession,
 } from "./helpers.ts";
+import {
+  Authenticator,
+  check,
+  disable,
+  expectSuccess,
+  expectWorkingPair,
+  login,
+  newRecoveryCodes,
+  profile,
+  sendSettingsCode,
+  setMethod,
+  verify,
+} from "./two-factor-helpers.ts";
 
 // The TOTP test may wait for the next 30 s step; the rest are quick.
 vi.setConfig({ testTimeout: 75_000 });
@@ -58,31 +69,6 @@ async function codeSentTo(to: string, matches: (m: Message) => boolean, send: ()
   const code = /\b(\d{6})\b/.exec(message?.text ?? "")?.[1];
   if (!code) throw new Error(`no code arrived for ${to}`);
   return { res, code, message: message as Message };
-}
-
-const setMethod = (access: string, json: unknown) => api("POST", "/auth/secure/2fa/methods/", { headers: bearer(access), json });
-const sendSettingsCode = (access: string, method: string) =>
-  api("POST", "/auth/secure/2fa/code/", { headers: bearer(access), json: { method } });
-const verify = (json: unknown) => api("POST", "/auth/secure/2fa/verify/", { json });
-const disable = (access: string, json: unknown) => api("POST", "/auth/secure/2fa/disable/", { headers: bearer(access), json });
-const newRecoveryCodes = (access: string, json: unknown) =>
-  api("POST", "/auth/secure/2fa/recovery-codes/", { headers: bearer(access), json });
-const login = (username: string, password: string) => api("POST", "/auth/user/login/", { headers: basic(username, password) });
-const profile = (access: string) => api("GET", "/profile/", { headers: bearer(access) });
-const check = (access: string) => api("POST", "/auth/jwt/check/", { headers: bearer(access) });
-
-/** Expects a 200 envelope with `message` and returns its data. */
-function expectSuccess(res: ApiResponse, message: string) {
-  if (res.status !== 200) throw new Error(`expected 200 "${message}", got ${res.status} ${res.text}`);
-  expect(res.body).toMatchObject({ success: true, message, error: null });
-  return res.body.data;
-}
-
-/** Expects a working token pair of `userId` (the access token passes check). */
-async function expectWorkingPair(tokens: Record<string, unknown>, userId: string) {
-  expect(tokens).toMatchObject({ token_type: "Bearer", expires_in: 900 });
-  expect(decodeJwt(tokens.access as string).payload.sub).toBe(userId);
-  expect((await check(tokens.access as string)).status).toBe(200);
 }
 
 type User = Awaited<ReturnType<typeof userWithSession>>["user"];
@@ -146,28 +132,6 @@ function withOfferedMethods(methods: string) {
   const target = { ...env, TWO_FACTOR_METHODS: methods };
   return (method: string, path: string, options: Parameters<typeof buildRequest>[2] = {}) =>
     readResponse(app.fetch(buildRequest(method, path, options), target));
-}
-
-/** An authenticator app (see two-factor.test.ts): each 30 s step's code at most once, oldest first. */
-class Authenticator {
-  private lastStep = Number.NEGATIVE_INFINITY;
-  readonly secret: string;
-  constructor(secret: string) {
-    this.secret = secret;
-  }
-  async nextCode(): Promise<string> {
-    for (;;) {
-      const now = Date.now();
-      const current = Math.floor(now / 30_000);
-      const left = 30_000 - (now % 30_000);
-      const step = Math.max(this.lastStep + 1, left > 5_000 ? current - 1 : current);
-      if (step <= current + 1) {
-        this.lastStep = step;
-        return TOTP.generate({ secret: Secret.fromBase32(this.secret), timestamp: step * 30_000 + 1 });
-      }
-      await new Promise((resolve) => setTimeout(resolve, left + 100));
-    }
-  }
 }
 
 describe("POST /auth/secure/2fa/methods/", () => {

@@ -12,7 +12,6 @@ import wranglerToml from "../wrangler.toml?raw";
 import {
   type ApiResponse,
   api,
-  basic,
   bearer,
   decodeJwt,
   eventually,
@@ -27,92 +26,31 @@ import {
   userRowById,
   userWithSession,
 } from "./helpers.ts";
+import {
+  Authenticator,
+  check,
+  codeForStep,
+  confirmTwoFactor,
+  currentStep,
+  disable,
+  expectSuccess,
+  expectWorkingPair,
+  login,
+  newRecoveryCodes,
+  profile,
+  STEP_MS,
+  setupTwoFactor,
+  sleep,
+  verify,
+} from "./two-factor-helpers.ts";
 
 // A test may wait for the next 30 s step when it needs more fresh codes than the window holds.
 vi.setConfig({ testTimeout: 75_000 });
-
-const STEP_MS = 30_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const currentStep = () => Math.floor(Date.now() / STEP_MS);
-const codeForStep = (secret: string, step: number) =>
-  TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: step * STEP_MS + 1 });
 
 /** Waits, when needed, until at least `ms` are left in the current 30 s step (then nothing crosses a step edge). */
 async function awayFromStepEnd(ms = 10_000): Promise<void> {
   const left = STEP_MS - (Date.now() % STEP_MS);
   if (left < ms) await sleep(left + 100);
-}
-
-/** An authenticator app holding one secret, which never shows a code the server has already seen. */
-class Authenticator {
-  private lastStep = Number.NEGATIVE_INFINITY;
-  readonly secret: string;
-  constructor(secret: string) {
-    this.secret = secret;
-  }
-
-  /**
-   * A code the server accepts now: the oldest step of the +-1 window newer than any code used so
-   * far (the previous step only while more than 5 s of the current one are left, so it is still in
-   * the window when it arrives), waiting for the next step when the window is used up.
-   */
-  async nextCode(): Promise<string> {
-    for (;;) {
-      const now = Date.now();
-      const current = Math.floor(now / STEP_MS);
-      const left = STEP_MS - (now % STEP_MS);
-      const oldest = left > 5_000 ? current - 1 : current;
-      const step = Math.max(this.lastStep + 1, oldest);
-      if (step <= current + 1) {
-        this.lastStep = step;
-        return codeForStep(this.secret, step);
-      }
-      await sleep(left + 100);
-    }
-  }
-
-  /** The code of the step `offset` steps from now, without marking it used. */
-  codeAt(offset: number): string {
-    return codeForStep(this.secret, currentStep() + offset);
-  }
-
-  /** Six digits that are no code of any step near now. */
-  wrongCode(): string {
-    const step = currentStep();
-    const near = new Set(Array.from({ length: 9 }, (_, i) => codeForStep(this.secret, step - 4 + i)));
-    for (let candidate = 123_456; ; candidate = (candidate + 1) % 1_000_000) {
-      const code = String(candidate).padStart(6, "0");
-      if (!near.has(code)) return code;
-    }
-  }
-}
-
-const setupTwoFactor = (access: string, json: unknown) =>
-  api("POST", "/auth/secure/2fa/setup/", { headers: bearer(access), json });
-const confirmTwoFactor = (access: string, json: unknown) =>
-  api("POST", "/auth/secure/2fa/confirm/", { headers: bearer(access), json });
-const verify = (json: unknown, headers: Record<string, string> = {}) =>
-  api("POST", "/auth/secure/2fa/verify/", { json, headers });
-const disable = (access: string, json: unknown) => api("POST", "/auth/secure/2fa/disable/", { headers: bearer(access), json });
-const newRecoveryCodes = (access: string, json: unknown) =>
-  api("POST", "/auth/secure/2fa/recovery-codes/", { headers: bearer(access), json });
-const login = (username: string, password: string) => api("POST", "/auth/user/login/", { headers: basic(username, password) });
-const profile = (access: string) => api("GET", "/profile/", { headers: bearer(access) });
-const check = (access: string) => api("POST", "/auth/jwt/check/", { headers: bearer(access) });
-
-/** Expects a 200 envelope with `message` and returns its data. */
-function expectSuccess(res: ApiResponse, message: string) {
-  if (res.status !== 200) throw new Error(`expected 200 "${message}", got ${res.status} ${res.text}`);
-  expect(res.body).toMatchObject({ success: true, message, error: null });
-  return res.body.data;
-}
-
-/** Expects a working token pair (the access token passes check, the refresh token refreshes). */
-async function expectWorkingPair(tokens: Session & Record<string, unknown>, userId: string) {
-  expect(tokens).toMatchObject({ token_type: "Bearer", expires_in: 900 });
-  expect(decodeJwt(tokens.access).payload.sub).toBe(userId);
-  expect((await check(tokens.access)).status).toBe(200);
-  expect((await api("POST", "/auth/jwt/get-access/", { json: { refresh: tokens.refresh } })).status).toBe(200);
 }
 
 /** A fresh user with a session and a started (not yet confirmed) setup. */
