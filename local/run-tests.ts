@@ -1,5 +1,6 @@
-// npm test: runs the whole suite inside workerd (vitest + @cloudflare/vitest-pool-workers) and
-// ends with one line CI can read, exactly like "42 passed, 0 failed".
+// npm test: runs the whole suite inside workerd (vitest + @cloudflare/vitest-pool-workers), then the
+// Node tests of local tooling (node --test: local/django/*.test.ts), and ends with one line CI can
+// read, exactly like "42 passed, 0 failed", counting both.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -8,7 +9,9 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 mkdirSync(`${root}.local`, { recursive: true });
 const report = `${root}.local/test-report.json`;
+const nodeReport = `${root}.local/node-test-report.tap`;
 rmSync(report, { force: true });
+rmSync(nodeReport, { force: true });
 
 // workerd prints a KJ "uncaught exception" block with native stack addresses for every outbound
 // connection that fails, even when the JavaScript that made it catches the rejection (a caught
@@ -72,5 +75,26 @@ if (existsSync(report)) {
 }
 // A crash before any test ran, or a failed file that counted no test, must still read as a failure.
 if (status !== 0 && failed === 0) failed = 1;
+
+// The Node tests: spec output on the terminal, TAP into a file for its "# pass N" / "# fail N".
+const nodeTests = spawn(
+  process.execPath,
+  [
+    "--disable-warning=ExperimentalWarning",
+    "--test",
+    "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    "--test-reporter=tap",
+    `--test-reporter-destination=${nodeReport}`,
+    "local/django/*.test.ts",
+  ],
+  { cwd: root, stdio: "inherit" },
+);
+const nodeStatus = await new Promise<number>((resolve) => nodeTests.on("close", (code) => resolve(code ?? 1)));
+const tap = existsSync(nodeReport) ? readFileSync(nodeReport, "utf8") : "";
+const tapCount = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, "m").exec(tap)?.[1] ?? 0);
+const nodeFailed = tapCount("fail") + tapCount("cancelled");
+passed += tapCount("pass");
+failed += nodeStatus !== 0 && nodeFailed === 0 ? 1 : nodeFailed;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
