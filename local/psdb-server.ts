@@ -13,6 +13,11 @@ export interface PlanetScaleServerOptions {
   port?: number;
   /** An open transaction idle this long is rolled back and its connection released. */
   sessionIdleMs?: number;
+  /**
+   * Added before each answer (benchmarks: a database that is a network hop away, as at the edge).
+   * Default: the PSDB_SERVER_LATENCY_MS environment variable, else 0.
+   */
+  latencyMs?: number;
 }
 
 export interface PlanetScaleServer extends RunningServer {
@@ -44,6 +49,8 @@ export async function startPlanetScaleServer(options: PlanetScaleServerOptions):
   });
   const sessions = new Map<string, PinnedSession>();
   const idleMs = options.sessionIdleMs ?? 30_000;
+  const latencyMs = options.latencyMs ?? Number(process.env.PSDB_SERVER_LATENCY_MS || 0);
+  if (!(latencyMs >= 0)) throw new Error("PSDB_SERVER_LATENCY_MS must be a number of milliseconds >= 0");
   const expected = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`;
 
   const release = (id: string, rollback: boolean) => {
@@ -106,6 +113,8 @@ export async function startPlanetScaleServer(options: PlanetScaleServerOptions):
     authorize: (req: IncomingMessage) => req.headers.authorization === expected,
     unauthorized: { error: { code: "UNAUTHENTICATED", message: "invalid database credentials" } },
     handle: async (req, body) => {
+      // At 0 (the default) not even a timer turn is added.
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
       const path = (req.url ?? "").split("?")[0];
       if (req.method !== "POST") return { status: 405, body: { error: { code: "UNIMPLEMENTED", message: "POST only" } } };
       if (path === "/psdb.v1alpha1.Database/CreateSession") return { status: 200, body: { session: { id: randomUUID() } } };

@@ -8,6 +8,11 @@ export interface UpstashServerOptions {
   redisUrl: string;
   token: string;
   port?: number;
+  /**
+   * Added before each answer (benchmarks: a Redis that is a network hop away, as at the edge).
+   * Default: the UPSTASH_SERVER_LATENCY_MS environment variable, else 0.
+   */
+  latencyMs?: number;
 }
 
 type Command = (string | number | boolean)[];
@@ -47,6 +52,8 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
   shared.on("error", (error) => console.error("[local upstash] redis:", errorText(error)));
   await shared.connect();
   const idle: RedisConnection[] = [];
+  const latencyMs = options.latencyMs ?? Number(process.env.UPSTASH_SERVER_LATENCY_MS || 0);
+  if (!(latencyMs >= 0)) throw new Error("UPSTASH_SERVER_LATENCY_MS must be a number of milliseconds >= 0");
 
   const run = async (connection: RedisConnection, command: Command, base64: boolean): Promise<Reply> => {
     try {
@@ -84,6 +91,8 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
     authorize: (req: IncomingMessage) => req.headers.authorization === `Bearer ${options.token}`,
     unauthorized: { error: "Unauthorized" },
     handle: async (req, body) => {
+      // At 0 (the default) not even a timer turn is added.
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
       const path = (req.url ?? "/").split("?")[0];
       const base64 = req.headers["upstash-encoding"] === "base64";
       if (req.method !== "POST") return { status: 405, body: { error: "ERR only POST is supported" } };

@@ -3,7 +3,7 @@
 // config gives it its bindings and a network limited to this machine.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +14,7 @@ import { type LocalStack, startLocalStack, stopOnExit } from "./stack.ts";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** The compatibility date and flags the deployed worker gets: the ones in wrangler.toml. */
-function wranglerCompatibility(): { date: string; flags: string[] } {
+export function wranglerCompatibility(): { date: string; flags: string[] } {
   const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
@@ -23,7 +23,7 @@ function wranglerCompatibility(): { date: string; flags: string[] } {
 }
 
 /** The workerd binary wrangler itself runs, for this platform (the `workerd` package resolves it). */
-function workerdBinary(): string {
+export function workerdBinary(): string {
   const fromWrangler = createRequire(join(root, "node_modules/wrangler/package.json"));
   return fromWrangler("workerd").default as string;
 }
@@ -32,15 +32,14 @@ function capnpText(value: string): string {
   return JSON.stringify(value); // capnp text literals use the same escapes as JSON strings
 }
 
-export async function startWorkerd(
-  bindings: Record<string, string>,
-  dir: string,
-): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  mkdirSync(dir, { recursive: true });
-  const build = join(dir, "build");
+/**
+ * `wrangler deploy --dry-run --outdir <outdir>` from the repository root, plus `args` (e.g.
+ * `--config`, `--env`, `--metafile`): the bundle as it would be uploaded. Returns wrangler's output.
+ */
+export function bundleWorker(outdir: string, args: string[] = []): string {
   const bundled = spawnSync(
     process.execPath,
-    [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", build],
+    [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir, ...args],
     {
       cwd: root,
       encoding: "utf8",
@@ -48,7 +47,37 @@ export async function startWorkerd(
     },
   );
   if (bundled.status !== 0) throw new Error(`bundling failed:\n${bundled.stdout}\n${bundled.stderr}`);
+  return `${bundled.stdout}\n${bundled.stderr}`;
+}
 
+export async function startWorkerd(
+  bindings: Record<string, string>,
+  dir: string,
+  options: WorkerdOptions = {},
+): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  mkdirSync(dir, { recursive: true });
+  bundleWorker(join(dir, "build"));
+  return serveBundledWorker(bindings, dir, options);
+}
+
+export interface WorkerdOptions {
+  /** Polled until it answers (any status); default /health. */
+  readyPath?: string;
+  /** workerd's stdout and stderr (the worker's logs) go to this file instead of this terminal. */
+  logFile?: string;
+}
+
+/**
+ * Serves `<dir>/build/index.js` (an ES module bundle, e.g. from bundleWorker) under plain
+ * `workerd serve` with text bindings, the wrangler.toml compatibility settings and a network
+ * limited to this machine; resolves once `readyPath` answers.
+ */
+export async function serveBundledWorker(
+  bindings: Record<string, string>,
+  dir: string,
+  options: WorkerdOptions = {},
+): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const compatibility = wranglerCompatibility();
   const config = `using Workerd = import "/workerd/workerd.capnp";
@@ -75,16 +104,18 @@ ${Object.entries(bindings)
   const configPath = join(dir, "workerd.capnp");
   writeFileSync(configPath, config);
   const binary = workerdBinary();
-  const child: ChildProcess = spawn(binary, ["serve", configPath, "--experimental"], { stdio: ["ignore", "inherit", "inherit"] });
+  const output = options.logFile ? openSync(options.logFile, "a") : "inherit";
+  const child: ChildProcess = spawn(binary, ["serve", configPath, "--experimental"], { stdio: ["ignore", output, output] });
+  if (typeof output === "number") closeSync(output); // the child has its own copy
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}`);
-    if (await fetch(`${url}/health`).catch(() => null)) break;
+    if (await fetch(`${url}${options.readyPath ?? "/health"}`).catch(() => null)) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
     url,
-    /** For reading the process's memory (soak tests). */
+    /** For reading the process's memory (soak tests) and CPU time (benchmarks). */
     pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -99,7 +130,11 @@ ${Object.entries(bindings)
  * The local stack plus the production bundle under workerd, in development mode with fresh
  * secrets: what the benchmark and the timing check measure. Both stop on exit or with `stop`.
  */
-export async function startWorkerdOnStack(dir: string, extraBindings: Record<string, string> = {}) {
+export async function startWorkerdOnStack(
+  dir: string,
+  extraBindings: Record<string, string> = {},
+  options: Pick<WorkerdOptions, "logFile"> = {},
+) {
   const stack: LocalStack = await startLocalStack();
   const { privateJwk } = await generateSigningKey();
   const worker = await startWorkerd(
@@ -114,6 +149,7 @@ export async function startWorkerdOnStack(dir: string, extraBindings: Record<str
       ...extraBindings,
     },
     dir,
+    options,
   ).catch(async (error: unknown) => {
     await stack.stop();
     throw error;
