@@ -368,6 +368,14 @@ describe("round trips, counted by the protocol servers", () => {
     expect(await counts()).toEqual({ db: 1, redis: 1 });
   });
 
+  it("the session list costs one Redis round trip (its script does the revocation check) and no MySQL", async () => {
+    const { tokens } = await loggedIn();
+    await resetStats();
+    const res = await app.fetch(buildRequest("GET", "/auth/sessions/", { headers: bearer(tokens.access) }), probeEnv());
+    expect(res.status).toBe(200);
+    expect(await counts()).toEqual({ db: 0, redis: 1 });
+  });
+
   it("check, get-access, get-refresh and logout each cost one Redis round trip and no MySQL", async () => {
     const { tokens } = await loggedIn();
     const cases: [string, RequestOptions][] = [

@@ -172,7 +172,7 @@ describe("when Redis is down", () => {
   });
 });
 
-describe("routes that fold the revocation check into their code script", () => {
+describe("routes that fold the revocation check into their own script (codes, the session list)", () => {
   const CONFIRM_ROUTES = ["/auth/confirm/email/", "/auth/confirm/phone/", "/auth/user/email/confirm/"];
 
   it("refuse a logged-out access token with 401 INVALID_TOKEN (not a code answer)", async () => {
@@ -182,6 +182,7 @@ describe("routes that fold the revocation check into their code script", () => {
     for (const path of CONFIRM_ROUTES) {
       expectFailure(await api("POST", path, { headers: bearer(session.access), json: { otp: "000000" } }), 401, "INVALID_TOKEN");
     }
+    expectFailure(await api("GET", "/auth/sessions/", { headers: bearer(session.access) }), 401, "INVALID_TOKEN");
   });
 
   it("refuse an access token issued before logout-all with 401 INVALID_TOKEN", async () => {
@@ -192,5 +193,6 @@ describe("routes that fold the revocation check into their code script", () => {
     for (const path of CONFIRM_ROUTES) {
       expectFailure(await api("POST", path, { headers: bearer(other.access), json: { otp: "000000" } }), 401, "INVALID_TOKEN");
     }
+    expectFailure(await api("GET", "/auth/sessions/", { headers: bearer(other.access) }), 401, "INVALID_TOKEN");
   });
 });

@@ -113,8 +113,11 @@ export async function revokeEverySession(
   return now;
 }
 
-export async function sessionsOf(deps: Pick<Deps, "clock" | "sessions">, auth: CheckedAccess) {
-  const sessions = await deps.sessions.list(auth.sub, deps.clock.now().getTime());
+/** The caller's sessions: one Redis script, which also does the access token's revocation check. */
+export async function sessionsOf(deps: Pick<Deps, "clock" | "sessions">, auth: UncheckedAccess) {
+  const access = { userId: auth.sub, jti: auth.jti, issuedAtMs: auth.iat_ms };
+  const sessions = await deps.sessions.list(access, deps.clock.now().getTime());
+  if (sessions === "token-revoked") throw invalidTokenError();
   return sessions
     .sort((a, b) => b.lastUsedAtMs - a.lastUsedAtMs)
     .map((session) => ({

@@ -95,10 +95,15 @@ redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
 return 'ok'
 `;
 
-/** KEYS: user sessions, valid-after. ARGV: now, key prefix. Returns {{sid, created, used, ua, country}, ...}. */
+/**
+ * The caller's sessions, with the caller's access-token revocation check folded in (one round
+ * trip for the whole request). KEYS: user sessions, valid-after, denied-access. ARGV: now, key
+ * prefix, access iat ms. Returns 'token-revoked' | {{sid, created, used, ua, country}, ...}.
+ */
 export const LIST_SESSIONS = `
 local now = tonumber(ARGV[1])
 local valid_after = tonumber(redis.call('GET', KEYS[2]) or '0')
+if redis.call('EXISTS', KEYS[3]) == 1 or tonumber(ARGV[3]) < valid_after then return 'token-revoked' end
 local out = {}
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local f = redis.call('HMGET', ARGV[2] .. sid, 'created', 'used', 'ua', 'country', 'exp')

@@ -160,15 +160,21 @@ export interface SessionRecord {
   country: string;
 }
 
-export async function listSessions(redis: Redis, userId: string, nowMs: number): Promise<SessionRecord[]> {
+/** The user's live sessions, or "token-revoked" when the caller's access token was revoked. */
+export async function listSessions(
+  redis: Redis,
+  access: { userId: string; jti: string; issuedAtMs: number },
+  nowMs: number,
+): Promise<SessionRecord[] | "token-revoked"> {
   const rows = await reachRedis(
-    runScript<string[][]>(
+    runScript<string[][] | string>(
       redis,
       LIST_SESSIONS,
-      [userSessionsKey(userId), validAfterKey(userId)],
-      [String(nowMs), SESSION_PREFIX],
+      [userSessionsKey(access.userId), validAfterKey(access.userId), deniedAccessKey(access.jti)],
+      [String(nowMs), SESSION_PREFIX, String(access.issuedAtMs)],
     ),
   );
+  if (!Array.isArray(rows)) return "token-revoked";
   return rows.map(([id, created, used, userAgent, country]) => ({
     id: String(id),
     createdAtMs: Number(created),
