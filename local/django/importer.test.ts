@@ -1,9 +1,13 @@
 // The Django importer against real servers: the local stack's private MariaDB holds both this
 // service's database (migrations applied) and, per test, a database with the original's tables
-// (original-schema.sql) filled with fixture accounts. Run by npm test (node --test).
+// (original-schema.sql) filled with fixture accounts. Run by npm test (node --test). The profile
+// image tests write through wrangler into a throwaway persistence directory (--persist-to), never
+// the developer's .wrangler/state.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { asc, eq } from "drizzle-orm";
@@ -12,6 +16,7 @@ import mysql from "mysql2/promise";
 import { type UserRow, users } from "../../src/db/schema.ts";
 import { type LocalStack, startLocalStack } from "../stack.ts";
 import { type ImportSummary, importDjangoUsers } from "./importer.ts";
+import type { MediaOptions } from "./media.ts";
 
 const SCHEMA = readFileSync(new URL("original-schema.sql", import.meta.url), "utf8");
 const NOW = new Date("2025-06-01T12:00:00.000Z");
@@ -110,7 +115,7 @@ async function originalDatabase(fixtures: Fixture[]): Promise<string> {
   return url.toString();
 }
 
-const run = (from: string, options: { dryRun?: boolean; batch?: number; to?: string; now?: Date } = {}) =>
+const run = (from: string, options: { dryRun?: boolean; batch?: number; to?: string; now?: Date; media?: MediaOptions } = {}) =>
   importDjangoUsers({ from, to: options.to ?? stack.mysqlUrl, now: NOW, ...options });
 
 const readUser = async (id: string): Promise<UserRow | undefined> =>
@@ -429,15 +434,197 @@ describe("npm run import:django", () => {
     assert.equal(real.stdout, expected(4));
   });
 
-  it("refuses flags it does not know (profile images are not carried over yet)", () => {
-    const result = cli(["--from", "mysql://root@127.0.0.1/x", "--media", "/srv/media"]);
+  it("refuses flags it does not know", () => {
+    const result = cli(["--from", "mysql://root@127.0.0.1/x", "--images", "/srv/media"]);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /Unknown option '--media'/);
+    assert.match(result.stderr, /Unknown option '--images'/);
+  });
+
+  it("checks the --media flags before reading anything", () => {
+    const base = ["--from", "mysql://root@127.0.0.1/x", "--to", "mysql://root@127.0.0.1/y"];
+    const media = mkdtempSync(join(tmpdir(), "django-media-flags-"));
+    try {
+      const cases: [string[], RegExp][] = [
+        [["--r2", "local"], /--r2 needs --media/],
+        [["--media", join(media, "nope")], /is not a directory/],
+        [["--media", media, "--r2", "remote"], /--r2 remote needs --env production or --env preview/],
+        [["--media", media, "--env", "production"], /--env is for --r2 remote/],
+        [["--media", media, "--r2", "remote", "--env", "production", "--persist-to", media], /--persist-to is for --r2 local/],
+      ];
+      for (const [args, message] of cases) {
+        const result = cli([...base, ...args]);
+        assert.equal(result.status, 2, args.join(" "));
+        assert.match(result.stderr, message);
+      }
+    } finally {
+      rmSync(media, { recursive: true, force: true });
+    }
   });
 
   it("needs a target", () => {
     const result = cli(["--from", "mysql://root@127.0.0.1/x"]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /give --to, or set DATABASE_URL/);
+  });
+});
+
+// A 1x1 PNG, and JPEG and WebP files that begin as such files do (the check reads magic bytes only).
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+const JPEG = Buffer.from("ffd8ffe000104a46494600010100000100010000ffdb004300ffd9", "hex");
+const WEBP = Buffer.concat([Buffer.from("RIFF"), Buffer.from([26, 0, 0, 0]), Buffer.from("WEBPVP8L"), Buffer.alloc(18, 1)]);
+
+interface StoredObject {
+  contentType: string | undefined;
+  bytes: Buffer;
+}
+interface LocalBucket {
+  get(key: string): Promise<{ httpMetadata?: { contentType?: string }; arrayBuffer(): Promise<ArrayBuffer> } | null>;
+}
+
+/** The objects as the worker's PROFILE_IMAGES binding under `npm run dev` sees them, from `persistTo`. */
+async function readBack(persistTo: string, ids: string[]): Promise<Record<string, StoredObject | null>> {
+  const { getPlatformProxy } = await import("wrangler");
+  const proxy = await getPlatformProxy<{ PROFILE_IMAGES: LocalBucket }>({
+    configPath: fileURLToPath(new URL("../../wrangler.toml", import.meta.url)),
+    // wrangler's --persist-to DIR keeps its state in DIR/v3.
+    persist: { path: join(persistTo, "v3") },
+  });
+  try {
+    const objects: Record<string, StoredObject | null> = {};
+    for (const id of ids) {
+      const object = await proxy.env.PROFILE_IMAGES.get(`profile-images/${id}`);
+      objects[id] = object
+        ? { contentType: object.httpMetadata?.contentType, bytes: Buffer.from(await object.arrayBuffer()) }
+        : null;
+    }
+    return objects;
+  } finally {
+    await proxy.dispose();
+  }
+}
+
+describe("Django importer: profile images (--media)", () => {
+  let dir: string;
+  let media: MediaOptions;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "django-media-"));
+    const folder = join(dir, "media", "profile_images");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, "a.png"), PNG);
+    writeFileSync(join(folder, "b.jpg"), JPEG);
+    writeFileSync(join(folder, "c.webp"), WEBP);
+    writeFileSync(join(folder, "fake.png"), "not a picture, only text\n");
+    writeFileSync(join(folder, "big.png"), Buffer.concat([PNG, Buffer.alloc(2 * 1024 * 1024 + 1 - PNG.length)]));
+    writeFileSync(join(dir, "outside.png"), PNG);
+    media = { dir: join(dir, "media"), persistTo: join(dir, "wrangler-state") };
+  });
+
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("copies the valid images of imported accounts, lists the others, and copies nothing new on a second run", async () => {
+    const image = (n: number, path: string, user: Values = {}) => account(n, { user, profile: { profile_image: path } });
+    const png = image(200, "profile_images/a.png");
+    const jpeg = image(201, "profile_images/b.jpg");
+    const fake = image(202, "profile_images/fake.png");
+    const missing = image(203, "profile_images/missing.png");
+    const big = image(204, "profile_images/big.png");
+    const outside = image(205, "../outside.png");
+    const inactive = image(206, "profile_images/a.png", { is_active: 0 });
+    const none = account(207);
+    const present = image(208, "profile_images/c.webp");
+    // `present` is in the target before the run, without an image.
+    assert.equal((await run(await originalDatabase([present]))).imported, 1);
+
+    const from = await originalDatabase([png, jpeg, fake, missing, big, outside, inactive, none, present]);
+    const expectedCopies = [
+      { id: idOf(png), path: "profile_images/a.png", contentType: "image/png", size: PNG.length },
+      { id: idOf(jpeg), path: "profile_images/b.jpg", contentType: "image/jpeg", size: JPEG.length },
+    ];
+    const expectedSkips = [
+      { id: idOf(fake), path: "profile_images/fake.png", note: "not a JPEG, PNG or WebP image (by its content)" },
+      { id: idOf(missing), path: "profile_images/missing.png", note: "file not found" },
+      { id: idOf(big), path: "profile_images/big.png", note: "2097153 bytes, over the 2 MiB limit" },
+      { id: idOf(outside), path: "../outside.png", note: "path outside the media folder" },
+    ];
+
+    const dry = await run(from, { dryRun: true, media });
+    assert.deepEqual(dry.images, { copied: expectedCopies, alreadyInR2: [], skipped: expectedSkips, wranglerCalls: 0 });
+
+    const first = await run(from, { media });
+    assert.equal(first.imported, 7);
+    assert.deepEqual(first.alreadyPresent, [idOf(present)]);
+    // One `wrangler r2 object put` per copied image; accounts already present are not looked at.
+    assert.deepEqual(first.images, { copied: expectedCopies, alreadyInR2: [], skipped: expectedSkips, wranglerCalls: 2 });
+
+    const second = await run(from, { media });
+    assert.equal(second.imported, 0);
+    assert.deepEqual(second.images, { copied: [], alreadyInR2: [], skipped: [], wranglerCalls: 0 });
+
+    // --media-recheck: accounts already present get their image when its object is missing, and
+    // an object already there is left as it is (one `get` each, then one `put`).
+    const recheck = await run(from, { media: { ...media, recheck: true } });
+    assert.deepEqual(recheck.images, {
+      copied: [{ id: idOf(present), path: "profile_images/c.webp", contentType: "image/webp", size: WEBP.length }],
+      alreadyInR2: [idOf(png), idOf(jpeg)],
+      skipped: expectedSkips,
+      wranglerCalls: 4,
+    });
+
+    const objects = await readBack(media.persistTo as string, [png, jpeg, present, fake, none, inactive].map(idOf));
+    assert.deepEqual(objects, {
+      [idOf(png)]: { contentType: "image/png", bytes: PNG },
+      [idOf(jpeg)]: { contentType: "image/jpeg", bytes: JPEG },
+      [idOf(present)]: { contentType: "image/webp", bytes: WEBP },
+      [idOf(fake)]: null,
+      [idOf(none)]: null,
+      [idOf(inactive)]: null,
+    });
+  });
+
+  it("prints the images in the summary (dry run: no wrangler call)", async () => {
+    const script = fileURLToPath(new URL("import.ts", import.meta.url));
+    const from = await originalDatabase([
+      account(210, { profile: { profile_image: "profile_images/a.png" } }),
+      account(211, { profile: { profile_image: "profile_images/missing.png" } }),
+    ]);
+    const result = spawnSync(
+      process.execPath,
+      [
+        "--disable-warning=ExperimentalWarning",
+        script,
+        "--from",
+        from,
+        "--to",
+        stack.mysqlUrl,
+        "--dry-run",
+        "--media",
+        media.dir,
+      ],
+      { encoding: "utf8", env: { ...process.env, DATABASE_URL: "" } },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      [
+        "dry run: nothing was written",
+        "imported 2",
+        "already present 0",
+        "skipped 0",
+        "needs password reset 0",
+        "adjusted 0",
+        "images copied 1",
+        `  ${idOf(account(210))}: profile_images/a.png (image/png, ${PNG.length} bytes)`,
+        "images not copied 1",
+        `  ${idOf(account(211))} "profile_images/missing.png": file not found`,
+        "round trips: source 2, target 1, wrangler 0",
+        "",
+      ].join("\n"),
+    );
   });
 });

@@ -2,8 +2,10 @@
 // (docs/migrating-from-django.md). Idempotent: an account whose id is already there is left as it
 // is. Per page of `batch` source rows: one SELECT on the source, one SELECT on the target for the
 // ids and names already taken, one multi-row INSERT; a batch is written whole or not at all.
+// With `media`, then the profile images of the page's newly written accounts (media.ts).
 import { canonicalEmail, canonicalUsername } from "../../src/lib/identifiers.ts";
 import { collisionKey, dashedUuid, type ImportRow, mapRow, newReferralId } from "./mapping.ts";
+import { type ImageJob, MediaCopier, type MediaOptions, type MediaSummary } from "./media.ts";
 import { DjangoSource, type SourceIdentity, type SourceRow } from "./source.ts";
 import { DuplicateKeyError, type TakenRow, Target } from "./target.ts";
 
@@ -13,6 +15,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   batch?: number;
   now?: Date;
+  /** Copy profile images into R2 (media.ts); without it images are not touched. */
+  media?: MediaOptions;
 }
 
 export interface RowNote {
@@ -31,6 +35,8 @@ export interface ImportSummary {
   /** Imported accounts with a value changed to fit the new rules. */
   adjusted: RowNote[];
   roundTrips: { source: number; target: number };
+  /** With `media`: the profile images copied and not copied. */
+  images?: MediaSummary;
 }
 
 interface Candidate {
@@ -39,6 +45,7 @@ interface Candidate {
   duplicate: string | undefined;
   passwordReset: string | null;
   adjustments: string[];
+  profileImage: string | null;
 }
 
 export const DEFAULT_BATCH = 1000;
@@ -72,10 +79,14 @@ export function findSourceDuplicates(identities: SourceIdentity[]): Map<string, 
 class Batch {
   readonly summary: ImportSummary;
   private readonly target: Target;
+  private readonly media: MediaCopier | undefined;
+  /** This page's images to copy once its accounts are written. */
+  private images: ImageJob[] = [];
 
-  constructor(summary: ImportSummary, target: Target) {
+  constructor(summary: ImportSummary, target: Target, media: MediaCopier | undefined) {
     this.summary = summary;
     this.target = target;
+    this.media = media;
   }
 
   skip(id: string, username: string, note: string) {
@@ -91,8 +102,23 @@ class Batch {
         continue;
       }
       const { row, passwordReset, adjustments } = mapped;
-      candidates.push({ row, username: source.username, duplicate: duplicates.get(source.user_id), passwordReset, adjustments });
+      const profileImage = source.profile_image?.trim() || null;
+      candidates.push({
+        row,
+        username: source.username,
+        duplicate: duplicates.get(source.user_id),
+        passwordReset,
+        adjustments,
+        profileImage,
+      });
     }
+    this.images = [];
+    await this.write(candidates);
+    // Images after the page's accounts: an image is only ever copied for an account that exists.
+    if (this.media && this.images.length > 0) await this.media.copy(this.images);
+  }
+
+  private async write(candidates: Candidate[]): Promise<void> {
     const taken = await this.target.taken(candidates.map((candidate) => candidate.row));
     const toInsert = this.admit(candidates, taken);
     if (this.summary.dryRun || toInsert.length === 0) return this.record(toInsert);
@@ -107,6 +133,13 @@ class Batch {
     }
   }
 
+  /** An account whose id is already in the target: left as it is; its image only with --media-recheck. */
+  private present(candidate: Candidate): void {
+    this.summary.alreadyPresent.push(candidate.row.id);
+    if (this.media?.recheck && candidate.profileImage)
+      this.images.push({ id: candidate.row.id, path: candidate.profileImage, present: true });
+  }
+
   /** Decides each candidate against what the target holds; returns those to write. */
   private admit(candidates: Candidate[], taken: TakenRow[]): Candidate[] {
     const ids = new Set(taken.map((row) => row.id));
@@ -117,7 +150,7 @@ class Batch {
     for (const candidate of candidates) {
       const { row } = candidate;
       if (ids.has(row.id)) {
-        this.summary.alreadyPresent.push(row.id);
+        this.present(candidate);
         continue;
       }
       if (candidate.duplicate) {
@@ -154,7 +187,7 @@ class Batch {
         return this.record([candidate]);
       } catch (error) {
         if (!(error instanceof DuplicateKeyError)) throw error;
-        if (error.key.includes("PRIMARY")) return void this.summary.alreadyPresent.push(candidate.row.id);
+        if (error.key.includes("PRIMARY")) return this.present(candidate);
         if (!error.key.includes("referral")) return this.skip(candidate.row.id, candidate.username, `refused: ${error.message}`);
         candidate.row.referralId = newReferralId();
       }
@@ -164,9 +197,10 @@ class Batch {
 
   private record(written: Candidate[]): void {
     this.summary.imported += written.length;
-    for (const { row, passwordReset, adjustments } of written) {
+    for (const { row, passwordReset, adjustments, profileImage } of written) {
       if (passwordReset) this.summary.passwordReset.push({ id: row.id, note: passwordReset });
       for (const note of adjustments) this.summary.adjusted.push({ id: row.id, note });
+      if (profileImage) this.images.push({ id: row.id, path: profileImage, present: false });
     }
   }
 }
@@ -184,12 +218,14 @@ export async function importDjangoUsers(options: ImportOptions): Promise<ImportS
     adjusted: [],
     roundTrips: { source: 0, target: 0 },
   };
+  const media = options.media ? new MediaCopier(options.media, summary.dryRun) : undefined;
+  if (media) summary.images = media.summary;
   const source = await DjangoSource.connect(options.from);
   let target: Target | undefined;
   try {
     target = await Target.connect(options.to);
     const duplicates = findSourceDuplicates(await source.identities());
-    const batch = new Batch(summary, target);
+    const batch = new Batch(summary, target, media);
     let after = "";
     for (;;) {
       const page = await source.page(after, batchSize);
@@ -231,6 +267,19 @@ export function formatSummary(summary: ImportSummary): string {
     "adjusted",
     summary.adjusted.map((row) => `${row.id}: ${row.note}`),
   );
-  lines.push(`round trips: source ${summary.roundTrips.source}, target ${summary.roundTrips.target}`);
+  const { images } = summary;
+  if (images) {
+    list(
+      "images copied",
+      images.copied.map((image) => `${image.id}: ${image.path} (${image.contentType}, ${image.size} bytes)`),
+    );
+    if (images.alreadyInR2.length > 0) list("images already in R2", images.alreadyInR2);
+    list(
+      "images not copied",
+      images.skipped.map((image) => `${image.id} ${JSON.stringify(image.path)}: ${image.note}`),
+    );
+  }
+  const r2 = images ? `, wrangler ${images.wranglerCalls}` : "";
+  lines.push(`round trips: source ${summary.roundTrips.source}, target ${summary.roundTrips.target}${r2}`);
   return lines.join("\n");
 }

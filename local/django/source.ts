@@ -30,6 +30,8 @@ export interface SourceRow {
   postal_code: string | null;
   referral_id: string | null;
   referral_points: number | null;
+  /** Relative to the original's media folder (MEDIA_ROOT), e.g. `profile_images/abc.png`. */
+  profile_image: string | null;
 }
 
 export interface SourceIdentity {
@@ -41,7 +43,7 @@ export interface SourceIdentity {
 const COLUMNS = `u.user_id, u.username, u.email, u.password, u.first_name, u.last_name, u.is_active,
   u.is_email_verified, u.created_at, u.last_login, u.country_alpha_code, u.country_phone_code,
   u.country_name, u.gender, u.dob, u.user_type, p.phone_number, p.is_phone_number_verified, p.address,
-  p.city, p.state, p.postal_code, p.referral_id, p.referral_points`;
+  p.city, p.state, p.postal_code, p.referral_id, p.referral_points, p.profile_image`;
 
 export class DjangoSource {
   roundTrips = 0;
