@@ -6,6 +6,9 @@ import type { MySql2Database } from "drizzle-orm/mysql2";
 import { users } from "../../src/db/schema.ts";
 import type { ImportRow } from "./mapping.ts";
 
+/** What a new row may collide on: its id and the unique columns. */
+const UNIQUE_COLUMNS = ["id", "usernameCanonical", "emailCanonical", "referralId"] as const;
+
 export interface TakenRow {
   id: string;
   usernameCanonical: string;
@@ -69,21 +72,11 @@ export class Target {
       .from(users)
       .where(
         or(
-          inArray(
-            users.id,
-            rows.map((row) => row.id),
-          ),
-          inArray(
-            users.usernameCanonical,
-            rows.map((row) => row.usernameCanonical),
-          ),
-          inArray(
-            users.emailCanonical,
-            rows.map((row) => row.emailCanonical),
-          ),
-          inArray(
-            users.referralId,
-            rows.map((row) => row.referralId),
+          ...UNIQUE_COLUMNS.map((column) =>
+            inArray(
+              users[column],
+              rows.map((row) => row[column]),
+            ),
           ),
         ),
       );
