@@ -1,5 +1,7 @@
 // One-time codes: 6 digits from a CSPRNG without modulo bias, kept only as keyed digests.
 
+import { toHex } from "./hex.ts";
+
 /** What a code is for: a code of one purpose never works for another. */
 export const OTP_PURPOSES = ["email-verify", "phone-verify", "password-reset", "email-change", "two-factor"] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
@@ -39,5 +41,5 @@ export async function otpDigest(secret: string, purpose: string, subject: string
     keys.set(secret, key);
   }
   const mac = await crypto.subtle.sign("HMAC", await key, encoder.encode(`${purpose}\u0000${subject}\u0000${code}`));
-  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return toHex(mac);
 }

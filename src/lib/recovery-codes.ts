@@ -1,6 +1,8 @@
 // Recovery codes: 10 single-use codes of 80 random bits (16 base32 characters, shown as
 // XXXX-XXXX-XXXX-XXXX), kept only as SHA-256 digests. 80 bits make an unkeyed digest safe to
 // store: a stolen table cannot be searched for them.
+import { digestHex } from "./hex.ts";
+
 const base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 export const RECOVERY_CODE_COUNT = 10;
@@ -24,6 +26,5 @@ export function normalizeRecoveryCode(input: string): string | null {
 
 export async function recoveryCodeDigest(code: string): Promise<string> {
   const normalized = normalizeRecoveryCode(code) ?? code;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(normalized)));
-  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return digestHex("SHA-256", normalized);
 }

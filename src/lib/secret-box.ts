@@ -3,6 +3,7 @@
 // another row does not open). Sealed form: `v1.<key id>.<iv>.<ciphertext>`, base64url parts;
 // the key id lets a rotation keep reading values sealed under an earlier key.
 import { base64url } from "jose";
+import { toHex } from "./hex.ts";
 
 export interface SecretBox {
   seal(plain: string, owner: string): Promise<string>;
@@ -24,7 +25,7 @@ function importKey(base64: string): Promise<BoxKey> {
     key = (async () => {
       const raw = Uint8Array.from(atob(base64.trim()), (char) => char.charCodeAt(0));
       const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
-      const id = [...digest.slice(0, 4)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+      const id = toHex(digest.slice(0, 4));
       return { id, key: await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]) };
     })();
     imported.set(base64, key);

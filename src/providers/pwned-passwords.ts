@@ -4,6 +4,7 @@
 // are cached with the Cache API: one prefix serves every password that shares it.
 // https://haveibeenpwned.com/API/v3#PwnedPasswords
 
+import { digestHex } from "../lib/hex.ts";
 import type { Logger } from "../lib/log.ts";
 
 export interface BreachChecker {
@@ -13,13 +14,7 @@ export interface BreachChecker {
 
 const CACHE_SECONDS = 24 * 3600;
 
-async function sha1Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)]
-    .map((byte) => byte.toString(16).padStart(2, "0"))
-    .join("")
-    .toUpperCase();
-}
+const sha1Hex = async (text: string): Promise<string> => (await digestHex("SHA-1", text)).toUpperCase();
 
 // Without a Cache API (or when it fails) every check simply asks the service.
 async function cached(url: string): Promise<Response | undefined> {

@@ -8,6 +8,7 @@ import { base64url } from "jose";
 import type { UserRow } from "../db/schema.ts";
 import type { DeliveryDeps, Deps } from "../deps.ts";
 import { AppError, validationError } from "../lib/errors.ts";
+import { digestHex } from "../lib/hex.ts";
 import { parseMethods, type TwoFactorMethod } from "../lib/two-factor.ts";
 import type { LoginAttempt } from "../stores/login-store.ts";
 import type { MfaChallenge } from "../stores/mfa-store.ts";
@@ -40,10 +41,7 @@ export function usableMethods(deps: Pick<Deps, "config">, user: UserRow): TwoFac
   );
 }
 
-async function tokenDigest(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
+const tokenDigest = (token: string): Promise<string> => digestHex("SHA-256", token);
 
 /** The first factor was right: a challenge instead of a session (the lockout gate as for a login). */
 export async function challengeSecondFactor(

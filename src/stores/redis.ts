@@ -2,6 +2,7 @@
 // in development and tests).
 import { errors, Redis } from "@upstash/redis/cloudflare";
 import { unavailable } from "../lib/errors.ts";
+import { digestHex } from "../lib/hex.ts";
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const NOT_SERVING = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
@@ -49,9 +50,7 @@ const digests = new Map<string, Promise<string>>();
 function digestOf(script: string): Promise<string> {
   let digest = digests.get(script);
   if (!digest) {
-    digest = crypto.subtle
-      .digest("SHA-1", new TextEncoder().encode(script))
-      .then((hash) => [...new Uint8Array(hash)].map((byte) => byte.toString(16).padStart(2, "0")).join(""));
+    digest = digestHex("SHA-1", script);
     digests.set(script, digest);
   }
   return digest;
