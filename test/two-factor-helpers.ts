@@ -2,7 +2,7 @@
 // shows a code the server has already accepted, and the success checks.
 import { Secret, TOTP } from "otpauth";
 import { expect } from "vitest";
-import { type ApiResponse, api, basic, bearer, decodeJwt, type Session } from "./helpers.ts";
+import { type ApiResponse, api, basic, bearer, decodeJwt, type Session, userWithSession } from "./helpers.ts";
 
 export const STEP_MS = 30_000;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -87,4 +87,43 @@ export async function expectWorkingPair(tokens: Partial<Session> & Record<string
   expect(decodeJwt(String(tokens.access)).payload.sub).toBe(userId);
   expect((await check(String(tokens.access))).status).toBe(200);
   expect((await api("POST", "/auth/jwt/get-access/", { json: { refresh: tokens.refresh } })).status).toBe(200);
+}
+
+/** Waits, when needed, until at least `ms` are left in the current 30 s step (then nothing crosses a step edge). */
+export async function awayFromStepEnd(ms = 10_000): Promise<void> {
+  const left = STEP_MS - (Date.now() % STEP_MS);
+  if (left < ms) await sleep(left + 100);
+}
+
+/** A fresh user with a session and a started (not yet confirmed) setup. */
+export async function userWithPendingSetup() {
+  const { user, session } = await userWithSession();
+  const data = expectSuccess(await setupTwoFactor(session.access, { password: user.password }), "2fa setup successful");
+  return { user, session, secret: data.secret as string, app: new Authenticator(data.secret), setup: data };
+}
+
+/** A fresh user with an authenticator app enabled; `session` is the pair the confirm handed out. */
+export async function userWithTwoFactor() {
+  const { user, session, secret, app } = await userWithPendingSetup();
+  const data = expectSuccess(await confirmTwoFactor(session.access, { code: await app.nextCode() }), "2fa confirm successful");
+  return { user, secret, app, recoveryCodes: data.recovery_codes as string[], session: data.tokens as Session };
+}
+
+/** A recovery code of the same shape as `real` that is not it. */
+export const fakeRecoveryCode = (real: string) =>
+  real.replace(/[A-Za-z0-9]/g, (c) => (/\d/.test(c) ? String((Number(c) + 1) % 10) : c === "a" || c === "A" ? "b" : "a"));
+
+/** Logs in with the password and expects the second step: the mfa_token. */
+export async function mfaToken(user: { username: string; password: string }): Promise<string> {
+  const res = await login(user.username, user.password);
+  const data = expectSuccess(res, "login successful");
+  expect(data).toMatchObject({ mfa_required: true, methods: ["totp"] });
+  expect(typeof data.mfa_token).toBe("string");
+  return data.mfa_token;
+}
+
+/** Logs in with both factors and returns the session. */
+export async function signIn(user: { username: string; password: string }, app: Authenticator): Promise<Session> {
+  const token = await mfaToken(user);
+  return expectSuccess(await verify({ mfa_token: token, code: await app.nextCode() }), "2fa verify successful");
 }
