@@ -1,12 +1,17 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { hermeticWranglerConfig } from "./local/test-wrangler-config.ts";
+
+// wrangler.toml, copied where no .dev.vars or .env is: tests never see a developer's local settings.
+const configPath = hermeticWranglerConfig(fileURLToPath(new URL(".", import.meta.url)));
 
 // Tests run inside workerd (the Workers runtime) against the real local stack, which
 // test/global-setup.ts starts in Node and hands over through `provide`/`inject`.
 export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: "./wrangler.toml" },
+      wrangler: { configPath },
       miniflare: {
         bindings: {
           // wrangler.toml's top level is production: the tests say what they run as.

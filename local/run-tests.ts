@@ -119,6 +119,7 @@ const nodeTests = spawn(
     "--test-reporter-destination=stdout",
     "--test-reporter=tap",
     `--test-reporter-destination=${nodeReport}`,
+    "local/*.test.ts",
     "local/django/*.test.ts",
   ],
   { cwd: root, stdio: "inherit" },

@@ -33,6 +33,9 @@ export interface AppOptions {
 
 export function createApp(options: AppOptions = {}) {
   const app = createRouter();
+  const bodies = bodyGuard([profileImageUpload]);
+  // First: whatever answer follows, the request body is not left unread on the connection.
+  app.use(bodies.settle);
   // A client's own id is kept if it is short (it is logged and stored with security events).
   app.use(requestId({ headerName: "X-Request-Id", limitLength: 64 }));
   app.use(...securityHeaders);
@@ -46,7 +49,7 @@ export function createApp(options: AppOptions = {}) {
       maxAge: 600,
     }),
   );
-  app.use(...bodyGuard([profileImageUpload]));
+  app.use(...bodies.guard);
   app.use(dependencies({ clock: options.clock ?? systemClock, ids: options.ids ?? randomIds }));
 
   app.route("/", healthRoutes);

@@ -2,6 +2,14 @@
 // multipart upload routes, which have their own limit and media type. Malformed JSON
 // is found by the route's validator (Hono's HTTPException 400 -> INVALID_JSON in onError), after
 // the route has named its action, so the message reads "<action> failed".
+//
+// No answer leaves a request body unread. workerd ties an incoming body to its connection: an
+// answer sent while the body is still on the wire resets the keep-alive connection (plain workerd,
+// bodies beyond its socket buffer), and under `wrangler dev` a Request re-made around an unread
+// body (`new Request(request, { headers })`) takes the dev server down with it. Many answers
+// come before any route reads the body (401 for a bad token, 404, 405, 415, 429, a CORS preflight),
+// so `settleRequestBody`, the app's first middleware, reads what is left after every answer, and
+// the guard never wraps a body it has not read.
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env.ts";
@@ -19,14 +27,46 @@ const routePath = (path: string) => path.replace(/\/$/, "");
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
-// An over-limit body up to this size is read and dropped before the 413, so the client's
-// connection stays usable (workerd resets one whose request body was left unread); anything larger
-// is refused at once, unread: reading it would only help whoever sent it.
-const DRAIN_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Reads and drops what is left of a request body, at most `limit` bytes: the connection stays
+ * usable. A larger body is cancelled unread (its connection resets): reading more than any route
+ * accepts would only help whoever sent it. Never throws.
+ */
+async function drainBody(request: Request, limit: number): Promise<void> {
+  if (!request.body || request.bodyUsed) return;
+  const announced = Number(request.headers.get("content-length") ?? 0);
+  try {
+    const reader = request.body.getReader();
+    if (announced > limit) return void (await reader.cancel());
+    for (let read = 0; ; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+      if (read > limit) return void (await reader.cancel());
+    }
+  } catch {
+    // Locked by a reader that gave up (an over-limit chunked body) or a client that went away:
+    // nothing more can be read from it.
+  }
+}
 
-const tooLarge = async (c: Context<AppEnv>) => {
-  const length = Number(c.req.header("content-length") ?? Number.NaN);
-  if (length <= DRAIN_LIMIT_BYTES && !c.req.raw.bodyUsed) await c.req.raw.arrayBuffer().catch(() => undefined);
+/**
+ * The app's first middleware: once the answer is made, whatever is left of the request body (the
+ * one received and, if the guard re-made the request, the one the routes saw) is read and dropped.
+ */
+const settleRequestBody =
+  (limit: number): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const received = c.req.raw;
+    try {
+      await next();
+    } finally {
+      await drainBody(c.req.raw, limit);
+      if (c.req.raw !== received) await drainBody(received, limit);
+    }
+  };
+
+const tooLarge = () => {
   throw new AppError("PAYLOAD_TOO_LARGE");
 };
 const jsonLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
@@ -51,7 +91,7 @@ const requireJsonBody =
     const multipart = uploads.has(routePath(c.req.path));
     const mediaType = (headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
     if (!hasBody(c.req.raw)) {
-      if (headers.has("content-type") && !multipart) replaceHeaders(c, (copy) => copy.delete("content-type"));
+      if (headers.has("content-type") && !multipart) await replaceHeaders(c, (copy) => copy.delete("content-type"));
       return next();
     }
     if (multipart) {
@@ -60,27 +100,37 @@ const requireJsonBody =
     }
     if (!JSON_MEDIA_TYPE.test(mediaType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
     if (headers.get("content-type") !== "application/json")
-      replaceHeaders(c, (copy) => copy.set("content-type", "application/json"));
+      await replaceHeaders(c, (copy) => copy.set("content-type", "application/json"));
     return next();
   };
 
 /**
- * The body guard for the routes the app mounts: the size limit (the upload routes' own, or 64 KiB)
- * and the media type, before anything reads the body. The app passes the upload routes in, so
- * this middleware knows no route of its own.
+ * The body guard for the routes the app mounts: `settle` goes first (it drains whatever the answer
+ * left unread, up to the largest body any route accepts), `guard` before the routes (the size
+ * limit, the upload routes' own or 64 KiB, and the media type, before anything reads the body).
+ * The app passes the upload routes in, so this middleware knows no route of its own.
  */
-export function bodyGuard(uploadRoutes: UploadRoute[]): MiddlewareHandler<AppEnv>[] {
+export function bodyGuard(uploadRoutes: UploadRoute[]): {
+  settle: MiddlewareHandler<AppEnv>;
+  guard: MiddlewareHandler<AppEnv>[];
+} {
   const uploads = new Map(
     uploadRoutes.map((route) => [routePath(route.path), bodyLimit({ maxSize: route.maxBytes, onError: tooLarge })]),
   );
   const limitBody: MiddlewareHandler<AppEnv> = (c, next) => (uploads.get(routePath(c.req.path)) ?? jsonLimit)(c, next);
-  return [limitBody, requireJsonBody(uploads)];
+  const largest = Math.max(MAX_BODY_BYTES, ...uploadRoutes.map((route) => route.maxBytes));
+  return { settle: settleRequestBody(largest), guard: [limitBody, requireJsonBody(uploads)] };
 }
 
-/** Incoming headers are immutable: the request is re-made with changed ones (body, cf and all). */
-function replaceHeaders(c: Context<AppEnv>, change: (headers: Headers) => void): void {
+/**
+ * Incoming headers are immutable: the request is re-made with changed ones. Its body is read first
+ * (the size limit has run) and the new request carries the bytes, never a stream wrapped around an
+ * unread body.
+ */
+async function replaceHeaders(c: Context<AppEnv>, change: (headers: Headers) => void): Promise<void> {
   const raw = c.req.raw as Request & { cf?: IncomingRequestCfProperties };
   const headers = new Headers(raw.headers);
   change(headers);
-  c.req.raw = new Request(raw, { headers, cf: raw.cf });
+  const body = raw.body ? await raw.arrayBuffer() : null;
+  c.req.raw = new Request(raw.url, { method: raw.method, headers, body: body?.byteLength ? body : null, cf: raw.cf });
 }
