@@ -7,7 +7,12 @@ import { type Context, isEnvelope, loggedIn, type PhaseResult, type Reply, send,
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"];
 // JSON types are drawn half the time, so that bodies get past the media-type gate to the parsers and validators.
-const JSON_TYPES = ["application/json", "application/json;", "application/json; charset=latin1"];
+const JSON_TYPES = [
+  "application/json",
+  "application/json; charset=utf-8",
+  "application/json;",
+  "application/json; charset=latin1",
+];
 const OTHER_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "garbage/\u00e9;;=", undefined];
 const MULTIPART = "multipart/form-data; boundary=----fuzz";
 const PROTO_KEYS = ["__proto__", "constructor", "toString", "valueOf", "hasOwnProperty", "prototype"];
@@ -137,7 +142,8 @@ function describe(body: Sample["body"]): string {
   return `${text.length}B ${JSON.stringify(text.slice(0, 100))}`;
 }
 
-export async function runFuzz(context: Context, count: number): Promise<PhaseResult> {
+/** `label` names the target in the report (e.g. "workerd", "npm run dev"). */
+export async function runFuzz(context: Pick<Context, "base">, count: number, label: string): Promise<PhaseResult> {
   const { base } = context;
   const started = performance.now();
   // FUZZ_SEED replays a run (the seed is in the notes).
@@ -198,5 +204,5 @@ export async function runFuzz(context: Context, count: number): Promise<PhaseRes
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     byRoute: Object.fromEntries(top),
   };
-  return { phase: "fuzz", tally, violations: [...violations.values()], notes };
+  return { phase: `fuzz (${label})`, tally, violations: [...violations.values()], notes };
 }
