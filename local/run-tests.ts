@@ -1,8 +1,10 @@
-// npm test: runs the whole suite inside workerd (vitest + @cloudflare/vitest-pool-workers), then the
-// Node tests of local tooling (node --test: local/django/*.test.ts), and ends with one line CI can
-// read, exactly like "42 passed, 0 failed", counting both.
+// npm test: runs the whole suite inside workerd (vitest + @cloudflare/vitest-plugin), then the
+// Node tests of local tooling (node --test: local/*.test.ts, local/django/*.test.ts), and ends with
+// one line CI can read, exactly like "42 passed, 0 failed", counting both. A green run is quiet: a
+// line per test file, dots for the Node tests, the counts. The worker's JSON log lines go to
+// .local/test-worker.log (named at the end when a test failed); TEST_LOGS=1 prints them as well.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -10,6 +12,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 mkdirSync(`${root}.local`, { recursive: true });
 const report = `${root}.local/test-report.json`;
 const nodeReport = `${root}.local/node-test-report.tap`;
+const workerLog = `${root}.local/test-worker.log`;
+writeFileSync(workerLog, "");
+const showWorkerLogs = process.env.TEST_LOGS === "1";
+let workerLogLines = 0;
 rmSync(report, { force: true });
 rmSync(nodeReport, { force: true });
 
@@ -20,36 +26,31 @@ rmSync(nodeReport, { force: true });
 // else. They are folded into one counted line at the end; every other line, including any other
 // uncaught exception, passes through.
 const NETWORK_FAILURE_NOISE = [
-  /^exception = kj\/async-io-unix\.c\+\+:\d+: disconnected: /,
+  /^exception = \S+:\d+: disconnected: /,
   /^stack: (\S+workerd@[0-9a-f]+ ?)+$/,
   /^uncaught exception; source = Uncaught \(in promise\); stack = Error: Network connection lost\.$/,
   /^uncaught exception; exception = \S+: disconnected: jsg\.Error: Network connection lost\.$/,
 ];
 let foldedNetworkFailures = 0;
 
-// A watchdog for one known failure of the test runner itself: on some runs the pool stops between
-// two files (vitest and workerd idle, no output, no test running) and would wait until CI's time
-// limit. No test here is silent for long (the slowest waits about 75 s for a TOTP step), so
-// STALL_MS without a line means that stall: the whole run (vitest, workerd and the test stack, one
-// process group) is killed and started again, once, and the log says so. A stall in the second
-// run is a failure.
-const STALL_MS = Number(process.env.TEST_STALL_MS) || 4 * 60_000;
-
-function runVitest(): Promise<number | "stalled"> {
+function runVitest(): Promise<number> {
   const vitest = spawn(
     process.execPath,
     [
       `${root}node_modules/vitest/vitest.mjs`,
       "run",
+      // default: one line per file, a failing test's logs and error; json: the counts below;
+      // the progress reporter: a timeline in .local/test-progress.log, and a loud end to a stuck pool.
       "--reporter=default",
       "--reporter=json",
+      "--reporter=./local/test-progress-reporter.ts",
       `--outputFile.json=${report}`,
       ...process.argv.slice(2),
     ],
     {
       cwd: root,
       detached: true,
-      stdio: ["inherit", "pipe", "inherit"],
+      stdio: ["inherit", "pipe", "pipe"],
       env: {
         ...process.env,
         WRANGLER_SEND_METRICS: "false",
@@ -58,39 +59,36 @@ function runVitest(): Promise<number | "stalled"> {
       },
     },
   );
-  let lastLine = Date.now();
-  let stalled = false;
-  const watchdog = setInterval(() => {
-    if (Date.now() - lastLine < STALL_MS || !vitest.pid) return;
-    stalled = true;
-    console.log(`[test] no output for ${STALL_MS / 1000} s: the test pool stalled; stopping this run`);
-    process.kill(-vitest.pid, "SIGKILL");
-  }, 5_000);
-  const lines = createInterface({ input: vitest.stdout });
-  lines.on("line", (line) => {
-    lastLine = Date.now();
+  // workerd writes console.log to stdout and console.warn/error to stderr: both are filtered.
+  const filter = (line: string, write: (text: string) => void) => {
     const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
     if (NETWORK_FAILURE_NOISE.some((pattern) => pattern.test(plain))) {
       if (plain.startsWith("uncaught exception; source")) foldedNetworkFailures++;
       return;
     }
-    console.log(line);
-  });
+    // The worker's structured log (src/lib/log.ts): one JSON object per line with a level.
+    if (plain.startsWith('{"level":')) {
+      appendFileSync(workerLog, `${plain}\n`);
+      workerLogLines++;
+      if (!showWorkerLogs) return;
+    }
+    write(line);
+  };
+  createInterface({ input: vitest.stdout }).on("line", (line) => filter(line, console.log));
+  createInterface({ input: vitest.stderr }).on("line", (line) => filter(line, console.error));
   return new Promise((resolve) =>
     vitest.on("close", (code) => {
-      clearInterval(watchdog);
-      resolve(stalled ? "stalled" : (code ?? 1));
+      // Whatever vitest left behind (workerd, the test stack) goes with its process group.
+      try {
+        if (vitest.pid) process.kill(-vitest.pid, "SIGKILL");
+      } catch {}
+      resolve(code ?? 1);
     }),
   );
 }
 
-let outcome = await runVitest();
-if (outcome === "stalled") {
-  console.log("[test] running the suite again (once) after a stalled pool");
-  rmSync(report, { force: true });
-  outcome = await runVitest();
-}
-const status = outcome === "stalled" ? 1 : outcome;
+const status = await runVitest();
+if (status !== 0 && workerLogLines > 0) console.log(`(the worker's ${workerLogLines} log lines are in .local/test-worker.log)`);
 if (foldedNetworkFailures > 0) {
   console.log(`(workerd logged ${foldedNetworkFailures} caught network failures of deliberately unreachable services; folded)`);
 }
@@ -109,13 +107,14 @@ if (existsSync(report)) {
 // A crash before any test ran, or a failed file that counted no test, must still read as a failure.
 if (status !== 0 && failed === 0) failed = 1;
 
-// The Node tests: spec output on the terminal, TAP into a file for its "# pass N" / "# fail N".
+// The Node tests: dots (and any failure in full) on the terminal, TAP into a file for its
+// "# pass N" / "# fail N".
 const nodeTests = spawn(
   process.execPath,
   [
     "--disable-warning=ExperimentalWarning",
     "--test",
-    "--test-reporter=spec",
+    "--test-reporter=dot",
     "--test-reporter-destination=stdout",
     "--test-reporter=tap",
     `--test-reporter-destination=${nodeReport}`,

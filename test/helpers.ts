@@ -45,7 +45,8 @@ export function buildRequest(method: string, path: string, options: RequestOptio
 
 export async function readResponse(pending: Response | Promise<Response>): Promise<ApiResponse> {
   const response = await pending;
-  const text = await response.text();
+  // Decoded by hand: text() on an image download makes workerd print a warning.
+  const text = new TextDecoder().decode(await response.arrayBuffer());
   let body: unknown = null;
   try {
     body = text ? JSON.parse(text) : null;
