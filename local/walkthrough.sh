@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The API walkthrough: one new user's story, from signup to account deletion, against a running
 # LoginSystem Edge in development (`npm run dev`), whose dev outbox holds the mailed and texted
-# codes. README.md shows this file verbatim (a test keeps them equal) and CI runs it.
+# codes. docs/walkthrough.md shows this file verbatim (a test keeps them equal) and CI runs it.
 #
 #   bash local/walkthrough.sh [BASE]    # BASE: this argument, else $BASE, else http://127.0.0.1:8787
 #

@@ -84,7 +84,7 @@ const configSchema = z
     // Deadline of one MySQL query / one Redis command: past it the request answers 503.
     DATABASE_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(5000),
     REDIS_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(3000),
-    // Per-account lockout (password login and code checks): see the README's abuse section.
+    // Per-account lockout (password login and code checks): see docs/security.md, Abuse protection.
     LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(50).default(5),
     LOCKOUT_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     LOCKOUT_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),

@@ -1,10 +1,12 @@
 // npm run import:django -- --from mysql://USER:PASS@HOST:PORT/DB [--to URL] [--dry-run] [--batch N]
 //   [--media DIR [--r2 local|remote] [--env production|preview] [--persist-to DIR] [--media-recheck]]
 // Copies the original Django service's users into this service's database (DATABASE_URL unless
-// --to names one), and with --media their profile images into R2, and prints what it did.
+// --to names one; with neither it stops and prints the --to of npm run dev's database when that
+// runs), and with --media their profile images into R2, and prints what it did.
 // See docs/migrating-from-django.md.
 import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { devDatabaseHint } from "./dev-database.ts";
 import { DEFAULT_BATCH, formatSummary, importDjangoUsers } from "./importer.ts";
 import type { MediaOptions } from "./media.ts";
 
@@ -12,6 +14,7 @@ const USAGE = `usage: npm run import:django -- --from mysql://USER:PASS@HOST:POR
          [--media DIR [--r2 local|remote] [--env production|preview] [--persist-to DIR] [--media-recheck]]
   --from           the original's MariaDB/MySQL database (tables account_myuser and profile_profile)
   --to             this service's database: mysql://... or PlanetScale https://...; default DATABASE_URL
+                   (without either, it prints the --to of npm run dev's database when that runs)
   --dry-run        read everything, write nothing, print the same summary
   --batch N        source rows per page and per INSERT (default ${DEFAULT_BATCH})
   --media DIR      the original's media folder: copy imported accounts' profile images into R2
@@ -66,7 +69,7 @@ if (values.help) {
 }
 const from = values.from ?? fail("--from is required");
 if (!from.startsWith("mysql://")) fail("--from must be a mysql:// URL");
-const to = values.to || process.env.DATABASE_URL || fail("give --to, or set DATABASE_URL");
+const to = values.to || process.env.DATABASE_URL || fail(`give --to, or set DATABASE_URL. ${await devDatabaseHint()}`);
 const batch = values.batch === undefined ? DEFAULT_BATCH : Number(values.batch);
 if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) fail("--batch must be an integer from 1 to 10000");
 

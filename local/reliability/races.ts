@@ -1,5 +1,5 @@
 // Races: many requests on one name, token, code or account at the same instant, each checked for
-// its exact outcome. The claims under test are the README's: unique indexes decide signups, the
+// its exact outcome. The claims under test are those of docs/security.md: unique indexes decide signups, the
 // refresh grace window hands every parallel refresh one successor, a reset code yields one token
 // and that token resets once, deletion is all-or-nothing against racing writes and logins, and a
 // session logs out once. Any other outcome, a 5xx, a hang or a missing envelope is a violation.
@@ -149,7 +149,7 @@ export async function runRaces(context: Context): Promise<PhaseResult> {
       const replies = await burst("resets", 16, () => ({ method: "POST", path: "/auth/password/reset/", json }));
       const seen = summary(replies);
       // Not "15 × 400": each loser is a failed code check on the email's reset lockout, and the
-      // fifth failure in a row locks it (README, Abuse protection), so after the winner come 4 ×
+      // fifth failure in a row locks it (docs/security.md, Abuse protection), so after the winner come 4 ×
       // 400 OTP_INVALID and then 429 RATE_LIMITED with Retry-After (more 400s if the winner's
       // lifting of lockouts lands in between). Anything else, or a second 200, is a violation.
       const invalid = seen["400 OTP_INVALID"] ?? 0;
@@ -182,7 +182,7 @@ export async function runRaces(context: Context): Promise<PhaseResult> {
       expect("delete", rows === 0, "user row gone", `${rows} rows`);
       const after = await login("delete", username, PASSWORD);
       expect("delete", after.status === 401, "login after delete 401", outcome(after));
-      // README: the tombstone kills sessions a racing login created; their access tokens must be dead.
+      // docs/security.md: the tombstone kills sessions a racing login created; their access tokens must be dead.
       const won = logins.filter((r) => r.status === 200).map((r) => r.body.data.access as string);
       const checks = await Promise.all(
         won.map((t) => call("delete", { method: "POST", path: "/auth/jwt/check/", headers: bearer(t) })),

@@ -1,4 +1,4 @@
-// The JSON envelope (README: API), used for every response the service sends.
+// The JSON envelope (docs/api.md: the envelope), used for every response the service sends.
 import type { ErrorCode, FieldErrors } from "./errors.ts";
 
 export interface SuccessEnvelope<T> {

@@ -1,4 +1,4 @@
-// Resolves the country fields of a request against the ISO 3166-1 list (README: signup, countries):
+// Resolves the country fields of a request against the ISO 3166-1 list (docs/api.md: signup, countries):
 // the alpha code alone suffices; a name or calling code given with it must match it.
 import { type Country, findCountry } from "../lib/countries.ts";
 import { addFieldError, type FieldErrors } from "../lib/errors.ts";

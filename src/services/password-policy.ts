@@ -1,4 +1,4 @@
-// The password rules (README: Passwords): length by characters and bytes, letters and digits, not a
+// The password rules (docs/security.md: Passwords): length by characters and bytes, letters and digits, not a
 // common password, not the account's own username or email.
 
 import type { Config } from "../config.ts";
