@@ -2,6 +2,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/**
+ * Thrown by a handler whose own backend (the real MySQL or Redis behind a protocol server) could
+ * not be reached: answered as a gateway would, 502 with a plain-text page, not as a reply of the
+ * backend itself (a Redis error reply is a JSON {error}; a lost connection is not one).
+ */
+export class UpstreamUnavailable extends Error {}
+
 export type JsonHandler = (req: IncomingMessage, body: unknown) => Promise<{ status: number; body: unknown }>;
 
 /** Per-path request counters, readable at GET /__stats and cleared by POST /__stats/reset. */
@@ -76,6 +83,10 @@ export async function startJsonServer(options: {
       const result = await options.handle(req, body);
       sendJson(res, result.status, result.body);
     } catch (error) {
+      if (error instanceof UpstreamUnavailable) {
+        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end(`502 Bad Gateway: ${error.message}\n`);
+        return;
+      }
       console.error(`[local] ${path}:`, error);
       if (!res.headersSent) sendJson(res, 500, { error: String(error) });
     }

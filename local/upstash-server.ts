@@ -1,8 +1,8 @@
 // A local server speaking the Upstash Redis REST protocol (what @upstash/redis sends) in front of
 // a real Redis: single commands at /, pipelines at /pipeline, transactions at /multi-exec.
 import type { IncomingMessage } from "node:http";
-import { createClient, RESP_TYPES } from "redis";
-import { type RunningServer, startJsonServer } from "./http-util.ts";
+import { createClient, ErrorReply, RESP_TYPES } from "redis";
+import { type RunningServer, startJsonServer, UpstreamUnavailable } from "./http-util.ts";
 
 export interface UpstashServerOptions {
   redisUrl: string;
@@ -60,7 +60,10 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
       const reply = await connection.sendCommand(command.map(String));
       return { result: encode(reply, base64) };
     } catch (error) {
-      return { error: errorText(error) };
+      // Redis answered with an error (WRONGTYPE, NOSCRIPT, ...): that is the reply. Anything else
+      // (a reset or closed connection, Redis gone) is the gateway's failure, as on Upstash.
+      if (error instanceof ErrorReply) return { error: errorText(error) };
+      throw new UpstreamUnavailable(`redis: ${errorText(error)}`);
     }
   };
 
