@@ -44,8 +44,8 @@ export function createApp(options: AppOptions = {}) {
     cors({
       origin: (origin, c) => (c.var.config.CORS_ORIGINS.includes(origin) ? origin : null),
       // CF-Turnstile-Response carries a challenge token for Basic logins, which have no body.
-      allowHeaders: ["Authorization", "Content-Type", "CF-Turnstile-Response"],
-      exposeHeaders: ["X-Request-Id", "Retry-After"],
+      allowHeaders: ["Authorization", "Content-Type", "CF-Turnstile-Response", "Device-Token"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Device-Token"],
       maxAge: 600,
     }),
   );

@@ -6,7 +6,7 @@ import { changePassword, deleteAccount } from "../services/account-service.ts";
 import { updateUserFields } from "../services/profile-service.ts";
 import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
-import { action, createRouter } from "./router.ts";
+import { action, createRouter, signedIn } from "./router.ts";
 import { dateString, genderSchema, integerLike, plainText, tokenPairSchema, userSchema } from "./schemas.ts";
 
 // Strict: any field outside this allow-list (username, email, password, is_email_verified, ...)
@@ -92,10 +92,10 @@ for (const method of ["put", "patch"] as const) {
 
 export const accountRoutes = router
   .openapi(passwordChangeRoute, async (c) => {
-    const tokens = await changePassword(c.var.deps, c.var.auth.sub, c.req.valid("json"));
+    const tokens = await changePassword(c.var.deps, signedIn(c.var.auth), c.req.valid("json"));
     return ok(c, tokens, 200);
   })
   .openapi(deleteRoute, async (c) => {
-    await deleteAccount(c.var.deps, c.var.auth.sub, c.req.valid("json").password);
+    await deleteAccount(c.var.deps, signedIn(c.var.auth), c.req.valid("json").password);
     return ok(c, null, 200);
   });

@@ -5,7 +5,7 @@ import { limitPerIp } from "../middleware/rate-limit.ts";
 import { confirmEmailChange, requestEmailChange } from "../services/email-change-service.ts";
 import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
-import { action, createRouter } from "./router.ts";
+import { action, createRouter, signedIn } from "./router.ts";
 import { otpSchema } from "./schemas.ts";
 
 const changeBody = z
@@ -55,7 +55,7 @@ const confirmRoute = createRoute(
 export const emailChangeRoutes = createRouter()
   .openapi(changeRoute, async (c) => {
     const { new_email, password } = c.req.valid("json");
-    await requestEmailChange(c.var.deps, c.var.auth.sub, new_email, password);
+    await requestEmailChange(c.var.deps, signedIn(c.var.auth), new_email, password);
     return ok(c, "OTP sent to the new email address", 200);
   })
   .openapi(confirmRoute, async (c) => {

@@ -6,6 +6,7 @@ import { limitPerIp } from "../middleware/rate-limit.ts";
 import { type LoginIdentifier, logIn } from "../services/login-service.ts";
 import { PASSWORD_MAX_BYTES } from "../services/password-policy.ts";
 import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
+import { DEVICE_TOKEN_HEADER, deviceTokenOf, sendDeviceToken } from "./device-token.ts";
 import { errorResponse, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
 import { action, createRouter } from "./router.ts";
@@ -52,12 +53,15 @@ const loginRoute = createRoute({
   tags: ["auth"],
   summary: "Log in: a new session with an access and a refresh token",
   description:
-    "HTTP Basic `username:password` (split at the first colon; the username may also be the email), or without Basic a JSON body with exactly one of `username`/`email` and `password`. Wrong password and unknown account give the same 401.",
+    "HTTP Basic `username:password` (split at the first colon; the username may also be the email), or without Basic a JSON body with exactly one of `username`/`email` and `password`. Wrong password and unknown account give the same 401. " +
+    `A completed sign-in returns a device token (the \`${DEVICE_TOKEN_HEADER}\` header and an HttpOnly \`device_token\` cookie); sent back (header or cookie), it gives this device a failure budget of its own (docs/lockout.md).`,
   security: [{ basicAuth: [] }, {}],
   middleware: [action("login"), limitPerIp("login")] as const,
   request: { body: { content: { "application/json": { schema: loginBody } }, required: false } },
   responses: {
-    429: errorResponse("RATE_LIMITED: too many requests from this client IP, or the account is cooling down (Retry-After)"),
+    429: errorResponse(
+      "RATE_LIMITED: too many requests from this client IP, or this device's lockout or the name's guessing budget is in force (Retry-After)",
+    ),
     200: jsonContent(
       successEnvelope(z.union([tokenPairSchema, secondFactorRequiredSchema])),
       "Tokens of the new session; or, with two-factor authentication on, no tokens but an mfa_token for /auth/secure/2fa/verify/",
@@ -75,6 +79,10 @@ export const loginRoutes = createRouter().openapi(loginRoute, async (c) => {
   // validated when present and absent otherwise.
   const body = (c.req.valid as (target: "json") => LoginBody | undefined)("json") ?? {};
   const { identifier, password } = credentials(c.req.header("Authorization"), body);
-  const tokens = await logIn(c.var.deps, identifier, password, captchaToken(c, body[CAPTCHA_FIELD]));
-  return ok(c, tokens, 200);
+  const signIn = await logIn(c.var.deps, identifier, password, {
+    captchaToken: captchaToken(c, body[CAPTCHA_FIELD]),
+    deviceToken: deviceTokenOf(c),
+  });
+  sendDeviceToken(c, signIn.deviceToken);
+  return ok(c, signIn.result, 200);
 });

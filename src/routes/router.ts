@@ -3,7 +3,9 @@
 import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
+import type { CheckedAccess } from "../lib/access.ts";
 import { addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
+import type { SignedIn } from "../services/reauthentication.ts";
 
 export function zodDetails(error: z.ZodError): FieldErrors {
   const details: FieldErrors = {};
@@ -36,4 +38,9 @@ export function action(name: string): MiddlewareHandler<AppEnv> {
     c.set("action", name);
     await next();
   };
+}
+
+/** The caller of a protected route (its checked access token): user and session, for per-session limits. */
+export function signedIn(auth: CheckedAccess): SignedIn {
+  return { userId: auth.sub, sessionId: auth.sid };
 }

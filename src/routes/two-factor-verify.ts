@@ -4,6 +4,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { sendSecondFactorCode, verifySecondFactor } from "../services/second-factor.ts";
+import { sendDeviceToken } from "./device-token.ts";
 import { errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
 import { action, createRouter } from "./router.ts";
@@ -36,7 +37,9 @@ const verifyRoute = createRoute({
       successEnvelope(z.union([tokenPairSchema, z.string()])),
       'Tokens of the new session; with `method`, the string "Code sent"',
     ),
-    400: errorResponse("OTP_INVALID (5 per mfa_token, and they count toward the account's lockout), or VALIDATION_ERROR"),
+    400: errorResponse(
+      "OTP_INVALID (5 per mfa_token; each counts toward the device's lockout, or for a client without a device token the account's 20 an hour), or VALIDATION_ERROR",
+    ),
     401: errorResponse("MFA_TOKEN_INVALID: unknown, expired (5 minutes), already used, or worn out by wrong codes"),
     429: PROOF_ERRORS[429],
   },
@@ -48,5 +51,7 @@ export const twoFactorVerifyRoutes = createRouter().openapi(verifyRoute, async (
     await sendSecondFactorCode(c.var.deps, body.mfa_token, body.method);
     return ok(c, "Code sent", 200);
   }
-  return ok(c, await verifySecondFactor(c.var.deps, { mfaToken: body.mfa_token, ...proofOf(body) }), 200);
+  const signIn = await verifySecondFactor(c.var.deps, { mfaToken: body.mfa_token, ...proofOf(body) });
+  sendDeviceToken(c, signIn.deviceToken);
+  return ok(c, signIn.result, 200);
 });

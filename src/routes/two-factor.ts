@@ -13,7 +13,7 @@ import {
 } from "../services/two-factor-service.ts";
 import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
-import { action, createRouter } from "./router.ts";
+import { action, createRouter, signedIn } from "./router.ts";
 import { otpSchema, tokenPairSchema } from "./schemas.ts";
 
 const password = z.string().min(1, "This field may not be blank.");
@@ -149,22 +149,22 @@ const codeRoute = createRoute(
 
 export const twoFactorRoutes = createRouter()
   .openapi(setupRoute, async (c) =>
-    ok(c, await setUpAuthenticator(c.var.deps, c.var.auth.sub, c.req.valid("json").password), 200),
+    ok(c, await setUpAuthenticator(c.var.deps, signedIn(c.var.auth), c.req.valid("json").password), 200),
   )
   .openapi(confirmRoute, async (c) =>
-    ok(c, await confirmAuthenticator(c.var.deps, c.var.auth.sub, c.req.valid("json").code), 200),
+    ok(c, await confirmAuthenticator(c.var.deps, signedIn(c.var.auth), c.req.valid("json").code), 200),
   )
   .openapi(disableRoute, async (c) => {
     const body = c.req.valid("json");
-    return ok(c, await disableTwoFactor(c.var.deps, c.var.auth.sub, body.password, proofOf(body)), 200);
+    return ok(c, await disableTwoFactor(c.var.deps, signedIn(c.var.auth), body.password, proofOf(body)), 200);
   })
   .openapi(regenerateRoute, async (c) => {
     const body = c.req.valid("json");
-    return ok(c, await regenerateRecoveryCodes(c.var.deps, c.var.auth.sub, body.password, proofOf(body)), 200);
+    return ok(c, await regenerateRecoveryCodes(c.var.deps, signedIn(c.var.auth), body.password, proofOf(body)), 200);
   })
   .openapi(methodsRoute, async (c) => {
     const { password, method, enabled } = c.req.valid("json");
-    return ok(c, await setCodeMethod(c.var.deps, c.var.auth.sub, password, method, enabled), 200);
+    return ok(c, await setCodeMethod(c.var.deps, signedIn(c.var.auth), password, method, enabled), 200);
   })
   .openapi(codeRoute, async (c) => {
     await sendSettingsCode(c.var.deps, c.var.auth.sub, c.req.valid("json").method);

@@ -1,5 +1,6 @@
-// The account-side abuse guards: lockout policy, Turnstile challenges and the breached-password
-// check. Per-IP limits happen before any of this, at the route (middleware/rate-limit.ts).
+// The account-side abuse guards: lockout policy and guessing budgets, Turnstile challenges and
+// the breached-password check. Per-IP limits happen before any of this, at the route
+// (middleware/rate-limit.ts). How they fit together: docs/lockout.md.
 import type { Config } from "../config.ts";
 import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
@@ -10,10 +11,19 @@ import type { CaptchaState, Lockable, LockoutPolicy, LockoutReply } from "../sto
 // Lockout levels are remembered a day: an account attacked again and again keeps its longer
 // cool-down, while one that was quiet for a day starts over at the base.
 const LOCKOUT_MEMORY_MS = 24 * 3600 * 1000;
-// Tries a solved Turnstile challenge allows during one lockout: the owner gets in, a solver farm
-// gets three guesses per cool-down.
+// Tries a solved Turnstile challenge allows during one lockout of a user's own code checks.
 const BYPASS_TRIES = 3;
+// Clients without a device token: failed password guesses per name typed. An account has two
+// names (username, email), so strangers get at most 20 an hour and 100 a day on it, NIST SP
+// 800-63B's ceiling, from any number of IPs.
+export const NAME_GUESSES_PER_HOUR = 10;
+export const NAME_GUESSES_PER_DAY = 50;
+// Second-factor answers at login from clients without a device token, per account (each
+// mfa_token also dies after 5 wrong answers).
+export const SECOND_FACTOR_GUESSES_PER_HOUR = 20;
+export const SECOND_FACTOR_GUESSES_PER_DAY = 100;
 
+/** The policy of lockouts (devices, sessions, code checks) and of password-guess budgets by name. */
 export function lockoutPolicy(config: Config): LockoutPolicy {
   return {
     threshold: config.LOCKOUT_THRESHOLD,
@@ -23,16 +33,23 @@ export function lockoutPolicy(config: Config): LockoutPolicy {
     memoryMs: Math.max(LOCKOUT_MEMORY_MS, config.LOCKOUT_WINDOW_SECONDS * 1000),
     captchaAfter: config.CAPTCHA_AFTER_FAILURES,
     bypassTries: BYPASS_TRIES,
+    perHour: NAME_GUESSES_PER_HOUR,
+    perDay: NAME_GUESSES_PER_DAY,
   };
 }
 
+/** The same, with the second factor's budget per account. */
+export function secondFactorPolicy(config: Config): LockoutPolicy {
+  return { ...lockoutPolicy(config), perHour: SECOND_FACTOR_GUESSES_PER_HOUR, perDay: SECOND_FACTOR_GUESSES_PER_DAY };
+}
+
 /**
- * The lockout of a name as a client typed it (canonical form), for accounts that exist and names
- * that match none alike: the two cannot be told apart by their lockouts. Redis keeps a keyed
- * digest, never what was typed (users sometimes type a password into the name field).
+ * The guessing budget of a name as a client typed it (canonical form), for accounts that exist
+ * and names that match none alike: the two cannot be told apart by their budgets. Redis keeps a
+ * keyed digest, never what was typed (users sometimes type a password into the name field).
  */
-export async function nameLock(deps: Pick<Deps, "config">, scope: "login" | "reset", canonicalName: string): Promise<Lockable> {
-  return { scope, subject: await otpDigest(`lockout:${deps.config.JWT_PRIVATE_KEY.d}`, scope, "", canonicalName) };
+export async function nameLock(deps: Pick<Deps, "config">, canonicalName: string): Promise<Lockable> {
+  return { scope: "login", subject: await otpDigest(`lockout:${deps.config.JWT_PRIVATE_KEY.d}`, "login", "", canonicalName) };
 }
 
 /** Turns a lockout reply into the answer: 429 while locked (logging a lockout that just began), CAPTCHA_REQUIRED. */

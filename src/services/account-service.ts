@@ -8,7 +8,7 @@ import { breachedPasswordProblem } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { passwordChangedEmail } from "./messages.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
-import { checkCurrentPassword } from "./reauthentication.ts";
+import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
 import { revocationTtlMs, revokeSessionsInRedis } from "./session-service.ts";
 import { startSession, type TokenPair } from "./token-pair.ts";
 
@@ -24,10 +24,11 @@ export interface PasswordChange {
  */
 export async function changePassword(
   deps: DeliveryDeps & SessionStartDeps & Pick<Deps, "breaches" | "lockouts" | "securityLog" | "users">,
-  userId: string,
+  caller: SignedIn,
   input: PasswordChange,
 ): Promise<TokenPair> {
-  const { row, valid } = await checkCurrentPassword(deps, userId, input.old_password);
+  const userId = caller.userId;
+  const { row, valid } = await checkCurrentPassword(deps, caller, input.old_password);
   const errors: FieldErrors = {};
   if (!valid) addFieldError(errors, "old_password", "Your old password was entered incorrectly.");
   if (input.password1 !== input.password2) addFieldError(errors, "password2", "Passwords must match");
@@ -63,10 +64,11 @@ export async function changePassword(
  */
 export async function deleteAccount(
   deps: Pick<Deps, "background" | "clock" | "config" | "images" | "lockouts" | "log" | "securityLog" | "sessions" | "users">,
-  userId: string,
+  caller: SignedIn,
   password: string,
 ): Promise<void> {
-  const { valid } = await checkCurrentPassword(deps, userId, password);
+  const userId = caller.userId;
+  const { valid } = await checkCurrentPassword(deps, caller, password);
   if (!valid) throw validationError({ password: ["Incorrect password."] });
   await revokeSessionsInRedis(deps, userId, deps.clock.now());
   if ((await deps.users.delete(userId)) === 0) throw invalidTokenError();

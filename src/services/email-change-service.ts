@@ -7,17 +7,17 @@ import { canonicalEmail } from "../lib/identifiers.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, emailChangedEmail } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
-import { checkCurrentPassword } from "./reauthentication.ts";
+import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
 
 const TAKEN = "This email is already registered.";
 
 export async function requestEmailChange(
   deps: DeliveryDeps & Pick<Deps, "clock" | "lockouts" | "otps" | "securityLog" | "users">,
-  userId: string,
+  caller: SignedIn,
   newEmail: string,
   password: string,
 ): Promise<void> {
-  const { row: user, valid } = await checkCurrentPassword(deps, userId, password);
+  const { row: user, valid } = await checkCurrentPassword(deps, caller, password);
   if (!valid) throw validationError({ password: ["Incorrect password."] });
   const canonical = canonicalEmail(newEmail);
   if (canonical === user.emailCanonical) throw validationError({ new_email: ["This is already the account's email address."] });

@@ -1,6 +1,8 @@
-// Login: one MySQL read, one PBKDF2, one Redis round trip (the lockout gate folded into the
-// session script on success, the failure count on failure). Unknown accounts and wrong passwords
-// are indistinguishable, in the answer, the lockout and the time taken.
+// Login: one MySQL read, one PBKDF2, one Redis script. The script's guard (a known device's own
+// lockout, else the budget of the name typed) decides before it looks at the password's outcome,
+// and everything sent to it is prepared alike for a right and a wrong password, so a refused
+// login answers the same, in the same time, whatever it carried. Unknown accounts and wrong
+// passwords are indistinguishable, in the answer, the guard and the time taken.
 import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
@@ -8,11 +10,18 @@ import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
 import { parseMethods } from "../lib/two-factor.ts";
 import type { LoginAttempt } from "../stores/login-store.ts";
 import { captchaState, lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
+import { issueDeviceToken, loginGuard, recognizeDevice } from "./known-devices.ts";
 import { hashOptions } from "./password-policy.ts";
-import { challengeSecondFactor, type SecondFactorRequired } from "./second-factor.ts";
+import { prepareChallenge, type SecondFactorRequired } from "./second-factor.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
 
 export type LoginIdentifier = { username: string } | { email: string } | { usernameOrEmail: string };
+
+/** A completed or half-completed sign-in; a completed one carries the device's fresh token. */
+export interface SignIn<Result> {
+  result: Result;
+  deviceToken?: string;
+}
 
 /** A well-formed hash no password matches; verifying against it costs what a real one does. */
 function dummyHash(deps: Pick<Deps, "config">): string {
@@ -26,13 +35,15 @@ function lookupKeys(identifier: LoginIdentifier) {
   return { username: canonicalUsername(identifier.usernameOrEmail), email: canonicalEmail(identifier.usernameOrEmail) };
 }
 
-/** The name as typed, canonical: what the lockout counts (so it treats every name alike). */
+/** The name as typed, canonical: what the budget counts (so it treats every name alike). */
 function typedName(identifier: LoginIdentifier): string {
   if ("username" in identifier) return canonicalUsername(identifier.username);
   if ("email" in identifier) return canonicalEmail(identifier.email);
   const name = identifier.usernameOrEmail;
   return name.includes("@") ? canonicalEmail(name) : canonicalUsername(name);
 }
+
+const NOBODY = { id: "", username: "", email: "", tokensValidAfter: null };
 
 export async function logIn(
   deps: Pick<
@@ -41,33 +52,43 @@ export async function logIn(
   >,
   identifier: LoginIdentifier,
   password: string,
-  captchaToken: string | undefined,
-): Promise<TokenPair | SecondFactorRequired> {
+  credentials: { captchaToken?: string; deviceToken?: string },
+): Promise<SignIn<TokenPair | SecondFactorRequired>> {
   const options = hashOptions(deps.config);
   // A Turnstile token (when sent) is checked while MySQL is read: no added latency.
-  const [user, captcha, lock] = await Promise.all([
+  const [user, captcha, nameBudget] = await Promise.all([
     deps.users.findForLogin(lookupKeys(identifier)),
-    captchaState(deps, captchaToken),
-    nameLock(deps, "login", typedName(identifier)),
+    captchaState(deps, credentials.captchaToken),
+    nameLock(deps, typedName(identifier)),
   ]);
   // Unknown users still cost one PBKDF2, so timing does not reveal whether the account exists.
-  const check = await verifyPassword(password, user?.passwordHash ?? dummyHash(deps), options);
-  const attempt: LoginAttempt = { lock, ipKey: deps.client.ipKey, captcha, policy: lockoutPolicy(deps.config) };
+  const [deviceId, check] = await Promise.all([
+    recognizeDevice(deps, user, credentials.deviceToken),
+    verifyPassword(password, user?.passwordHash ?? dummyHash(deps), options),
+  ]);
+  const attempt: LoginAttempt = {
+    guard: loginGuard(nameBudget, user?.id, deviceId),
+    ipKey: deps.client.ipKey,
+    captcha,
+    policy: lockoutPolicy(deps.config),
+    requestId: deps.ids.uuid(),
+  };
+  // Prepared whatever the password: what happens next depends on the account, never on the secret.
+  const session = prepareSession(deps, user ?? NOBODY);
+  const challenge =
+    user && parseMethods(user.twoFactorMethods).length > 0 ? await prepareChallenge(deps, user, deviceId) : undefined;
+  const reply = await deps.logins.attempt(
+    { valid: Boolean(user) && check.valid, session: session.record, challenge: challenge?.stored },
+    attempt,
+  );
+  // Only counted failures are events: refused tries cannot flood the history.
+  if (reply.status === "failed" || (reply.status === "locked" && reply.started))
+    deps.securityLog.record("login_failed", user?.id);
+  refuseWhenLocked(deps, reply, user?.id);
+  if (reply.status !== "ok" || !user) throw new AppError("INVALID_CREDENTIALS");
 
-  if (!user || !check.valid) {
-    const reply = await deps.logins.recordFailure(attempt, deps.clock.now().getTime());
-    // Only counted failures are events: refused tries during a lockout cannot flood the history.
-    const counted = reply.status === "failed" || (reply.status === "locked" && reply.started);
-    if (counted) deps.securityLog.record("login_failed", user?.id);
-    refuseWhenLocked(deps, reply, user?.id);
-    throw new AppError("INVALID_CREDENTIALS");
-  }
-
-  if (parseMethods(user.twoFactorMethods).length > 0) return challengeSecondFactor(deps, user, attempt);
-  const session = prepareSession(deps, user);
-  // Even the right password is refused while the name is locked (but for a few solved challenges).
-  refuseWhenLocked(deps, await deps.logins.openSession(session.record, attempt), user.id);
-  const tokens = await session.sign();
+  if (challenge) return { result: challenge.answer };
+  const [tokens, deviceToken] = await Promise.all([session.sign(), issueDeviceToken(deps, user.id, deviceId)]);
   deps.securityLog.record("login_succeeded", user.id);
   const loggedInAt = deps.clock.now();
   // Last-login time and, when due, the rehash: written after the response.
@@ -75,5 +96,5 @@ export async function logIn(
     const rehashed = check.needsRehash ? await hashPassword(password, options) : undefined;
     await deps.users.recordLogin(user.id, loggedInAt, rehashed);
   });
-  return tokens;
+  return { result: tokens, deviceToken };
 }

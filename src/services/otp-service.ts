@@ -1,6 +1,8 @@
 // One-time codes: 6 digits, hashed, 10-minute lifetime, single use, at most 5 wrong tries per
-// code, 60 s between sends; across codes the account's 'otp' lockout bounds guessing (a few
-// failures lock every code check of the account for a growing, capped cool-down).
+// code, 60 s between sends. Across codes, a signed-in user's checks have the account's 'otp'
+// lockout (a few failures lock every code check of the account for a growing, capped cool-down);
+// password-reset codes have none (the mailbox path must stay open to the owner) but at most
+// RESET_CODES_PER_HOUR of them are sent per account and hour.
 import type { Deps } from "../deps.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
@@ -12,6 +14,8 @@ import { coolingDown, lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts"
 export const MAX_OTP_FAILURES = 5;
 export const RESEND_COOLDOWN_MS = 60_000;
 export const RESET_TOKEN_TTL_MS = 10 * 60_000;
+/** Reset codes an account can be sent per hour: with 5 tries each, 25 guesses an hour at 1 in 10^6. */
+export const RESET_CODES_PER_HOUR = 5;
 
 // Keyed with the signing key's secret part: already secret, always configured.
 const otpSecret = (deps: Pick<Deps, "config">) => `otp:${deps.config.JWT_PRIVATE_KEY.d}`;
@@ -33,7 +37,12 @@ export async function issueOtp(
   const digest = await otpDigest(otpSecret(deps), purpose, subject, code);
   const result = await deps.otps.store(
     { subject, purpose, digest, target },
-    { nowMs: deps.clock.now().getTime(), ttlMs: ttlMs(deps), cooldownMs: RESEND_COOLDOWN_MS },
+    {
+      nowMs: deps.clock.now().getTime(),
+      ttlMs: ttlMs(deps),
+      cooldownMs: RESEND_COOLDOWN_MS,
+      sendsPerHour: purpose === "password-reset" ? RESET_CODES_PER_HOUR : 0,
+    },
   );
   if (result.status === "cooldown") throw coolingDown(result.retryAfterMs);
   return code;
@@ -49,8 +58,8 @@ export interface OtpCheck {
   access?: UncheckedAccess;
   /** The account's id when it exists (for the security log); unknown subjects are only logged. */
   userId?: string;
-  /** Whose failures lock: by default the subject's own code checks ('otp' scope). */
-  lock?: Lockable;
+  /** Whose failures lock: by default the subject's own code checks ('otp' scope); null for none. */
+  lock?: Lockable | null;
   /** Turnstile state of the request: a solved challenge gets a few tries through a lockout. */
   captcha?: CaptchaState;
 }
@@ -74,7 +83,7 @@ export async function verifyOtp(
     mode: check.mode,
     nowMs: deps.clock.now().getTime(),
     maxFailures: MAX_OTP_FAILURES,
-    lock: check.lock ?? { scope: "otp", subject: check.subject },
+    lock: check.lock === undefined ? { scope: "otp", subject: check.subject } : check.lock,
     lockout: lockoutPolicy(deps.config),
     captcha: check.captcha ?? "off",
     token: resetToken

@@ -1,10 +1,13 @@
-// Password forget -> code -> reset. Unknown and known accounts are indistinguishable: forget
-// always answers the same, and confirm/reset fail with the same OTP_INVALID after the same work.
+// Password forget -> code -> reset: the mailbox path, which no lockout blocks, so the owner always
+// has a way in that a stranger cannot close (docs/lockout.md). Its guessing protection is per
+// code (5 wrong tries kill it) and per account (RESET_CODES_PER_HOUR codes sent an hour). Unknown
+// and known accounts are indistinguishable: forget always answers the same, and confirm/reset
+// fail with the same OTP_INVALID after the same work.
 import type { DeliveryDeps, Deps } from "../deps.ts";
 import { AppError, addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
-import { breachedPasswordProblem, captchaState, nameLock, requireCaptcha } from "./abuse-guards.ts";
+import { breachedPasswordProblem, nameLock, requireCaptcha } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, passwordChangedEmail } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
@@ -35,15 +38,6 @@ function subjectFor(user: { id: string } | null, names: AccountNames): string {
   return user?.id ?? `unknown:${canonicalEmail(names.email ?? "")}:${canonicalUsername(names.username ?? "")}`;
 }
 
-/**
- * Code checks of a reset count against the name typed (the email when given), whether or not it
- * names an account: the lockouts of known and unknown names cannot be told apart.
- */
-function resetLock(deps: Pick<Deps, "captcha" | "client" | "config">, names: AccountNames) {
-  const name = names.email !== undefined ? canonicalEmail(names.email) : canonicalUsername(names.username ?? "");
-  return nameLock(deps, "reset", name);
-}
-
 /** Returns at once (after the Turnstile check, when on); the lookup, the code and the mail happen after the response. */
 export async function forgetPassword(
   deps: DeliveryDeps & Pick<Deps, "captcha" | "client" | "clock" | "otps" | "users">,
@@ -70,24 +64,18 @@ export async function forgetPassword(
 
 /** Checks the code (the try counts) without using it up, and hands out a single-use reset token. */
 export async function confirmResetCode(
-  deps: Pick<Deps, "captcha" | "client" | "clock" | "config" | "otps" | "securityLog" | "users">,
+  deps: Pick<Deps, "clock" | "config" | "otps" | "securityLog" | "users">,
   names: AccountNames,
   otp: string,
-  captchaToken: string | undefined,
 ): Promise<string> {
-  const [user, lock, captcha] = await Promise.all([
-    findAccount(deps, names),
-    resetLock(deps, names),
-    captchaState(deps, captchaToken),
-  ]);
+  const user = await findAccount(deps, names);
   const { resetToken } = await verifyOtp(deps, {
     subject: subjectFor(user, names),
     purpose: "password-reset",
     secret: otp,
     mode: "issue-token",
     userId: user?.id,
-    lock,
-    captcha,
+    lock: null,
   });
   if (!user || !resetToken) throw new AppError("OTP_INVALID");
   return resetToken;
@@ -102,15 +90,10 @@ export interface ResetInput extends AccountNames {
 
 /** Sets the password, uses up the code and token, and revokes every session. Signs no one in. */
 export async function resetPassword(
-  deps: DeliveryDeps & Pick<Deps, "breaches" | "captcha" | "client" | "clock" | "otps" | "securityLog" | "sessions" | "users">,
+  deps: DeliveryDeps & Pick<Deps, "breaches" | "clock" | "otps" | "securityLog" | "sessions" | "users">,
   input: ResetInput,
-  captchaToken: string | undefined,
 ): Promise<void> {
-  const [user, lock, captcha] = await Promise.all([
-    findAccount(deps, input),
-    resetLock(deps, input),
-    captchaState(deps, captchaToken),
-  ]);
+  const user = await findAccount(deps, input);
   const errors: FieldErrors = {};
   if (input.password1 !== input.password2) addFieldError(errors, "password2", "Passwords must match");
   const context = {
@@ -134,8 +117,7 @@ export async function resetPassword(
     secret,
     mode,
     userId: user?.id,
-    lock,
-    captcha,
+    lock: null,
   });
   if (!user) throw new AppError("OTP_INVALID");
 
@@ -143,13 +125,9 @@ export async function resetPassword(
   const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
   if ((await deps.users.update(user.id, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
     throw new AppError("OTP_INVALID");
-  // The owner proved control of the email: no lockout of the account's names stands in the way.
-  const liftLockouts = await Promise.all([
-    nameLock(deps, "login", user.usernameCanonical),
-    nameLock(deps, "login", user.emailCanonical),
-    nameLock(deps, "reset", user.emailCanonical),
-    nameLock(deps, "reset", user.usernameCanonical),
-  ]);
+  // The owner proved control of the email and the password changed: the guesses counted against
+  // the account's names were guesses at the old password, and stop counting.
+  const liftLockouts = await Promise.all([nameLock(deps, user.usernameCanonical), nameLock(deps, user.emailCanonical)]);
   await revokeSessionsInRedis(deps, user.id, now, { liftLockouts });
   deps.securityLog.record("password_reset", user.id);
   sendEmail(deps, "password reset notice", passwordChangedEmail(deps.config.APP_NAME, user.email, "reset"));

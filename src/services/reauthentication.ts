@@ -1,30 +1,46 @@
-// A signed-in user proving their password again (password change, account deletion, email
-// change). Wrong passwords count toward the same lockout as logins by the account's username, so
-// a stolen access token cannot be used to guess the password.
+// A signed-in user proving their password (or a code) again: password change, account deletion,
+// email change, 2FA settings. Failures count toward the session's own lockout, so a stolen
+// access token cannot be used to guess the password, and nobody's failed sign-ins (the sign-in
+// budget of the account's names) can keep the owner from changing a password while signed in.
 import type { Deps } from "../deps.ts";
 import { invalidTokenError } from "../lib/errors.ts";
 import { verifyPassword } from "../lib/password-hash.ts";
-import { lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
+import type { Lockable } from "../stores/lockout-store.ts";
+import { lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
 import { hashOptions } from "./password-policy.ts";
 
-/** The user's row and whether `password` is theirs; 429 while their login is locked. */
-export async function checkCurrentPassword(
-  deps: Pick<Deps, "clock" | "config" | "lockouts" | "securityLog" | "users">,
-  userId: string,
-  password: string,
-) {
-  const row = await deps.users.findById(userId);
-  if (!row) throw invalidTokenError();
-  const [check, lock] = await Promise.all([
-    verifyPassword(password, row.passwordHash, hashOptions(deps.config)),
-    nameLock(deps, "login", row.usernameCanonical),
-  ]);
+/** Who is acting: the access token's user and session. */
+export interface SignedIn {
+  userId: string;
+  sessionId: string;
+}
+
+export const sessionLock = (caller: SignedIn): Lockable => ({ scope: "session", subject: caller.sessionId });
+
+/** Counts a re-check of `caller`'s session; 429 while the session's lockout runs. */
+export async function countSessionCheck(
+  deps: Pick<Deps, "clock" | "config" | "lockouts" | "securityLog">,
+  caller: SignedIn,
+  valid: boolean,
+): Promise<void> {
   const reply = await deps.lockouts.recordPasswordCheck(
-    lock,
-    check.valid,
+    sessionLock(caller),
+    valid,
     deps.clock.now().getTime(),
     lockoutPolicy(deps.config),
   );
-  refuseWhenLocked(deps, reply, row.id);
+  refuseWhenLocked(deps, reply, caller.userId);
+}
+
+/** The user's row and whether `password` is theirs; 429 while the session's lockout runs. */
+export async function checkCurrentPassword(
+  deps: Pick<Deps, "clock" | "config" | "lockouts" | "securityLog" | "users">,
+  caller: SignedIn,
+  password: string,
+) {
+  const row = await deps.users.findById(caller.userId);
+  if (!row) throw invalidTokenError();
+  const check = await verifyPassword(password, row.passwordHash, hashOptions(deps.config));
+  await countSessionCheck(deps, caller, check.valid);
   return { row, valid: check.valid };
 }

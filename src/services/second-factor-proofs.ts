@@ -28,16 +28,43 @@ export function secretBox(config: Config): SecretBox {
   return box;
 }
 
-/** A TOTP code against the sealed secret; true only for the one request that records its step. */
+/**
+ * A sealed TOTP secret of `userId`'s row opened, or null when it does not open for that row: sealed
+ * under a key that is no longer configured, damaged, or copied from another user's row. That is
+ * logged as an error (the user, the column, the key id; never the value) and the caller refuses
+ * cleanly instead of answering 500.
+ */
+export async function openSealedSecret(
+  deps: Pick<Deps, "config" | "log">,
+  userId: string,
+  sealed: string,
+  column: "totp_secret" | "totp_pending_secret",
+): Promise<{ plain: string; stale: boolean } | null> {
+  const box = secretBox(deps.config);
+  try {
+    return await box.open(sealed, userId);
+  } catch (error) {
+    const keyId = /^v1\.([0-9a-f]{8})\./.exec(sealed)?.[1] ?? "unknown";
+    deps.log.error("totp_secret_unreadable", { user_id: userId, column, key_id: keyId, error });
+    return null;
+  }
+}
+
+/**
+ * A TOTP code against the sealed secret; true only for the one request that records its step.
+ * A secret that does not open accepts no code (the proof is refused as a wrong code would be).
+ */
 export async function acceptTotp(
-  deps: Pick<Deps, "clock" | "config" | "users">,
+  deps: Pick<Deps, "clock" | "config" | "log" | "users">,
   userId: string,
   sealedSecret: string,
   code: string,
 ): Promise<boolean> {
   if (!sealedSecret) return false;
   const box = secretBox(deps.config);
-  const { plain, stale } = await box.open(sealedSecret, userId);
+  const opened = await openSealedSecret(deps, userId, sealedSecret, "totp_secret");
+  if (!opened) return false;
+  const { plain, stale } = opened;
   const step = verifyTotp(plain, code, deps.clock.now().getTime());
   if (step === null) return false;
   const resealed = stale ? await box.seal(plain, userId) : undefined;

@@ -3,16 +3,18 @@
 // challenge with a TOTP code, a code it sent by SMS or email on request, or a recovery code, and
 // only then is a session created. The
 // mfa_token lives 5 minutes, is spent by the right answer and worn out by 5 wrong ones, and each
-// wrong answer also counts toward the account's code lockout.
+// wrong answer also counts toward its guard: the device's lockout when the password came from a
+// known device, else the account's second-factor budget (20 an hour).
 import { base64url } from "jose";
 import type { UserRow } from "../db/schema.ts";
 import type { DeliveryDeps, Deps } from "../deps.ts";
 import { AppError, validationError } from "../lib/errors.ts";
 import { digestHex } from "../lib/hex.ts";
 import { parseMethods, type TwoFactorMethod } from "../lib/two-factor.ts";
-import type { LoginAttempt } from "../stores/login-store.ts";
 import type { MfaChallenge } from "../stores/mfa-store.ts";
-import { lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
+import { refuseWhenLocked, secondFactorPolicy } from "./abuse-guards.ts";
+import { issueDeviceToken, secondFactorGuard } from "./known-devices.ts";
+import type { SignIn } from "./login-service.ts";
 import { codeDigest } from "./otp-service.ts";
 import { acceptTotp, sendTwoFactorCode, spendRecoveryCode } from "./second-factor-proofs.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
@@ -43,15 +45,15 @@ export function usableMethods(deps: Pick<Deps, "config">, user: UserRow): TwoFac
 
 const tokenDigest = (token: string): Promise<string> => digestHex("SHA-256", token);
 
-/** The first factor was right: a challenge instead of a session (the lockout gate as for a login). */
-export async function challengeSecondFactor(
-  deps: Pick<Deps, "clock" | "config" | "mfa" | "securityLog">,
-  user: UserRow,
-  attempt: LoginAttempt,
-): Promise<SecondFactorRequired> {
+/**
+ * The challenge a login of a 2FA account stores when its password is right (the login's one
+ * script decides), prepared before that is known. Its answers are guarded by the device the
+ * password came from, or by the account's second-factor budget.
+ */
+export async function prepareChallenge(deps: Pick<Deps, "config">, user: UserRow, deviceId: string | null) {
   const methods = usableMethods(deps, user);
   const token = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const challenge = {
+  const fields: MfaChallenge = {
     userId: user.id,
     username: user.username,
     email: user.email,
@@ -60,22 +62,28 @@ export async function challengeSecondFactor(
     methods: methods.join(","),
     sealedSecret: user.totpSecret ?? "",
     recoveryCodes: user.recoveryCodes ?? "",
+    deviceId: deviceId ?? "",
+    ...secondFactorGuard(user.id, deviceId),
   };
-  const nowMs = deps.clock.now().getTime();
-  refuseWhenLocked(deps, await deps.mfa.open(await tokenDigest(token), challenge, attempt, CHALLENGE_TTL_MS, nowMs), user.id);
-  return { mfa_required: true, mfa_token: token, methods };
+  const answer: SecondFactorRequired = { mfa_required: true, mfa_token: token, methods };
+  return { stored: { tokenDigest: await tokenDigest(token), fields, ttlMs: CHALLENGE_TTL_MS }, answer };
 }
 
-async function openChallenge(deps: Pick<Deps, "mfa">, mfaToken: string) {
+/** The challenge, or 429 while its guard refuses answers: then nothing of the answer is looked at. */
+async function openChallenge(deps: Pick<Deps, "clock" | "config" | "mfa" | "securityLog">, mfaToken: string) {
   const digest = await tokenDigest(mfaToken);
-  const challenge = await deps.mfa.read(digest);
-  if (!challenge) throw new AppError("MFA_TOKEN_INVALID");
-  return { digest, challenge, methods: parseMethods(challenge.methods) };
+  const read = await deps.mfa.read(digest, deps.clock.now().getTime(), secondFactorPolicy(deps.config));
+  if (read.status === "gone") throw new AppError("MFA_TOKEN_INVALID");
+  if (read.status !== "ready") {
+    refuseWhenLocked(deps, read, undefined);
+    throw new Error(`unexpected challenge reply: ${read.status}`);
+  }
+  return { digest, challenge: read.challenge, methods: parseMethods(read.challenge.methods) };
 }
 
 /** Sends a sign-in code by SMS or email (an ordinary one-time code: 60 s resend cooldown). */
 export async function sendSecondFactorCode(
-  deps: DeliveryDeps & Pick<Deps, "clock" | "mfa" | "otps">,
+  deps: DeliveryDeps & Pick<Deps, "clock" | "mfa" | "otps" | "securityLog">,
   mfaToken: string,
   method: "sms" | "email",
 ): Promise<void> {
@@ -90,7 +98,7 @@ export async function sendSecondFactorCode(
  * when SMS or email is a method, left for the answer script to compare with the code it sent.
  */
 async function checkAnswer(
-  deps: Pick<Deps, "clock" | "config" | "users">,
+  deps: Pick<Deps, "clock" | "config" | "log" | "users">,
   challenge: MfaChallenge,
   methods: TwoFactorMethod[],
   answer: SecondFactorAnswer,
@@ -109,11 +117,14 @@ async function checkAnswer(
   return { valid: false };
 }
 
-/** The second factor: one Redis read, one Redis script, and for TOTP one conditional MySQL write. */
+/**
+ * The second factor: one Redis script (the challenge, if its guard admits an answer), for TOTP
+ * one conditional MySQL write, one Redis script (the answer, guarded again atomically).
+ */
 export async function verifySecondFactor(
-  deps: Pick<Deps, "background" | "client" | "clock" | "config" | "ids" | "mfa" | "securityLog" | "tokens" | "users">,
+  deps: Pick<Deps, "background" | "client" | "clock" | "config" | "ids" | "log" | "mfa" | "securityLog" | "tokens" | "users">,
   answer: SecondFactorAnswer,
-): Promise<TokenPair> {
+): Promise<SignIn<TokenPair>> {
   const { digest, challenge, methods } = await openChallenge(deps, answer.mfaToken);
   const userId = challenge.userId;
   const outcome = await checkAnswer(deps, challenge, methods, answer);
@@ -126,18 +137,20 @@ export async function verifySecondFactor(
   const session = prepareSession(deps, user);
   const reply = await deps.mfa.answer(digest, {
     session: session.record,
+    challenge,
     outcome,
-    lock: { scope: "otp", subject: userId },
-    policy: lockoutPolicy(deps.config),
+    policy: secondFactorPolicy(deps.config),
     maxFailures: WRONG_ANSWERS_PER_CHALLENGE,
+    requestId: deps.ids.uuid(),
   });
   if (reply.status === "gone") throw new AppError("MFA_TOKEN_INVALID");
-  if (reply.status !== "ok") deps.securityLog.record("two_factor_failed", userId);
+  if (reply.status === "failed" || (reply.status === "locked" && reply.started))
+    deps.securityLog.record("two_factor_failed", userId);
   refuseWhenLocked(deps, reply, userId);
   if (reply.status !== "ok") throw new AppError("OTP_INVALID");
-  const tokens = await session.sign();
+  const [tokens, deviceToken] = await Promise.all([session.sign(), issueDeviceToken(deps, userId, challenge.deviceId || null)]);
   deps.securityLog.record("login_succeeded", userId);
   const loggedInAt = deps.clock.now();
   deps.background("recording the login", () => deps.users.recordLogin(userId, loggedInAt));
-  return tokens;
+  return { result: tokens, deviceToken };
 }

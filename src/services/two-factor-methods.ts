@@ -3,7 +3,7 @@
 import { validationError } from "../lib/errors.ts";
 import { newRecoveryCodes } from "../lib/recovery-codes.ts";
 import { formatMethods, parseMethods } from "../lib/two-factor.ts";
-import { checkCurrentPassword } from "./reauthentication.ts";
+import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
 import { usableMethods } from "./second-factor.ts";
 import { recoveryDigests, sendTwoFactorCode } from "./second-factor-proofs.ts";
 import { currentUser, requireOffered, type SettingsDeps, signOutEverywhereElse, WRONG_PASSWORD } from "./two-factor-service.ts";
@@ -25,13 +25,13 @@ export async function sendSettingsCode(deps: SettingsDeps, userId: string, metho
  */
 export async function setCodeMethod(
   deps: SettingsDeps,
-  userId: string,
+  caller: SignedIn,
   password: string,
   method: "sms" | "email",
   enabled: boolean,
 ) {
   if (enabled) requireOffered(deps, method);
-  const { row, valid } = await checkCurrentPassword(deps, userId, password);
+  const { row, valid } = await checkCurrentPassword(deps, caller, password);
   if (!valid) throw validationError({ password: [WRONG_PASSWORD] });
   const current = parseMethods(row.twoFactorMethods);
   if (current.includes(method) === enabled) {

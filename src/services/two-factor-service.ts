@@ -8,13 +8,12 @@ import { AppError, invalidTokenError, validationError } from "../lib/errors.ts";
 import { newRecoveryCodes } from "../lib/recovery-codes.ts";
 import { newTotpSecret, totpUri, verifyTotp } from "../lib/totp.ts";
 import { formatMethods, parseMethods, type TwoFactorMethod } from "../lib/two-factor.ts";
-import { lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { twoFactorChangedEmail } from "./messages.ts";
 import { verifyOtp } from "./otp-service.ts";
-import { checkCurrentPassword } from "./reauthentication.ts";
+import { checkCurrentPassword, countSessionCheck, type SignedIn, sessionLock } from "./reauthentication.ts";
 import { usableMethods } from "./second-factor.ts";
-import { acceptTotp, recoveryDigests, secretBox, spendRecoveryCode } from "./second-factor-proofs.ts";
+import { acceptTotp, openSealedSecret, recoveryDigests, secretBox, spendRecoveryCode } from "./second-factor-proofs.ts";
 import type { SecurityEvent } from "./security-log.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
 import { startSession, type TokenPair } from "./token-pair.ts";
@@ -37,16 +36,15 @@ export async function currentUser(deps: Pick<Deps, "users">, userId: string): Pr
   return row;
 }
 
-/** A code check of the signed-in user counts toward their code lockout (429 while it runs). */
-async function countCodeCheck(deps: Pick<Deps, "clock" | "config" | "lockouts" | "securityLog">, userId: string, valid: boolean) {
-  const lock = { scope: "otp" as const, subject: userId };
-  refuseWhenLocked(
-    deps,
-    await deps.lockouts.recordPasswordCheck(lock, valid, deps.clock.now().getTime(), lockoutPolicy(deps.config)),
-    userId,
-  );
+/** A code check of the signed-in user counts toward their session's lockout (429 while it runs). */
+async function countCodeCheck(
+  deps: Pick<Deps, "clock" | "config" | "lockouts" | "securityLog">,
+  caller: SignedIn,
+  valid: boolean,
+) {
+  await countSessionCheck(deps, caller, valid);
   if (!valid) {
-    deps.securityLog.record("two_factor_failed", userId);
+    deps.securityLog.record("two_factor_failed", caller.userId);
     throw new AppError("OTP_INVALID");
   }
 }
@@ -66,9 +64,9 @@ export async function signOutEverywhereElse(
 }
 
 /** Step 1: a new secret, kept sealed as pending; nothing is enabled until a code confirms it. */
-export async function setUpAuthenticator(deps: SettingsDeps, userId: string, password: string) {
+export async function setUpAuthenticator(deps: SettingsDeps, caller: SignedIn, password: string) {
   requireOffered(deps, "totp");
-  const { row, valid } = await checkCurrentPassword(deps, userId, password);
+  const { row, valid } = await checkCurrentPassword(deps, caller, password);
   if (!valid) throw validationError({ password: [WRONG_PASSWORD] });
   if (parseMethods(row.twoFactorMethods).includes("totp")) {
     throw validationError({
@@ -83,15 +81,19 @@ export async function setUpAuthenticator(deps: SettingsDeps, userId: string, pas
 }
 
 /** Step 2: the first code from the app turns TOTP on; 10 recovery codes, shown this once. */
-export async function confirmAuthenticator(deps: SettingsDeps, userId: string, code: string) {
-  const row = await currentUser(deps, userId);
+export async function confirmAuthenticator(deps: SettingsDeps, caller: SignedIn, code: string) {
+  const row = await currentUser(deps, caller.userId);
   const pending = row.totpPendingSecret;
   if (!pending)
     throw validationError({ non_field_errors: ["No authenticator setup is pending; start with /auth/secure/2fa/setup/."] });
   const now = deps.clock.now();
-  const { plain } = await secretBox(deps.config).open(pending, row.id);
-  const step = verifyTotp(plain, code, now.getTime());
-  await countCodeCheck(deps, row.id, step !== null);
+  const opened = await openSealedSecret(deps, row.id, pending, "totp_pending_secret");
+  if (!opened)
+    throw validationError({
+      non_field_errors: ["The pending setup can no longer be read; start again with /auth/secure/2fa/setup/."],
+    });
+  const step = verifyTotp(opened.plain, code, now.getTime());
+  await countCodeCheck(deps, caller, step !== null);
   const codes = newRecoveryCodes();
   const enabled = await deps.users.updateTwoFactorIf(
     row.id,
@@ -112,17 +114,17 @@ export async function confirmAuthenticator(deps: SettingsDeps, userId: string, c
 }
 
 /** Password and a second factor (a TOTP code or a recovery code, which is spent). */
-async function reauthenticateBoth(deps: SettingsDeps, userId: string, password: string, proof: SecondFactorProof) {
-  const { row, valid } = await checkCurrentPassword(deps, userId, password);
+async function reauthenticateBoth(deps: SettingsDeps, caller: SignedIn, password: string, proof: SecondFactorProof) {
+  const { row, valid } = await checkCurrentPassword(deps, caller, password);
   if (!valid) throw validationError({ password: [WRONG_PASSWORD] });
   if (parseMethods(row.twoFactorMethods).length === 0) {
     throw validationError({ non_field_errors: ["Two-factor authentication is not enabled."] });
   }
   const methods = parseMethods(row.twoFactorMethods);
   if ("recoveryCode" in proof) {
-    await countCodeCheck(deps, row.id, await spendRecoveryCode(deps, row.id, row.recoveryCodes, proof.recoveryCode));
+    await countCodeCheck(deps, caller, await spendRecoveryCode(deps, row.id, row.recoveryCodes, proof.recoveryCode));
   } else if (methods.includes("totp") && (await acceptTotp(deps, row.id, row.totpSecret ?? "", proof.code))) {
-    await countCodeCheck(deps, row.id, true);
+    await countCodeCheck(deps, caller, true);
   } else if (methods.includes("sms") || methods.includes("email")) {
     // A code sent by POST /auth/secure/2fa/code/: the OTP service checks it and counts failures.
     const { target } = await verifyOtp(deps, {
@@ -131,27 +133,28 @@ async function reauthenticateBoth(deps: SettingsDeps, userId: string, password: 
       secret: proof.code,
       mode: "consume",
       userId: row.id,
+      lock: sessionLock(caller),
     });
     // Only a code sent to a number or address the account can still use counts.
     const usable = usableMethods(deps, row);
     const targets = [usable.includes("sms") ? row.phoneNumber : null, usable.includes("email") ? row.email : null];
     if (!targets.includes(target)) throw new AppError("OTP_INVALID");
   } else {
-    await countCodeCheck(deps, row.id, false);
+    await countCodeCheck(deps, caller, false);
   }
   return row;
 }
 
-export async function disableTwoFactor(deps: SettingsDeps, userId: string, password: string, proof: SecondFactorProof) {
-  const row = await reauthenticateBoth(deps, userId, password, proof);
+export async function disableTwoFactor(deps: SettingsDeps, caller: SignedIn, password: string, proof: SecondFactorProof) {
+  const row = await reauthenticateBoth(deps, caller, password, proof);
   const now = deps.clock.now();
   const off = { twoFactorMethods: "", totpSecret: null, totpPendingSecret: null, recoveryCodes: null };
   if ((await deps.users.update(row.id, { ...off, tokensValidAfter: now, updatedAt: now })) === 0) throw invalidTokenError();
   return { tokens: await signOutEverywhereElse(deps, row, now, "two_factor_disabled", "disabled") };
 }
 
-export async function regenerateRecoveryCodes(deps: SettingsDeps, userId: string, password: string, proof: SecondFactorProof) {
-  const row = await reauthenticateBoth(deps, userId, password, proof);
+export async function regenerateRecoveryCodes(deps: SettingsDeps, caller: SignedIn, password: string, proof: SecondFactorProof) {
+  const row = await reauthenticateBoth(deps, caller, password, proof);
   const now = deps.clock.now();
   const codes = newRecoveryCodes();
   const changes = { recoveryCodes: await recoveryDigests(codes), tokensValidAfter: now, updatedAt: now };

@@ -1,5 +1,5 @@
-// The lockout's shared vocabulary (policy, captcha state, replies) and the one lockout call that
-// is not part of a login or code script: a signed-in user's password check.
+// The guards' shared vocabulary (policy, captcha state, replies) and the one lockout call that is
+// not part of a login or code script: a signed-in session's password or code re-check.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { bindTo } from "./bind.ts";
 import { REAUTHENTICATE } from "./login-scripts.ts";
@@ -17,18 +17,29 @@ export interface LockoutPolicy {
   memoryMs: number;
   /** Failures (of the name or of the client IP) after which Turnstile is required. */
   captchaAfter: number;
-  /** Tries a solved challenge allows during one lockout. */
+  /** Tries a solved challenge allows during one lockout (a user's own code checks only). */
   bypassTries: number;
+  /** A budget's failed guesses in any sliding hour, and in any 24 hours. */
+  perHour: number;
+  perDay: number;
 }
 
 export const lockoutArgs = (policy: LockoutPolicy) =>
-  [policy.threshold, policy.baseMs, policy.maxMs, policy.windowMs, policy.memoryMs, policy.captchaAfter, policy.bypassTries].map(
-    String,
-  );
+  [
+    policy.threshold,
+    policy.baseMs,
+    policy.maxMs,
+    policy.windowMs,
+    policy.memoryMs,
+    policy.captchaAfter,
+    policy.bypassTries,
+    policy.perHour,
+    policy.perDay,
+  ].map(String);
 
 export interface Lockable {
   scope: LockoutScope;
-  /** A user id, or a keyed digest of the name a client typed: never the name itself. */
+  /** A user id, a session id, user and device, or a keyed digest of the name a client typed: never the name itself. */
   subject: string;
 }
 

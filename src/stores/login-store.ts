@@ -1,4 +1,4 @@
-// Password login's Redis side: one script on success (lockout gate + new session), one on failure.
+// Password login's Redis side: one script per login, whatever the outcome (login-scripts.ts).
 import type { Redis } from "@upstash/redis/cloudflare";
 import { bindTo } from "./bind.ts";
 import {
@@ -9,35 +9,57 @@ import {
   lockoutArgs,
   lockoutReply,
 } from "./lockout-store.ts";
-import { LOGIN_FAILED, LOGIN_SESSION } from "./login-scripts.ts";
+import { LOGIN_ATTEMPT } from "./login-scripts.ts";
+import { type MfaChallenge, mfaChallengeFields } from "./mfa-store.ts";
 import { reachRedis, runScript } from "./redis.ts";
-import { ipFailuresKey, lockoutKey } from "./redis-keys.ts";
+import { ipFailuresKey, lockoutKey, mfaKey } from "./redis-keys.ts";
 import { type NewSession, sessionKeys, sessionScriptArgs } from "./session-store.ts";
 
+/** What guards a login: a known device's own lockout, or the budget of the name typed. */
+export type LoginGuard = { kind: "device"; lock: Lockable } | { kind: "budget"; lock: Lockable };
+
 export interface LoginAttempt {
-  /** The name as typed (a keyed digest of it): known and unknown accounts are counted alike. */
-  lock: Lockable;
+  guard: LoginGuard;
   /** The client's IP key (an IPv6 /64), for the failures that make Turnstile required. */
   ipKey: string;
   captcha: CaptchaState;
   policy: LockoutPolicy;
+  /** Unique per request: a budget's member. */
+  requestId: string;
 }
 
-const keysOf = (attempt: LoginAttempt) => [lockoutKey(attempt.lock), ipFailuresKey(attempt.ipKey)];
+/** Where a right password leads: a session, or (2FA on) a challenge under its token's digest. */
+export type LoginOutcome = {
+  valid: boolean;
+  session: NewSession;
+  challenge?: { tokenDigest: string; fields: MfaChallenge; ttlMs: number };
+};
 
-/** The right password: creates the session unless a lockout or a required challenge stands in the way. */
-export async function openLoginSession(redis: Redis, session: NewSession, attempt: LoginAttempt): Promise<LockoutReply> {
-  const keys = [...sessionKeys(session), ...keysOf(attempt)];
-  const args = [...sessionScriptArgs(session), attempt.captcha, ...lockoutArgs(attempt.policy)];
-  return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, LOGIN_SESSION, keys, args)));
+/**
+ * The one script of a login. The arguments do not depend on whether the password was right, so
+ * a refused login costs the same either way.
+ */
+export async function attemptLogin(redis: Redis, outcome: LoginOutcome, attempt: LoginAttempt): Promise<LockoutReply> {
+  const challenge = outcome.challenge;
+  const keys = [
+    ...sessionKeys(outcome.session),
+    lockoutKey(attempt.guard.lock),
+    ipFailuresKey(attempt.ipKey),
+    mfaKey(challenge?.tokenDigest ?? "-"),
+  ];
+  const then = challenge ? ["challenge", String(challenge.ttlMs), ...mfaChallengeFields(challenge.fields)] : ["session"];
+  const args = [
+    ...sessionScriptArgs(outcome.session),
+    outcome.valid ? "ok" : "failed",
+    attempt.guard.kind,
+    attempt.captcha,
+    ...lockoutArgs(attempt.policy),
+    attempt.requestId,
+    ...then,
+  ];
+  return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, LOGIN_ATTEMPT, keys, args)));
 }
 
-/** A wrong password or an unknown account: counts the failure (outside a lockout). */
-export async function recordLoginFailure(redis: Redis, attempt: LoginAttempt, nowMs: number): Promise<LockoutReply> {
-  const args = [String(nowMs), attempt.captcha, ...lockoutArgs(attempt.policy)];
-  return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, LOGIN_FAILED, keysOf(attempt), args)));
-}
-
-/** Password login's Redis scripts, bound to this request's connection. */
-export const loginStore = (redis: Redis) => bindTo(redis, { openSession: openLoginSession, recordFailure: recordLoginFailure });
+/** Password login's Redis script, bound to this request's connection. */
+export const loginStore = (redis: Redis) => bindTo(redis, { attempt: attemptLogin });
 export type LoginStore = ReturnType<typeof loginStore>;

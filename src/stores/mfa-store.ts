@@ -1,11 +1,10 @@
 // Logins waiting for their second factor, in Redis (see mfa-scripts.ts).
 import type { Redis } from "@upstash/redis/cloudflare";
 import { bindTo } from "./bind.ts";
-import { type Lockable, type LockoutPolicy, type LockoutReply, lockoutArgs, lockoutReply } from "./lockout-store.ts";
-import type { LoginAttempt } from "./login-store.ts";
-import { MFA_ANSWER, MFA_CHALLENGE } from "./mfa-scripts.ts";
+import { type LockoutPolicy, type LockoutReply, lockoutArgs, lockoutReply } from "./lockout-store.ts";
+import { MFA_ANSWER, MFA_READ } from "./mfa-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
-import { ipFailuresKey, lockoutKey, mfaKey, otpKey } from "./redis-keys.ts";
+import { mfaKey, otpKey } from "./redis-keys.ts";
 import { type NewSession, sessionKeys, sessionScriptArgs } from "./session-store.ts";
 
 /** What the first factor learnt that the second needs: no second MySQL read at verify. */
@@ -22,6 +21,12 @@ export interface MfaChallenge {
   sealedSecret: string;
   /** The recovery-code digests as stored (JSON), or "". */
   recoveryCodes: string;
+  /** The known device the password came from, or "" (a new one is made when the login completes). */
+  deviceId: string;
+  /** What guards the answers: the device's lockout, or the account's second-factor budget. */
+  guardKind: "device" | "budget";
+  /** The guard's Redis key. */
+  guard: string;
 }
 
 const FIELDS: Record<keyof MfaChallenge, string> = {
@@ -33,40 +38,45 @@ const FIELDS: Record<keyof MfaChallenge, string> = {
   methods: "methods",
   sealedSecret: "secret",
   recoveryCodes: "codes",
+  deviceId: "device",
+  guardKind: "guard_kind",
+  guard: "guard",
 };
 
-/** Opens the challenge unless a lockout or a required captcha stands in the way (as a login). */
-async function openChallenge(
-  redis: Redis,
-  tokenDigest: string,
-  challenge: MfaChallenge,
-  attempt: LoginAttempt,
-  ttlMs: number,
-  nowMs: number,
-): Promise<LockoutReply> {
-  const keys = [mfaKey(tokenDigest), lockoutKey(attempt.lock), ipFailuresKey(attempt.ipKey)];
-  const fields = Object.entries(FIELDS).flatMap(([name, field]) => [field, String(challenge[name as keyof MfaChallenge])]);
-  const args = [String(nowMs), attempt.captcha, ...lockoutArgs(attempt.policy), String(ttlMs), ...fields];
-  return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, MFA_CHALLENGE, keys, args)));
-}
+/** The challenge as name/value pairs, for the login script that stores it. */
+export const mfaChallengeFields = (challenge: MfaChallenge): string[] =>
+  Object.entries(FIELDS).flatMap(([name, field]) => [field, String(challenge[name as keyof MfaChallenge])]);
 
-/** The challenge, or null when it was spent, expired, or worn out by wrong answers. */
-async function readChallenge(redis: Redis, tokenDigest: string): Promise<MfaChallenge | null> {
-  // The client does not deserialize (redis.ts): HGETALL comes back as [field, value, ...].
-  const reply: unknown = await reachRedis(redis.hgetall(mfaKey(tokenDigest)));
-  const pairs = Array.isArray(reply) ? reply.map(String) : [];
+export type ReadReply = { status: "ready"; challenge: MfaChallenge } | { status: "gone" } | LockoutReply;
+
+/**
+ * The challenge, unless it was spent, expired or worn out ('gone'), or its guard refuses answers
+ * now ('locked': nothing of the answer has been looked at).
+ */
+async function readChallenge(redis: Redis, tokenDigest: string, nowMs: number, policy: LockoutPolicy): Promise<ReadReply> {
+  const reply = await reachRedis(
+    runScript<(string | number | string[])[]>(redis, MFA_READ, [mfaKey(tokenDigest)], [String(nowMs), ...lockoutArgs(policy)]),
+  );
+  if (reply[0] === "gone") return { status: "gone" };
+  if (reply[0] !== "ok") return lockoutReply(reply as (string | number)[]);
+  const pairs = Array.isArray(reply[1]) ? reply[1].map(String) : [];
   const hash = new Map(pairs.flatMap((name, index) => (index % 2 === 0 ? [[name, pairs[index + 1] ?? ""] as const] : [])));
-  if (!hash.has(FIELDS.userId)) return null;
   const field = (name: keyof MfaChallenge) => hash.get(FIELDS[name]) ?? "";
   return {
-    userId: field("userId"),
-    username: field("username"),
-    email: field("email"),
-    phone: field("phone"),
-    tokensValidAfterMs: Number(field("tokensValidAfterMs")) || 0,
-    methods: field("methods"),
-    sealedSecret: field("sealedSecret"),
-    recoveryCodes: field("recoveryCodes"),
+    status: "ready",
+    challenge: {
+      userId: field("userId"),
+      username: field("username"),
+      email: field("email"),
+      phone: field("phone"),
+      tokensValidAfterMs: Number(field("tokensValidAfterMs")) || 0,
+      methods: field("methods"),
+      sealedSecret: field("sealedSecret"),
+      recoveryCodes: field("recoveryCodes"),
+      deviceId: field("deviceId"),
+      guardKind: field("guardKind") === "device" ? "device" : "budget",
+      guard: field("guard"),
+    },
   };
 }
 
@@ -78,18 +88,19 @@ async function answerChallenge(
   tokenDigest: string,
   answer: {
     session: NewSession;
+    challenge: MfaChallenge;
     /**
      * Checked already (TOTP, recovery code), or a sent code's digest for the script to compare,
      * with the phone number and address it counts for when sent to ("" for a method not usable).
      */
     outcome: { valid: boolean } | { codeDigest: string; phone: string; email: string };
-    lock: Lockable;
     policy: LockoutPolicy;
     maxFailures: number;
+    requestId: string;
   },
 ): Promise<AnswerReply> {
   const userId = answer.session.userId;
-  const keys = [...sessionKeys(answer.session), mfaKey(tokenDigest), lockoutKey(answer.lock), otpKey(userId, "two-factor")];
+  const keys = [...sessionKeys(answer.session), mfaKey(tokenDigest), answer.challenge.guard, otpKey(userId, "two-factor")];
   const outcome = "codeDigest" in answer.outcome ? "code" : answer.outcome.valid ? "ok" : "failed";
   const args = [
     ...sessionScriptArgs(answer.session),
@@ -97,11 +108,13 @@ async function answerChallenge(
     String(answer.maxFailures),
     ...lockoutArgs(answer.policy),
     ...("codeDigest" in answer.outcome ? [answer.outcome.codeDigest, answer.outcome.phone, answer.outcome.email] : ["", "", ""]),
+    answer.challenge.guardKind,
+    answer.requestId,
   ];
   const reply = await reachRedis(runScript<(string | number)[]>(redis, MFA_ANSWER, keys, args));
   return reply[0] === "gone" ? { status: "gone" } : lockoutReply(reply);
 }
 
 /** Pending second factors, bound to this request's connection. */
-export const mfaStore = (redis: Redis) => bindTo(redis, { open: openChallenge, read: readChallenge, answer: answerChallenge });
+export const mfaStore = (redis: Redis) => bindTo(redis, { read: readChallenge, answer: answerChallenge });
 export type MfaStore = ReturnType<typeof mfaStore>;

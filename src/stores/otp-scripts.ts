@@ -1,15 +1,28 @@
 // Lua for one-time codes. One code per (subject, purpose) in a hash
 //   user:<subject>:otp:<purpose>        {hash, exp, sent, target, fails, token, token_exp}
 // Each code allows a few wrong tries of its own (then it dies), so a fresh code the owner asks
-// for is never spoiled by earlier guesses; across codes, the subject's 'otp' lockout (see
-// lockout-scripts.ts) bounds guessing over time.
+// for is never spoiled by earlier guesses. Across codes, a signed-in user's checks have the
+// subject's 'otp' lockout (see lockout-scripts.ts); password-reset codes have no lockout (nobody
+// can block the mailbox path) but a cap on the codes an account is sent per hour.
 import { LOCKOUT } from "./lockout-scripts.ts";
 
-/** KEYS: code. ARGV: digest, now, ttl ms, cooldown ms, target. Returns {'ok'} | {'cooldown', ms left}. */
+/**
+ * KEYS: code, sends (when the purpose caps sends per hour). ARGV: digest, now, ttl ms, cooldown
+ * ms, target, sends allowed per hour (0: no cap). Returns {'ok'} | {'cooldown', ms left}.
+ * At the cap the code already sent stays as it is: the last code the owner received still works.
+ */
 export const ISSUE_OTP = `
 local now = tonumber(ARGV[2])
 local wait = tonumber(redis.call('HGET', KEYS[1], 'sent') or '0') + tonumber(ARGV[4]) - now
 if wait > 0 then return {'cooldown', wait} end
+local cap = tonumber(ARGV[6])
+if cap > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now - 3600000))
+  local sends = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+  if #sends / 2 >= cap then return {'cooldown', tonumber(sends[2]) + 3600000 - now} end
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], 3600000)
+end
 -- A new code replaces the previous one (and any reset token issued for it).
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'exp', tostring(now + tonumber(ARGV[3])), 'sent', ARGV[2], 'target', ARGV[5])
@@ -21,7 +34,8 @@ return {'ok', 0}
  * Checks a code (or a reset token) atomically, counting failures.
  * KEYS: code, lockout, denied-access, valid-after (the last two only matter with ARGV[7]).
  * ARGV: digest, now, max failures per code, mode, token digest, token ttl ms, access iat ms or '',
- * captcha state, lockout policy (7).
+ * captcha state, lockout policy (9), 'none' when no lockout applies (the mailbox path: only the
+ * code's own tries bound guessing there) or 'lock'.
  * Modes: 'check' (keep the code), 'consume' (delete it), 'issue-token' (keep it and attach a
  * reset token), 'consume-token' (check the token instead of the code, then delete both).
  * Returns {'ok', target} | {'invalid'} | {'token-revoked'} | {'locked', ms left[, 'started']}.
@@ -29,12 +43,14 @@ return {'ok', 0}
 export const CHECK_OTP = `${LOCKOUT}
 local now = tonumber(ARGV[2])
 local p = lock_policy(9)
+local locking = ARGV[18] ~= 'none'
 if ARGV[7] ~= '' then
   if redis.call('EXISTS', KEYS[3]) == 1 then return {'token-revoked'} end
   if tonumber(ARGV[7]) < tonumber(redis.call('GET', KEYS[4]) or '0') then return {'token-revoked'} end
 end
 -- During a lockout nothing is checked or counted, except a few tries with a solved challenge.
-local wait = lock_wait(KEYS[2], now)
+local wait = 0
+if locking then wait = lock_wait(KEYS[2], now) end
 local bypassing = wait > 0 and lock_bypass(KEYS[2], ARGV[8], p)
 if wait > 0 and not bypassing then return {'locked', wait} end
 local field, expiry = 'hash', 'exp'
@@ -46,12 +62,12 @@ if not stored[1] or tonumber(stored[2]) <= now or stored[1] ~= ARGV[1] then
     -- The code's last allowed failure kills it.
     if redis.call('HINCRBY', KEYS[1], 'fails', 1) >= tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) end
   end
-  if bypassing then return {'invalid'} end
+  if bypassing or not locking then return {'invalid'} end
   wait = lock_fail(KEYS[2], now, p)
   if wait > 0 then return {'locked', wait, 'started'} end
   return {'invalid'}
 end
-redis.call('DEL', KEYS[2])
+if locking then redis.call('DEL', KEYS[2]) end
 if ARGV[4] == 'check' then return {'ok', stored[3]} end
 if ARGV[4] == 'issue-token' then
   redis.call('HSET', KEYS[1], 'token', ARGV[5], 'token_exp', tostring(now + tonumber(ARGV[6])))

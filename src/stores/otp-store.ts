@@ -5,21 +5,28 @@ import { bindTo } from "./bind.ts";
 import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
 import { CHECK_OTP, ISSUE_OTP } from "./otp-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
-import { deniedAccessKey, lockoutKey, otpKey, validAfterKey } from "./redis-keys.ts";
+import { deniedAccessKey, lockoutKey, otpKey, otpSendsKey, validAfterKey } from "./redis-keys.ts";
 
 export type IssueResult = { status: "ok" } | { status: "cooldown"; retryAfterMs: number };
 
 export async function storeOtp(
   redis: Redis,
   code: { subject: string; purpose: OtpPurpose; digest: string; target: string },
-  timing: { nowMs: number; ttlMs: number; cooldownMs: number },
+  timing: { nowMs: number; ttlMs: number; cooldownMs: number; sendsPerHour?: number },
 ): Promise<IssueResult> {
   const reply = await reachRedis(
     runScript<[string, number]>(
       redis,
       ISSUE_OTP,
-      [otpKey(code.subject, code.purpose)],
-      [code.digest, String(timing.nowMs), String(timing.ttlMs), String(timing.cooldownMs), code.target],
+      [otpKey(code.subject, code.purpose), otpSendsKey(code.subject, code.purpose)],
+      [
+        code.digest,
+        String(timing.nowMs),
+        String(timing.ttlMs),
+        String(timing.cooldownMs),
+        code.target,
+        String(timing.sendsPerHour ?? 0),
+      ],
     ),
   );
   return reply[0] === "cooldown" ? { status: "cooldown", retryAfterMs: Number(reply[1]) } : { status: "ok" };
@@ -39,8 +46,8 @@ export interface CheckRequest {
   nowMs: number;
   /** Wrong tries one code allows. */
   maxFailures: number;
-  /** Whose failures lock, and how. */
-  lock: Lockable;
+  /** Whose failures lock, and how; none for the mailbox path (password reset). */
+  lock: Lockable | null;
   lockout: LockoutPolicy;
   captcha: CaptchaState;
   token?: { digest: string; ttlMs: number };
@@ -52,7 +59,7 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
   const { subject, purpose } = request;
   const keys = [
     otpKey(subject, purpose),
-    lockoutKey(request.lock),
+    lockoutKey(request.lock ?? { scope: "otp", subject: "-" }),
     deniedAccessKey(request.access?.jti ?? "-"),
     validAfterKey(subject),
   ];
@@ -67,6 +74,7 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
       request.access ? String(request.access.issuedAtMs) : "",
       request.captcha,
       ...lockoutArgs(request.lockout),
+      request.lock ? "lock" : "none",
     ]),
   );
   if (reply[0] === "ok") return { status: "ok", target: String(reply[1] ?? "") };

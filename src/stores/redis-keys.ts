@@ -8,19 +8,28 @@ export const validAfterKey = (userId: string) => `user:${userId}:tokens-valid-af
 export const deniedAccessKey = (jti: string) => `denied-access:${jti}`;
 
 export const otpKey = (subject: string, purpose: string) => `user:${subject}:otp:${purpose}`;
+/** When the codes of one purpose were sent (a sorted set): how many an account may be sent per hour. */
+export const otpSendsKey = (subject: string, purpose: string) => `user:${subject}:otp-sends:${purpose}`;
 
 /**
- * What a lockout counts: password logins (by the name typed), password-reset codes (by the name
- * typed), and a signed-in user's own code checks (verification, email change; by user id).
+ * What a guard counts (docs/lockout.md): password logins of clients without a device token (a
+ * budget, by the name typed), a known device's logins (by user and device), second-factor
+ * answers at login (a budget, by user id), a signed-in session's password and code re-checks (by
+ * session id), and a signed-in user's own code checks (verification, email change; by user id).
  */
-export type LockoutScope = "login" | "reset" | "otp";
+export type LockoutScope = "login" | "device" | "mfa" | "session" | "otp";
 export const lockoutKey = (lock: { scope: LockoutScope; subject: string }) => `lockout:${lock.scope}:${lock.subject}`;
 /** Failed logins from one client (an IPv4 address or IPv6 /64), across accounts: when Turnstile is required. */
 export const ipFailuresKey = (ipKey: string) => `ip:${ipKey}:login-failures`;
 
 /** The user's keys other than sessions and valid-after (codes and the code lockout). */
 export function otherUserKeys(userId: string): string[] {
-  return [...OTP_PURPOSES.map((purpose) => otpKey(userId, purpose)), lockoutKey({ scope: "otp", subject: userId })];
+  return [
+    ...OTP_PURPOSES.map((purpose) => otpKey(userId, purpose)),
+    lockoutKey({ scope: "otp", subject: userId }),
+    lockoutKey({ scope: "mfa", subject: userId }),
+    otpSendsKey(userId, "password-reset"),
+  ];
 }
 
 /** A pending second factor, by the SHA-256 of its mfa_token (Redis never holds the token). */
