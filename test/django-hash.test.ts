@@ -56,6 +56,14 @@ describe("Django pbkdf2_sha256 hashes", () => {
       expect(await verifyDjangoPassword("lètmein", stored, 100_000), stored).toBe(false);
     }
   });
+
+  it("refuses a hash above Django's 1,000,000 iterations without computing it (well under 1 s)", async () => {
+    const stored = "pbkdf2_sha256$2000000$seasalt$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo=";
+    expect(parseDjangoHash(stored)).toBeNull();
+    const started = Date.now();
+    expect(await verifyDjangoPassword("lètmein", stored, 100_000)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });
 
 describe("logging in with a password imported from the original service", () => {

@@ -160,6 +160,18 @@ describe("log redaction", () => {
     expect(safe).toContain("Failed query: insert into `users`");
   });
 
+  it("masks a Basic credential however short", () => {
+    const safe = redact("login failed for header Authorization: Basic YXNoYTpodW50ZXIy");
+    expect(safe).not.toContain("YXNoYTpodW50ZXIy");
+    expect(safe).toContain("login failed for header Authorization:");
+  });
+
+  it("masks double-quoted values, as in a JSON body", () => {
+    const safe = redact('Unexpected token in body {"password":"hunter2"}');
+    expect(safe).not.toContain("hunter2");
+    expect(safe).toContain("Unexpected token in body");
+  });
+
   it("describes a cause chain without the secrets of any link", () => {
     const error = new Error("DrizzleQueryError: params: bob@example.com", {
       cause: new TypeError("connect to https://u:pw-x@h failed"),

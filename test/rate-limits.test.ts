@@ -1,10 +1,11 @@
 // Per-client-IP limits (Workers Rate Limiting binding, simulated by miniflare here): every rule
 // trips at the limit wrangler.toml gives it, with a 429 envelope and Retry-After, and other
 // client IPs are unaffected.
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clientKey } from "../src/middleware/client.ts";
 import wranglerToml from "../wrangler.toml?raw";
-import { api, expectFailure, randomIp } from "./helpers.ts";
+import { api, expectFailure, randomIp, readResponse } from "./helpers.ts";
 
 /** The top-level (development and test) limits, read from wrangler.toml so the tests follow it. */
 function configuredLimit(binding: string): number {
@@ -98,6 +99,24 @@ describe("per-IP rate limits", () => {
       headers: { "CF-Connecting-IP": ip, "X-Forwarded-For": randomIp() },
     });
     expectFailure(refused, 429, "RATE_LIMITED");
+  });
+
+  it("limits requests without CF-Connecting-IP too: they all count as one client", async () => {
+    const limit = configuredLimit("SIGNUP_RATE_LIMITER");
+    await freshMinuteWindow(limit * 80);
+    // Built by hand: the helpers give every request a client IP of its own.
+    const headerless = () =>
+      readResponse(
+        exports.default.fetch(
+          new Request("https://api.test/auth/user/signup/", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: "{}",
+          }),
+        ),
+      );
+    for (let i = 0; i <= limit; i++) await headerless();
+    expectFailure(await headerless(), 429, "RATE_LIMITED");
   });
 
   it("counts an IPv6 client by its /64: rotating addresses inside one subscriber's prefix does not help", async () => {

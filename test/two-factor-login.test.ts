@@ -109,6 +109,40 @@ describe("POST /auth/secure/2fa/verify/", () => {
     expect(seen).toEqual([...Array(5).fill("400 OTP_INVALID"), "401 MFA_TOKEN_INVALID"]);
   });
 
+  it("answers no code while the account's budget of wrong answers (20 an hour) is full: a fresh mfa_token's right code gets 429 and is not even looked at", async () => {
+    const { user, app } = await userWithTwoFactor();
+    const seen: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const token = await mfaToken(user);
+      for (let i = 0; i < 5; i++) {
+        const res = await verify({ mfa_token: token, code: app.wrongCode() });
+        seen.push(`${res.status} ${res.body?.error?.code}`);
+      }
+    }
+    expect(seen).toEqual([...Array(19).fill("400 OTP_INVALID"), "429 RATE_LIMITED"]);
+    // The password is still right, so a new login hands out a new mfa_token; its answers wait.
+    const lastStep = (await userRowById(user.id))?.totpLastStep;
+    const refused = await verify({ mfa_token: await mfaToken(user), code: await app.nextCode() });
+    expectFailure(refused, 429, "RATE_LIMITED");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Not looked at: the code's step was not recorded as used.
+    expect((await userRowById(user.id))?.totpLastStep).toBe(lastStep);
+  });
+
+  it("keeps concurrent wrong answers within the account's budget: exactly 19 are evaluated, the rest get 429", async () => {
+    const { user, app } = await userWithTwoFactor();
+    const tokens = [];
+    for (let i = 0; i < 6; i++) tokens.push(await mfaToken(user));
+    const results = await Promise.all(
+      tokens.flatMap((token) => Array.from({ length: 5 }, () => verify({ mfa_token: token, code: app.wrongCode() }))),
+    );
+    const outcomes = results.map((res) => `${res.status} ${res.body?.error?.code}`);
+    expect(outcomes.filter((outcome) => outcome === "400 OTP_INVALID")).toHaveLength(19);
+    expect(outcomes.filter((outcome) => outcome === "429 RATE_LIMITED")).toHaveLength(11);
+    // The answer script checks the budget again, atomically: the refused ones were not counted either.
+    expect(await testRedis().zcard(`lockout:mfa:${user.id}`)).toBe(20);
+  });
+
   it("lets the right code through after four wrong ones", async () => {
     const { user, app } = await userWithTwoFactor();
     const token = await mfaToken(user);

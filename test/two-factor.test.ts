@@ -8,7 +8,21 @@ import { env } from "cloudflare:workers";
 import { Client } from "@planetscale/database";
 import { Secret, TOTP, URI } from "otpauth";
 import { describe, expect, it, vi } from "vitest";
-import { api, eventually, expectFailure, expectSessionDead, outbox, type Session, userWithSession } from "./helpers.ts";
+import { createApp } from "../src/app.ts";
+import { createSecretBox } from "../src/lib/secret-box.ts";
+import {
+  api,
+  basic,
+  bearer,
+  buildRequest,
+  eventually,
+  expectFailure,
+  expectSessionDead,
+  outbox,
+  readResponse,
+  type Session,
+  userWithSession,
+} from "./helpers.ts";
 import {
   Authenticator,
   awayFromStepEnd,
@@ -36,6 +50,60 @@ vi.setConfig({ testTimeout: 75_000 });
 async function rawUserRow(id: string): Promise<Record<string, unknown>> {
   const { rows } = await new Client({ url: String(env.DATABASE_URL) }).execute("SELECT * FROM users WHERE id = ?", [id]);
   return rows[0] as Record<string, unknown>;
+}
+
+/** Runs an SQL statement on the test database (to tamper with a row as an attacker or a mistake would). */
+async function execute(sql: string, params: unknown[]): Promise<void> {
+  await new Client({ url: String(env.DATABASE_URL) }).execute(sql, params);
+}
+
+// The worker under other TOTP keys, called directly. Each bindings object is made once: the
+// config is parsed once per object.
+const CURRENT_KEY = String(env.TOTP_ENCRYPTION_KEY);
+const NEXT_KEY = "bmV4dC10b3RwLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=";
+const GONE_KEY = "Z29uZS10b3RwLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=";
+const KEYS = {
+  /** Mid-rotation: the new key seals, the current one is still opened. */
+  rotating: { ...env, TOTP_ENCRYPTION_KEY: NEXT_KEY, TOTP_PREVIOUS_ENCRYPTION_KEYS: CURRENT_KEY },
+  /** After the rotation: the new key alone. */
+  rotated: { ...env, TOTP_ENCRYPTION_KEY: NEXT_KEY },
+  /** A key the service no longer has (the test worker does not know it). */
+  gone: { ...env, TOTP_ENCRYPTION_KEY: GONE_KEY },
+};
+const worker = createApp();
+const send = (target: object, method: string, path: string, options: Parameters<typeof buildRequest>[2] = {}) =>
+  readResponse(worker.fetch(buildRequest(method, path, options), target));
+
+/** The key id part of a sealed value (`v1.<key id>.<iv>.<ciphertext>`). */
+const keyIdOf = (sealed: string) => sealed.split(".")[1];
+/** The key id a key seals under. */
+const keyIdUnder = async (key: string) => keyIdOf(await createSecretBox(key, []).seal("x", "owner"));
+
+/** A fresh user who enrolled an authenticator app while the service had only `target`'s key. */
+async function userEnrolledUnder(target: object) {
+  const { user, session } = await userWithSession();
+  const setup = expectSuccess(
+    await send(target, "POST", "/auth/secure/2fa/setup/", { headers: bearer(session.access), json: { password: user.password } }),
+    "2fa setup successful",
+  );
+  const app = new Authenticator(setup.secret);
+  const confirmed = expectSuccess(
+    await send(target, "POST", "/auth/secure/2fa/confirm/", {
+      headers: bearer(session.access),
+      json: { code: await app.nextCode() },
+    }),
+    "2fa confirm successful",
+  );
+  return { user, app, recoveryCodes: confirmed.recovery_codes as string[], session: confirmed.tokens as Session };
+}
+
+/** Logs in and answers with the next code, both through the worker with `target`'s keys. */
+async function signInUnder(target: object, user: { username: string; password: string }, app: Authenticator) {
+  const first = expectSuccess(
+    await send(target, "POST", "/auth/user/login/", { headers: basic(user.username, user.password) }),
+    "login successful",
+  );
+  return send(target, "POST", "/auth/secure/2fa/verify/", { json: { mfa_token: first.mfa_token, code: await app.nextCode() } });
 }
 
 /** The forms a secret could be written in clear: base32 (either case), hex, base64. */
@@ -354,5 +422,108 @@ describe("two-factor secrets at rest", () => {
     for (const clear of [...clearForms(secret), ...recoveryForms]) {
       for (const text of texts) expect(text).not.toContain(clear);
     }
+  });
+});
+
+describe("the sealed secret's binding to its user and key", () => {
+  it("does not open in another user's row: a secret copied there signs in no one (OTP_INVALID), and that user's recovery codes still work", async () => {
+    const alice = await userWithTwoFactor();
+    const bob = await userWithTwoFactor();
+    const sealed = (await rawUserRow(alice.user.id)).totp_secret;
+    await execute("UPDATE users SET totp_secret = ?, totp_last_step = 0 WHERE id = ?", [sealed, bob.user.id]);
+    const token = await mfaToken(bob.user);
+    expectFailure(await verify({ mfa_token: token, code: await alice.app.nextCode() }), 400, "OTP_INVALID");
+    expectSuccess(await verify({ mfa_token: token, recovery_code: bob.recoveryCodes[0] }), "2fa verify successful");
+  });
+
+  it("opens a secret sealed under a key now in TOTP_PREVIOUS_ENCRYPTION_KEYS, and seals it under the new key at its next accepted code", async () => {
+    const { user, app } = await userWithTwoFactor();
+    const before = String((await rawUserRow(user.id)).totp_secret);
+    expect(keyIdOf(before)).toBe(await keyIdUnder(CURRENT_KEY));
+
+    expectSuccess(await signInUnder(KEYS.rotating, user, app), "2fa verify successful");
+    const after = String((await rawUserRow(user.id)).totp_secret);
+    expect(after).not.toBe(before);
+    expect(keyIdOf(after)).toBe(await keyIdUnder(NEXT_KEY));
+    // The previous key can go now: the new key alone opens it.
+    expectSuccess(await signInUnder(KEYS.rotated, user, app), "2fa verify successful");
+  });
+});
+
+describe("a sealed secret that does not open (its key gone, or the row tampered with)", () => {
+  it("refuses the app's code at verify with 400 OTP_INVALID, never a 500, and logs an error without the secret", async () => {
+    const { user, app, recoveryCodes } = await userEnrolledUnder(KEYS.gone);
+    const sealed = String((await rawUserRow(user.id)).totp_secret);
+    const token = await mfaToken(user);
+    const code = await app.nextCode();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    let res: Awaited<ReturnType<typeof send>>;
+    let logged: string[];
+    try {
+      res = await send(env, "POST", "/auth/secure/2fa/verify/", { json: { mfa_token: token, code } });
+    } finally {
+      logged = errors.mock.calls.map((call) => call.join(" "));
+      errors.mockRestore();
+    }
+    expectFailure(res, 400, "OTP_INVALID");
+    const lines = logged.filter((line) => line.includes("totp_secret_unreadable"));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ level: "error", event: "totp_secret_unreadable", user_id: user.id });
+    for (const secret of [...clearForms(app.secret), sealed, code]) expect(lines[0]).not.toContain(secret);
+    // The other proofs still work.
+    expectSuccess(await verify({ mfa_token: token, recovery_code: recoveryCodes[0] }), "2fa verify successful");
+  });
+
+  it("refuses the app's code as the proof for disable with 400 OTP_INVALID; a recovery code still turns 2FA off", async () => {
+    const { user, app, session, recoveryCodes } = await userEnrolledUnder(KEYS.gone);
+    expectFailure(await disable(session.access, { password: user.password, code: await app.nextCode() }), 400, "OTP_INVALID");
+    expectSuccess(
+      await disable(session.access, { password: user.password, recovery_code: recoveryCodes[0] }),
+      "2fa disable successful",
+    );
+  });
+
+  it("refuses to confirm a pending setup that does not open with 400 VALIDATION_ERROR (start again); a new setup works", async () => {
+    const { user, session } = await userWithSession();
+    const stale = expectSuccess(
+      await send(KEYS.gone, "POST", "/auth/secure/2fa/setup/", {
+        headers: bearer(session.access),
+        json: { password: user.password },
+      }),
+      "2fa setup successful",
+    );
+    const details = expectFailure(
+      await confirmTwoFactor(session.access, { code: await new Authenticator(stale.secret).nextCode() }),
+      400,
+      "VALIDATION_ERROR",
+    );
+    expect(details.non_field_errors?.[0]).toMatch(/setup/);
+    const fresh = expectSuccess(await setupTwoFactor(session.access, { password: user.password }), "2fa setup successful");
+    expectSuccess(
+      await confirmTwoFactor(session.access, { code: await new Authenticator(fresh.secret).nextCode() }),
+      "2fa confirm successful",
+    );
+  });
+});
+
+describe("the two-factor settings after logout", () => {
+  it("refuse the logged-out access token with 401 INVALID_TOKEN on every route", async () => {
+    const { user, session } = await userWithSession();
+    const out = await api("POST", "/auth/user/logout/", { headers: bearer(session.access), json: { refresh: session.refresh } });
+    expect(out.status).toBe(200);
+    const password = user.password;
+    const calls: [path: string, json: unknown][] = [
+      ["/auth/secure/2fa/setup/", { password }],
+      ["/auth/secure/2fa/confirm/", { code: "123456" }],
+      ["/auth/secure/2fa/disable/", { password, code: "123456" }],
+      ["/auth/secure/2fa/recovery-codes/", { password, code: "123456" }],
+      ["/auth/secure/2fa/methods/", { password, method: "email", enabled: true }],
+      ["/auth/secure/2fa/code/", { method: "email" }],
+    ];
+    for (const [path, json] of calls) {
+      expectFailure(await api("POST", path, { headers: bearer(session.access), json }), 401, "INVALID_TOKEN");
+    }
+    // Nothing was started: no setup is pending.
+    expect((await rawUserRow(user.id)).totp_pending_secret).toBeNull();
   });
 });
