@@ -304,7 +304,7 @@ describe("round trips, counted by the protocol servers", () => {
     );
   }
 
-  it("a login costs one MySQL read and one Redis round trip; two MySQL writes follow the response", async () => {
+  it("a login costs one MySQL read alongside one Redis read (the guards), then one Redis script; two MySQL writes follow the response", async () => {
     const { body } = await loggedIn();
     await resetStats();
     const res = await app.fetch(
@@ -312,10 +312,11 @@ describe("round trips, counted by the protocol servers", () => {
       probeEnv(),
     );
     expect(res.status).toBe(200);
-    // The lockout check and reset ride in the session script: still one Redis round trip.
-    expect((await counts()).redis).toBe(1);
+    // The guards are read before the password is looked at (in parallel with MySQL); the outcome,
+    // the budget and the session ride in one script.
+    expect((await counts()).redis).toBe(2);
     // After the response: last-login time, and the login_succeeded security event.
-    expect(await settledCounts({ db: 3, redis: 1 })).toEqual({ db: 3, redis: 1 });
+    expect(await settledCounts({ db: 3, redis: 2 })).toEqual({ db: 3, redis: 2 });
   });
 
   it("a login with 2FA on costs what a login does; verify costs one Redis read, one MySQL write and one Redis script", async () => {
@@ -335,7 +336,7 @@ describe("round trips, counted by the protocol servers", () => {
     await resetStats();
     const first = await call("/auth/user/login/", { username: body.username, password: body.password });
     expect(first.data.mfa_required).toBe(true);
-    expect(await counts()).toEqual({ db: 1, redis: 1 });
+    expect(await counts()).toEqual({ db: 1, redis: 2 });
 
     await resetStats();
     const second = await call("/auth/secure/2fa/verify/", {
@@ -348,7 +349,7 @@ describe("round trips, counted by the protocol servers", () => {
     expect(await settledCounts({ db: 3, redis: 2 })).toEqual({ db: 3, redis: 2 });
   });
 
-  it("a failed login costs one MySQL read and one Redis round trip, known account or not", async () => {
+  it("a failed login costs one MySQL read alongside one Redis read, then one Redis script, known account or not", async () => {
     const { body } = await loggedIn();
     await resetStats();
     const wrong = await app.fetch(
@@ -356,15 +357,35 @@ describe("round trips, counted by the protocol servers", () => {
       probeEnv(),
     );
     expect(wrong.status).toBe(401);
-    expect((await counts()).redis).toBe(1);
+    expect((await counts()).redis).toBe(2);
     // A known account also gets its login_failed event, after the response.
-    expect(await settledCounts({ db: 2, redis: 1 })).toEqual({ db: 2, redis: 1 });
+    expect(await settledCounts({ db: 2, redis: 2 })).toEqual({ db: 2, redis: 2 });
     await resetStats();
     const unknown = await app.fetch(
       buildRequest("POST", "/auth/user/login/", { headers: basic(uniqueName(), "Wrong-pass-1") }),
       probeEnv(),
     );
     expect(unknown.status).toBe(401);
+    expect(await counts()).toEqual({ db: 1, redis: 2 });
+  });
+
+  it("a locked login costs one MySQL read and one Redis read: it is refused before the password is looked at", async () => {
+    const { body } = await loggedIn();
+    for (let i = 0; i < 10; i++) {
+      await app.fetch(buildRequest("POST", "/auth/user/login/", { headers: basic(body.username, "Wrong-pass-1") }), probeEnv());
+    }
+    // Their security events are written after the responses: let them land first.
+    await eventually(async () => {
+      const before = await counts();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return (await counts()).db === before.db;
+    });
+    await resetStats();
+    const locked = await app.fetch(
+      buildRequest("POST", "/auth/user/login/", { headers: basic(body.username, body.password) }),
+      probeEnv(),
+    );
+    expect(locked.status).toBe(429);
     expect(await counts()).toEqual({ db: 1, redis: 1 });
   });
 

@@ -222,6 +222,24 @@ describe("known devices", () => {
     await failLogins(1, user.username, 10);
     expectFailure(await login(2, user.username, NEW, device), 429, "RATE_LIMITED");
   });
+
+  it("is handed out afresh to the device that changed the password, which stays known", async () => {
+    const user = await newAccount();
+    const { device, session } = await signIn(0, user.username, user.password);
+    const NEW = "Another-passphrase-78";
+    const changed = await now("POST", "/auth/password/change/", {
+      headers: { authorization: `Bearer ${session.access}`, "device-token": device },
+      json: { old_password: user.password, password1: NEW, password2: NEW },
+    });
+    expect(changed.status, changed.text).toBe(200);
+    const fresh = changed.headers.get("device-token") ?? "";
+    expect(changed.headers.get("set-cookie")).toContain("device_token=");
+    // The same device id, a new issue time.
+    expect(fresh.split(".")[1]).toBe(device.split(".")[1]);
+    expect(fresh).not.toBe(device);
+    await failLogins(1, user.username, 10);
+    expect((await login(2, user.username, NEW, fresh)).status).toBe(200);
+  });
 });
 
 describe("the attack of the issue: 20 requests from strangers", () => {

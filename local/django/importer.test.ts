@@ -263,6 +263,17 @@ describe("Django importer: mapping", () => {
       ["referral_id", "gender", "dob", "user_type"],
     );
   });
+
+  it("keeps a username with @ (signup no longer allows one) and reports it", async () => {
+    const legacy = account(21, { user: { username: "asha@old-site" } });
+    const summary = await run(await originalDatabase([legacy]));
+    assert.equal(summary.imported, 1);
+    assert.equal((await readUser(idOf(legacy)))?.username, "asha@old-site");
+    assert.deepEqual(
+      summary.adjusted.map((entry) => entry.note.split(" ").slice(0, 2).join(" ")),
+      ['username "asha@old-site"'],
+    );
+  });
 });
 
 describe("Django importer: rows the new rules refuse", () => {

@@ -6,7 +6,7 @@ import { type CountryCode, getCountries, getCountryCallingCode } from "libphonen
 import { z } from "zod";
 import type { NewUserRow } from "../../src/db/schema.ts";
 import { randomIds } from "../../src/lib/clock.ts";
-import { canonicalEmail, canonicalUsername, USERNAME_PATTERN } from "../../src/lib/identifiers.ts";
+import { canonicalEmail, canonicalUsername, LEGACY_USERNAME_PATTERN } from "../../src/lib/identifiers.ts";
 import { checkPhoneNumber } from "../../src/lib/phone.ts";
 import type { SourceRow } from "./source.ts";
 
@@ -27,7 +27,8 @@ export const REFERRAL_ID_LENGTH = 10;
 const REFERRAL_PATTERN = /^[A-Za-z0-9]{10}$/;
 // The same rules as POST /auth/user/signup (src/routes/signup.ts).
 const emailRule = z.string().normalize("NFKC").trim().max(254).email();
-const usernameRule = z.string().normalize("NFKC").trim().min(1).max(100).regex(USERNAME_PATTERN);
+// Usernames with "@" are no longer accepted at signup; imported ones keep their name (reported).
+const usernameRule = z.string().normalize("NFKC").trim().min(1).max(100).regex(LEGACY_USERNAME_PATTERN);
 
 // The service's country list (src/lib/countries.ts): ISO 3166-1 names from countries-list, calling
 // codes from libphonenumber-js. Codes that are not ISO 3166-1 country codes are left out as there.
@@ -109,6 +110,10 @@ export function mapRow(source: SourceRow, now: Date): Mapped {
   if (!email.success) return { ok: false, reason: `invalid email ${JSON.stringify(source.email)}` };
 
   const adjustments: string[] = [];
+  if (username.data.includes("@"))
+    adjustments.push(
+      `username ${JSON.stringify(username.data)} contains @ (no longer allowed at signup): kept; Basic login by it works while no account has it as its email`,
+    );
   let country = null;
   if (source.country_alpha_code?.trim()) {
     country = findCountry(source.country_alpha_code, source.country_phone_code);

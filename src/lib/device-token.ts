@@ -49,6 +49,16 @@ export interface DeviceCheck {
   validAfterMs: number;
 }
 
+/**
+ * The device id a token names, unchecked: enough to read that device's lockout before the
+ * account is known; it counts for nothing until verifyDeviceToken accepts the token.
+ */
+export function claimedDeviceId(token: string | undefined): string | null {
+  if (!token || token.length > 200) return null;
+  const [version, deviceId] = token.split(".");
+  return version === VERSION && deviceId && /^[A-Za-z0-9_-]{1,64}$/.test(deviceId) ? deviceId : null;
+}
+
 /** The device id when `token` is a live token of this user, else null (malformed, forged, another user's, expired, revoked). */
 export async function verifyDeviceToken(secret: string, token: string | undefined, check: DeviceCheck): Promise<string | null> {
   if (!token || token.length > 200) return null;

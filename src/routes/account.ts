@@ -4,6 +4,7 @@ import { requireAuth } from "../middleware/auth.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { changePassword, deleteAccount } from "../services/account-service.ts";
 import { updateUserFields } from "../services/profile-service.ts";
+import { deviceTokenOf, sendDeviceToken } from "./device-token.ts";
 import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
 import { action, createRouter, signedIn } from "./router.ts";
@@ -92,8 +93,9 @@ for (const method of ["put", "patch"] as const) {
 
 export const accountRoutes = router
   .openapi(passwordChangeRoute, async (c) => {
-    const tokens = await changePassword(c.var.deps, signedIn(c.var.auth), c.req.valid("json"));
-    return ok(c, tokens, 200);
+    const change = await changePassword(c.var.deps, signedIn(c.var.auth), c.req.valid("json"), deviceTokenOf(c));
+    sendDeviceToken(c, change.deviceToken);
+    return ok(c, change.result, 200);
   })
   .openapi(deleteRoute, async (c) => {
     await deleteAccount(c.var.deps, signedIn(c.var.auth), c.req.valid("json").password);

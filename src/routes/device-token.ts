@@ -11,12 +11,12 @@ export const DEVICE_TOKEN_HEADER = "Device-Token";
 const COOKIE = "device_token";
 
 /** The token the client sent: the header (apps) wins over the cookie (browsers). */
-export function deviceTokenOf(c: Context<AppEnv>): string | undefined {
+export function deviceTokenOf<E extends AppEnv>(c: Context<E>): string | undefined {
   return c.req.header(DEVICE_TOKEN_HEADER) ?? getCookie(c, COOKIE) ?? undefined;
 }
 
 /** Hands a fresh token to the client both ways; the client keeps whichever it can. */
-export function sendDeviceToken(c: Context<AppEnv>, token: string | undefined): void {
+export function sendDeviceToken<E extends AppEnv>(c: Context<E>, token: string | undefined): void {
   if (!token) return;
   c.header(DEVICE_TOKEN_HEADER, token);
   setCookie(c, COOKIE, token, {

@@ -17,7 +17,7 @@ const signupBody = z
     username: normalized()
       .min(1, "This field may not be blank.")
       .max(100, "Ensure this field has no more than 100 characters.")
-      .regex(USERNAME_PATTERN, "Enter a valid username: letters, digits and @ . + - _ only."),
+      .regex(USERNAME_PATTERN, "Enter a valid username: letters, digits and . + - _ only."),
     email: normalized().max(254, "Ensure this field has no more than 254 characters.").email("Enter a valid email address."),
     password: z.string().min(1, "This field may not be blank."),
     password2: z.string(),

@@ -6,10 +6,12 @@ import { hashPassword } from "../lib/password-hash.ts";
 import { deleteProfileImage } from "../stores/image-store.ts";
 import { breachedPasswordProblem } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
+import { issueDeviceToken, recognizeDevice } from "./known-devices.ts";
+import type { SignIn } from "./login-service.ts";
 import { passwordChangedEmail } from "./messages.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
-import { revocationTtlMs, revokeSessionsInRedis } from "./session-service.ts";
+import { endSessionsInRedis, revocationTtlMs, revokeSessionsInRedis } from "./session-service.ts";
 import { startSession, type TokenPair } from "./token-pair.ts";
 
 export interface PasswordChange {
@@ -19,14 +21,16 @@ export interface PasswordChange {
 }
 
 /**
- * New hash and tokens_valid_after in one UPDATE; then every session dies in Redis, and the
- * caller gets a fresh session so this device stays signed in.
+ * New hash and tokens_valid_after in one UPDATE; then every session and device token dies, and
+ * the caller gets a fresh session and device token so this device stays signed in and known (it
+ * keeps its device id when the token it sent was its own).
  */
 export async function changePassword(
   deps: DeliveryDeps & SessionStartDeps & Pick<Deps, "breaches" | "lockouts" | "securityLog" | "users">,
   caller: SignedIn,
   input: PasswordChange,
-): Promise<TokenPair> {
+  deviceToken?: string,
+): Promise<SignIn<TokenPair>> {
   const userId = caller.userId;
   const { row, valid } = await checkCurrentPassword(deps, caller, input.old_password);
   const errors: FieldErrors = {};
@@ -35,6 +39,7 @@ export async function changePassword(
   if (input.password1.normalize("NFKC") === input.old_password.normalize("NFKC")) {
     addFieldError(errors, "password1", "New password cannot be the same as the old password.");
   }
+  const deviceId = await recognizeDevice(deps, row, deviceToken);
   const context = { minLength: deps.config.PASSWORD_MIN_LENGTH, username: row.username, email: row.email };
   for (const problem of passwordProblems(input.password1, context)) addFieldError(errors, "password1", problem);
   if (Object.keys(errors).length > 0) throw validationError(errors);
@@ -49,13 +54,19 @@ export async function changePassword(
   await revokeSessionsInRedis(deps, userId, now);
   deps.securityLog.record("password_changed", userId);
   sendEmail(deps, "password changed notice", passwordChangedEmail(deps.config.APP_NAME, row.email, "changed"));
-  return startSession(deps, { ...row, tokensValidAfter: now });
+  const [result, freshDeviceToken] = await Promise.all([
+    startSession(deps, { ...row, tokensValidAfter: now }),
+    issueDeviceToken(deps, userId, deviceId),
+  ]);
+  return { result, deviceToken: freshDeviceToken };
 }
 
 /**
  * Deletion, ordered so a failure at any step leaves the account fully usable or fully gone:
- *  1. Redis: revoke every session and token. Failing here changes nothing else (503); the
- *     account stays usable, only signed out.
+ *  1. Redis: end every session, and with them every access token. Failing here changes nothing
+ *     else (503); the account stays usable, only signed out. The user's valid-after stays what
+ *     MySQL holds: moved here alone, it would make the login of an account whose DELETE then
+ *     failed look like one racing a revocation, and refuse it.
  *  2. MySQL: delete the row (user and profile are one row: atomic). Failing here leaves a
  *     usable, signed-out account. Zero rows: a concurrent delete won; this one is a 401.
  *  3. Redis: the user's remaining state goes and a tombstone kills any session a racing login
@@ -70,7 +81,7 @@ export async function deleteAccount(
   const userId = caller.userId;
   const { valid } = await checkCurrentPassword(deps, caller, password);
   if (!valid) throw validationError({ password: ["Incorrect password."] });
-  await revokeSessionsInRedis(deps, userId, deps.clock.now());
+  await endSessionsInRedis(deps, userId);
   if ((await deps.users.delete(userId)) === 0) throw invalidTokenError();
   deps.securityLog.record("account_deleted", userId);
   try {

@@ -4,7 +4,7 @@
 // device's. Tokens are verified without storage (lib/device-token.ts): the user's row gives what
 // a token is checked against, so recognising a device costs no round trip.
 import type { Deps } from "../deps.ts";
-import { newDeviceId, signDeviceToken, verifyDeviceToken } from "../lib/device-token.ts";
+import { claimedDeviceId, newDeviceId, signDeviceToken, verifyDeviceToken } from "../lib/device-token.ts";
 import type { Lockable } from "../stores/lockout-store.ts";
 import type { LoginGuard } from "../stores/login-store.ts";
 import { lockoutKey } from "../stores/redis-keys.ts";
@@ -30,17 +30,25 @@ export function recognizeDevice(
   });
 }
 
-export const deviceLock = (userId: string, deviceId: string): Lockable => ({ scope: "device", subject: `${userId}:${deviceId}` });
+// By device id alone (random, issued to one user's device): the lockout can then be read before
+// the account is known, and a token counts only once it is verified for that account.
+export const deviceLock = (deviceId: string): Lockable => ({ scope: "device", subject: deviceId });
+
+/** The lockout of the device a client's token names, unverified (see claimedDeviceId). */
+export function claimedDeviceLock(token: string | undefined): Lockable | null {
+  const deviceId = claimedDeviceId(token);
+  return deviceId ? deviceLock(deviceId) : null;
+}
 
 /** A known device's own lockout, or the budget of the name typed (for every other client alike). */
 export function loginGuard(nameBudget: Lockable, userId: string | undefined, deviceId: string | null): LoginGuard {
-  if (userId && deviceId) return { kind: "device", lock: deviceLock(userId, deviceId) };
+  if (userId && deviceId) return { kind: "device", lock: deviceLock(deviceId) };
   return { kind: "budget", lock: nameBudget };
 }
 
 /** What guards the second factor of a login: the same device, or the account's second-factor budget. */
 export function secondFactorGuard(userId: string, deviceId: string | null) {
-  if (deviceId) return { guardKind: "device" as const, guard: lockoutKey(deviceLock(userId, deviceId)) };
+  if (deviceId) return { guardKind: "device" as const, guard: lockoutKey(deviceLock(deviceId)) };
   return { guardKind: "budget" as const, guard: lockoutKey({ scope: "mfa", subject: userId }) };
 }
 

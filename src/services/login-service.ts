@@ -1,16 +1,17 @@
-// Login: one MySQL read, one PBKDF2, one Redis script. The script's guard (a known device's own
-// lockout, else the budget of the name typed) decides before it looks at the password's outcome,
-// and everything sent to it is prepared alike for a right and a wrong password, so a refused
-// login answers the same, in the same time, whatever it carried. Unknown accounts and wrong
-// passwords are indistinguishable, in the answer, the guard and the time taken.
+// Login: one MySQL read alongside one Redis read of the guards, one PBKDF2, one Redis script.
+// The guard (a known device's own lockout, else the budget of the name typed) is read before the
+// password is looked at: a refused login evaluates nothing it carried and answers the same,
+// right or wrong. The script decides again, atomically, before it reads the password's outcome,
+// so concurrent guesses cannot overrun a budget. Unknown accounts and wrong passwords are
+// indistinguishable, in the answer, the guard and the time taken.
 import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
 import { parseMethods } from "../lib/two-factor.ts";
 import type { LoginAttempt } from "../stores/login-store.ts";
-import { captchaState, lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
-import { issueDeviceToken, loginGuard, recognizeDevice } from "./known-devices.ts";
+import { captchaState, coolingDown, lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
+import { claimedDeviceLock, issueDeviceToken, loginGuard, recognizeDevice } from "./known-devices.ts";
 import { hashOptions } from "./password-policy.ts";
 import { prepareChallenge, type SecondFactorRequired } from "./second-factor.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
@@ -29,10 +30,16 @@ function dummyHash(deps: Pick<Deps, "config">): string {
   return `pbkdf2-sha256$${deps.config.PBKDF2_ITERATIONS}$${deps.config.PASSWORD_PEPPER ? "p" : "n"}$${zeros}$${"A".repeat(43)}`;
 }
 
+/** What to look up; a name with "@" (HTTP Basic) is an email first (usernames cannot contain one). */
 function lookupKeys(identifier: LoginIdentifier) {
   if ("username" in identifier) return { username: canonicalUsername(identifier.username) };
   if ("email" in identifier) return { email: canonicalEmail(identifier.email) };
-  return { username: canonicalUsername(identifier.usernameOrEmail), email: canonicalEmail(identifier.usernameOrEmail) };
+  const name = identifier.usernameOrEmail;
+  return {
+    username: canonicalUsername(name),
+    email: canonicalEmail(name),
+    prefer: name.includes("@") ? ("email" as const) : ("username" as const),
+  };
 }
 
 /** The name as typed, canonical: what the budget counts (so it treats every name alike). */
@@ -55,24 +62,26 @@ export async function logIn(
   credentials: { captchaToken?: string; deviceToken?: string },
 ): Promise<SignIn<TokenPair | SecondFactorRequired>> {
   const options = hashOptions(deps.config);
-  // A Turnstile token (when sent) is checked while MySQL is read: no added latency.
-  const [user, captcha, nameBudget] = await Promise.all([
+  const policy = lockoutPolicy(deps.config);
+  const nameBudget = await nameLock(deps, typedName(identifier));
+  // The guards are read and a Turnstile token (when sent) is checked while MySQL is read.
+  const [user, captcha, gate] = await Promise.all([
     deps.users.findForLogin(lookupKeys(identifier)),
     captchaState(deps, credentials.captchaToken),
-    nameLock(deps, typedName(identifier)),
+    deps.logins.gate(
+      { budget: nameBudget, device: claimedDeviceLock(credentials.deviceToken) },
+      deps.clock.now().getTime(),
+      policy,
+    ),
   ]);
+  const deviceId = await recognizeDevice(deps, user, credentials.deviceToken);
+  const guard = loginGuard(nameBudget, user?.id, deviceId);
+  // Refused before the password is looked at (the script decides again, atomically).
+  const waitMs = guard.kind === "device" ? gate.deviceWaitMs : gate.budgetWaitMs;
+  if (waitMs > 0) throw coolingDown(waitMs);
   // Unknown users still cost one PBKDF2, so timing does not reveal whether the account exists.
-  const [deviceId, check] = await Promise.all([
-    recognizeDevice(deps, user, credentials.deviceToken),
-    verifyPassword(password, user?.passwordHash ?? dummyHash(deps), options),
-  ]);
-  const attempt: LoginAttempt = {
-    guard: loginGuard(nameBudget, user?.id, deviceId),
-    ipKey: deps.client.ipKey,
-    captcha,
-    policy: lockoutPolicy(deps.config),
-    requestId: deps.ids.uuid(),
-  };
+  const check = await verifyPassword(password, user?.passwordHash ?? dummyHash(deps), options);
+  const attempt: LoginAttempt = { guard, ipKey: deps.client.ipKey, captcha, policy, requestId: deps.ids.uuid() };
   // Prepared whatever the password: what happens next depends on the account, never on the secret.
   const session = prepareSession(deps, user ?? NOBODY);
   const challenge =
@@ -84,6 +93,8 @@ export async function logIn(
   // Only counted failures are events: refused tries cannot flood the history.
   if (reply.status === "failed" || (reply.status === "locked" && reply.started))
     deps.securityLog.record("login_failed", user?.id);
+  // Stale: a password change or logout-all won the race with this login; its password is old.
+  if (reply.status === "stale") throw new AppError("INVALID_CREDENTIALS");
   refuseWhenLocked(deps, reply, user?.id);
   if (reply.status !== "ok" || !user) throw new AppError("INVALID_CREDENTIALS");
 

@@ -4,7 +4,7 @@
 // password-reset codes have none (the mailbox path must stay open to the owner) but at most
 // RESET_CODES_PER_HOUR of them are sent per account and hour.
 import type { Deps } from "../deps.ts";
-import type { UncheckedAccess } from "../lib/access.ts";
+import { accessRef, type UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import { generateOtp, type OtpPurpose, otpDigest } from "../lib/otp.ts";
 import type { CaptchaState, Lockable } from "../stores/lockout-store.ts";
@@ -89,7 +89,7 @@ export async function verifyOtp(
     token: resetToken
       ? { digest: await otpDigest(otpSecret(deps), "reset-token", check.subject, resetToken), ttlMs: RESET_TOKEN_TTL_MS }
       : undefined,
-    access: check.access ? { jti: check.access.jti, issuedAtMs: check.access.iat_ms } : undefined,
+    access: check.access ? accessRef(check.access) : undefined,
   });
   if (result.status === "token-revoked") throw invalidTokenError();
   if (result.status === "locked") refuseWhenLocked(deps, result, check.userId);

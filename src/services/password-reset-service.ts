@@ -126,8 +126,10 @@ export async function resetPassword(
   if ((await deps.users.update(user.id, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
     throw new AppError("OTP_INVALID");
   // The owner proved control of the email and the password changed: the guesses counted against
-  // the account's names were guesses at the old password, and stop counting.
-  const liftLockouts = await Promise.all([nameLock(deps, user.usernameCanonical), nameLock(deps, user.emailCanonical)]);
+  // the account's names were guesses at the old password, and the second-factor answers were
+  // made by whoever held it; neither counts any more.
+  const names = await Promise.all([nameLock(deps, user.usernameCanonical), nameLock(deps, user.emailCanonical)]);
+  const liftLockouts = [...names, { scope: "mfa" as const, subject: user.id }];
   await revokeSessionsInRedis(deps, user.id, now, { liftLockouts });
   deps.securityLog.record("password_reset", user.id);
   sendEmail(deps, "password reset notice", passwordChangedEmail(deps.config.APP_NAME, user.email, "reset"));

@@ -1,7 +1,7 @@
 // Sessions after login: refresh rotation with reuse detection, access from refresh, logout,
 // logout everywhere, listing and revoking sessions.
 import type { Deps } from "../deps.ts";
-import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
+import { accessRef, type CheckedAccess, type UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";
 import { TokenError } from "../lib/tokens.ts";
@@ -58,7 +58,7 @@ export async function accessFromRefresh(
 
 /** Whether a verified access token was revoked since (logout denylist, tokens-valid-after): 1 Redis round trip. */
 export function accessRevoked(deps: Pick<Deps, "sessions">, claims: AccessClaims): Promise<boolean> {
-  return deps.sessions.accessTokenRevoked(claims.sub, claims.jti, claims.iat_ms);
+  return deps.sessions.accessTokenRevoked(accessRef(claims));
 }
 
 /**
@@ -74,10 +74,7 @@ export async function logOut(
   // The refresh token must be the caller's own.
   if (claims.sub !== auth.sub) throw new AppError("INVALID_REFRESH_TOKEN");
   const nowMs = deps.clock.now().getTime();
-  const result = await deps.sessions.logout(
-    { userId: auth.sub, jti: auth.jti, issuedAtMs: auth.iat_ms, remainingMs: auth.exp * 1000 - nowMs },
-    claims.sid,
-  );
+  const result = await deps.sessions.logout({ ...accessRef(auth), remainingMs: auth.exp * 1000 - nowMs }, claims.sid);
   if (result === "token-revoked") throw invalidTokenError();
   if (result === "not-found") throw new AppError("INVALID_REFRESH_TOKEN");
 }
@@ -94,6 +91,11 @@ export async function revokeSessionsInRedis(
   options: { liftLockouts?: Lockable[] } = {},
 ): Promise<void> {
   await deps.sessions.revokeAll(userId, at.getTime(), revocationTtlMs(deps), options.liftLockouts);
+}
+
+/** Every session of the user ends (its access tokens with it); the valid-after mirror is left as it is. */
+export async function endSessionsInRedis(deps: Pick<Deps, "config" | "sessions">, userId: string): Promise<void> {
+  await deps.sessions.revokeAll(userId, 0, revocationTtlMs(deps));
 }
 
 /** How long a revocation marker must live: as long as any token issued before it could. */
@@ -115,8 +117,7 @@ export async function revokeEverySession(
 
 /** The caller's sessions: one Redis script, which also does the access token's revocation check. */
 export async function sessionsOf(deps: Pick<Deps, "clock" | "sessions">, auth: UncheckedAccess) {
-  const access = { userId: auth.sub, jti: auth.jti, issuedAtMs: auth.iat_ms };
-  const sessions = await deps.sessions.list(access, deps.clock.now().getTime());
+  const sessions = await deps.sessions.list(accessRef(auth), deps.clock.now().getTime());
   if (sessions === "token-revoked") throw invalidTokenError();
   return sessions
     .sort((a, b) => b.lastUsedAtMs - a.lastUsedAtMs)

@@ -1,5 +1,6 @@
 // A new session (refresh-token family) with its first pair of tokens.
 import type { Deps, SessionStartDeps } from "../deps.ts";
+import { invalidTokenError } from "../lib/errors.ts";
 import type { NewSession } from "../stores/session-store.ts";
 import type { TokenPair } from "./token-issuer.ts";
 
@@ -41,9 +42,13 @@ export function prepareSession(deps: Pick<Deps, "client" | "clock" | "config" | 
   return { record, sign };
 }
 
-/** One login = one family: recorded in Redis (one round trip), then both tokens are signed. */
+/**
+ * One login = one family: recorded in Redis (one round trip), then both tokens are signed. A
+ * revocation that moved the user's valid-after past `user.tokensValidAfter` since it was read
+ * (a concurrent logout-all or credential change) wins: no session, 401.
+ */
 export async function startSession(deps: SessionStartDeps, user: SessionUser): Promise<TokenPair> {
   const session = prepareSession(deps, user);
-  await deps.sessions.create(session.record);
+  if (!(await deps.sessions.create(session.record))) throw invalidTokenError();
   return session.sign();
 }

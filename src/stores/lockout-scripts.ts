@@ -2,7 +2,7 @@
 // code outcome, so they cost no round trip of their own. Two kinds of guard (docs/lockout.md):
 //
 //   A lockout hash                 {fails, first, level, until, bypass}
-//     for a known device (user:<uid>:device:<id>:lockout), a signed-in session's re-checks and a
+//     for a known device (lockout:device:<device id>), a signed-in session's re-checks and a
 //     user's own code checks. fails counts failures since `first` (forgotten after the window);
 //     reaching the threshold locks it until `until`, for base * 2^(level-1) capped at max; the
 //     level is remembered for `memory` ms after the last failure, so repeated lockouts grow. Only

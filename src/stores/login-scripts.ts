@@ -5,7 +5,20 @@
 // password was right or wrong. Captcha state (ARGV): 'off' (Turnstile not configured), 'missing'
 // (on, no token sent) or 'solved' (a token Turnstile accepted).
 import { LOCKOUT } from "./lockout-scripts.ts";
-import { CREATE_SESSION_STEPS } from "./session-scripts.ts";
+import { CREATE_SESSION_STEPS, SESSION_STALE } from "./session-scripts.ts";
+
+/**
+ * Before any password is looked at: how long each guard a login may fall under still refuses,
+ * read alongside the account's MySQL row, so a refused login evaluates nothing (not even the
+ * PBKDF2 of what it carried). KEYS: the typed name's budget, the device lockout the client's
+ * token names (unverified here: it is used only once the token checks out for the account).
+ * ARGV: now, lockout policy (9). Returns {budget ms left, device ms left}.
+ */
+export const LOGIN_GATE = `${LOCKOUT}
+local now = tonumber(ARGV[1])
+local p = lock_policy(2)
+return {guard_wait('budget', KEYS[1], now, p), guard_wait('device', KEYS[2], now, p)}
+`;
 
 /**
  * KEYS: family, user sessions, valid-after (of the session to create), guard, ip failures,
@@ -13,9 +26,9 @@ import { CREATE_SESSION_STEPS } from "./session-scripts.ts";
  * ARGV: the 11 of CREATE_SESSION, outcome ('ok' | 'failed'), guard kind ('device' | 'budget'),
  * captcha state, lockout policy (9), request id, then ('session') or ('challenge', ttl ms, the
  * challenge's fields as name/value pairs).
- * Returns {'ok'} | {'failed'} | {'locked', ms left[, 'started']} | {'captcha'}.
+ * Returns {'ok'} | {'failed'} | {'locked', ms left[, 'started']} | {'captcha'} | {'stale'}.
  */
-export const LOGIN_ATTEMPT = `${LOCKOUT}
+export const LOGIN_ATTEMPT = `${LOCKOUT}${SESSION_STALE}
 local now = tonumber(ARGV[4])
 local p = lock_policy(15)
 local kind = ARGV[13]
@@ -29,6 +42,9 @@ if ARGV[12] ~= 'ok' then
   if wait > 0 then return {'locked', wait, 'started'} end
   return {'failed'}
 end
+-- The password was right for the row the login read; a revocation since then (a password change
+-- or logout-all it raced with) wins, and nothing is counted or created.
+if session_stale() then return {'stale'} end
 -- A known device's failures are forgiven by its success; a name's budget never is (the guesses
 -- strangers made stay counted however often the owner signs in).
 if kind == 'device' then redis.call('DEL', KEYS[4]) end

@@ -9,7 +9,7 @@ import {
   lockoutArgs,
   lockoutReply,
 } from "./lockout-store.ts";
-import { LOGIN_ATTEMPT } from "./login-scripts.ts";
+import { LOGIN_ATTEMPT, LOGIN_GATE } from "./login-scripts.ts";
 import { type MfaChallenge, mfaChallengeFields } from "./mfa-store.ts";
 import { reachRedis, runScript } from "./redis.ts";
 import { ipFailuresKey, lockoutKey, mfaKey } from "./redis-keys.ts";
@@ -39,7 +39,11 @@ export type LoginOutcome = {
  * The one script of a login. The arguments do not depend on whether the password was right, so
  * a refused login costs the same either way.
  */
-export async function attemptLogin(redis: Redis, outcome: LoginOutcome, attempt: LoginAttempt): Promise<LockoutReply> {
+export async function attemptLogin(
+  redis: Redis,
+  outcome: LoginOutcome,
+  attempt: LoginAttempt,
+): Promise<LockoutReply | { status: "stale" }> {
   const challenge = outcome.challenge;
   const keys = [
     ...sessionKeys(outcome.session),
@@ -57,9 +61,30 @@ export async function attemptLogin(redis: Redis, outcome: LoginOutcome, attempt:
     attempt.requestId,
     ...then,
   ];
-  return lockoutReply(await reachRedis(runScript<(string | number)[]>(redis, LOGIN_ATTEMPT, keys, args)));
+  const reply = await reachRedis(runScript<(string | number)[]>(redis, LOGIN_ATTEMPT, keys, args));
+  // The account's credentials or sessions were revoked since its row was read: nothing was made.
+  if (reply[0] === "stale") return { status: "stale" };
+  return lockoutReply(reply);
 }
 
-/** Password login's Redis script, bound to this request's connection. */
-export const loginStore = (redis: Redis) => bindTo(redis, { attempt: attemptLogin });
+/** How long the name's budget and the claimed device's lockout still refuse (ms, 0: open). */
+export interface LoginGateReply {
+  budgetWaitMs: number;
+  deviceWaitMs: number;
+}
+
+/** The guards' state before the password is checked (one round trip, alongside the MySQL read). */
+export async function readLoginGate(
+  redis: Redis,
+  guards: { budget: Lockable; device: Lockable | null },
+  nowMs: number,
+  policy: LockoutPolicy,
+): Promise<LoginGateReply> {
+  const keys = [lockoutKey(guards.budget), guards.device ? lockoutKey(guards.device) : "lockout:device:-"];
+  const reply = await reachRedis(runScript<number[]>(redis, LOGIN_GATE, keys, [String(nowMs), ...lockoutArgs(policy)]));
+  return { budgetWaitMs: Number(reply[0]) || 0, deviceWaitMs: Number(reply[1]) || 0 };
+}
+
+/** Password login's Redis scripts, bound to this request's connection. */
+export const loginStore = (redis: Redis) => bindTo(redis, { gate: readLoginGate, attempt: attemptLogin });
 export type LoginStore = ReturnType<typeof loginStore>;

@@ -8,11 +8,12 @@
 //                                         codes, device, guard_kind, guard, fails}, 5 minutes
 // The guard is the known device's lockout when the password came from one, else the account's
 // second-factor budget (lockout:mfa:<uid>). Only the challenge names it, so the read script
-// reaches it outside KEYS (the service runs on one logical keyspace, see session-scripts.ts).
+// reaches it (and the user's valid-after) outside KEYS (the service runs on one logical keyspace,
+// see session-scripts.ts).
 // An SMS or email code is an ordinary one-time code (user:<uid>:otp:two-factor, see
 // otp-scripts.ts), checked inside the answer script so it costs no round trip of its own.
 import { LOCKOUT } from "./lockout-scripts.ts";
-import { CREATE_SESSION_STEPS } from "./session-scripts.ts";
+import { CREATE_SESSION_STEPS, SESSION_STALE } from "./session-scripts.ts";
 
 /**
  * The challenge, if its guard admits an answer now. KEYS: challenge. ARGV: now, lockout policy (9).
@@ -22,7 +23,12 @@ export const MFA_READ = `${LOCKOUT}
 local now = tonumber(ARGV[1])
 local c = redis.call('HGETALL', KEYS[1])
 if #c == 0 then return {'gone'} end
-local g = redis.call('HMGET', KEYS[1], 'guard_kind', 'guard')
+local g = redis.call('HMGET', KEYS[1], 'guard_kind', 'guard', 'uid', 'tva')
+-- Made before a password change, reset, 2FA change or logout-all: dead, before any answer is spent.
+if tonumber(redis.call('GET', 'user:' .. g[3] .. ':tokens-valid-after') or '0') > tonumber(g[4] or '0') then
+  redis.call('DEL', KEYS[1])
+  return {'gone'}
+end
 local wait = guard_wait(g[1], g[2], now, lock_policy(2))
 if wait > 0 then return {'locked', wait} end
 return {'ok', c}
@@ -36,11 +42,16 @@ return {'ok', c}
  * gone to (a code sent to a number since replaced does not count), guard kind, request id.
  * Returns {'ok'} | {'failed'} | {'gone'} (spent, expired or worn out) | {'locked', ms left[, 'started']}.
  */
-export const MFA_ANSWER = `${LOCKOUT}
+export const MFA_ANSWER = `${LOCKOUT}${SESSION_STALE}
 local now = tonumber(ARGV[4])
 local p = lock_policy(14)
 local kind = ARGV[26]
 if redis.call('EXISTS', KEYS[4]) == 0 then return {'gone'} end
+-- A challenge made before a password change, reset, 2FA change or logout-all is dead.
+if session_stale() then
+  redis.call('DEL', KEYS[4])
+  return {'gone'}
+end
 local wait = guard_wait(kind, KEYS[5], now, p)
 if wait > 0 then return {'locked', wait} end
 local outcome = ARGV[12]

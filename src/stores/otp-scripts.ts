@@ -5,6 +5,7 @@
 // subject's 'otp' lockout (see lockout-scripts.ts); password-reset codes have no lockout (nobody
 // can block the mailbox path) but a cap on the codes an account is sent per hour.
 import { LOCKOUT } from "./lockout-scripts.ts";
+import { ACCESS_REVOKED } from "./session-scripts.ts";
 
 /**
  * KEYS: code, sends (when the purpose caps sends per hour). ARGV: digest, now, ttl ms, cooldown
@@ -32,22 +33,20 @@ return {'ok', 0}
 
 /**
  * Checks a code (or a reset token) atomically, counting failures.
- * KEYS: code, lockout, denied-access, valid-after (the last two only matter with ARGV[7]).
+ * KEYS: code, lockout, denied-access, valid-after, the access token's session (the last three
+ * only matter with ARGV[7]).
  * ARGV: digest, now, max failures per code, mode, token digest, token ttl ms, access iat ms or '',
  * captcha state, lockout policy (9), 'none' when no lockout applies (the mailbox path: only the
- * code's own tries bound guessing there) or 'lock'.
+ * code's own tries bound guessing there) or 'lock', the access token's user id.
  * Modes: 'check' (keep the code), 'consume' (delete it), 'issue-token' (keep it and attach a
  * reset token), 'consume-token' (check the token instead of the code, then delete both).
  * Returns {'ok', target} | {'invalid'} | {'token-revoked'} | {'locked', ms left[, 'started']}.
  */
-export const CHECK_OTP = `${LOCKOUT}
+export const CHECK_OTP = `${LOCKOUT}${ACCESS_REVOKED}
 local now = tonumber(ARGV[2])
 local p = lock_policy(9)
 local locking = ARGV[18] ~= 'none'
-if ARGV[7] ~= '' then
-  if redis.call('EXISTS', KEYS[3]) == 1 then return {'token-revoked'} end
-  if tonumber(ARGV[7]) < tonumber(redis.call('GET', KEYS[4]) or '0') then return {'token-revoked'} end
-end
+if ARGV[7] ~= '' and access_revoked(KEYS[3], KEYS[4], KEYS[5], ARGV[19], ARGV[7]) then return {'token-revoked'} end
 -- During a lockout nothing is checked or counted, except a few tries with a solved challenge.
 local wait = 0
 if locking then wait = lock_wait(KEYS[2], now) end

@@ -1,11 +1,12 @@
 // One-time codes in Redis; each call is one atomic script, one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { AccessRef } from "../lib/access.ts";
 import type { OtpPurpose } from "../lib/otp.ts";
 import { bindTo } from "./bind.ts";
 import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
 import { CHECK_OTP, ISSUE_OTP } from "./otp-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
-import { deniedAccessKey, lockoutKey, otpKey, otpSendsKey, validAfterKey } from "./redis-keys.ts";
+import { deniedAccessKey, familyKey, lockoutKey, otpKey, otpSendsKey, validAfterKey } from "./redis-keys.ts";
 
 export type IssueResult = { status: "ok" } | { status: "cooldown"; retryAfterMs: number };
 
@@ -52,7 +53,7 @@ export interface CheckRequest {
   captcha: CaptchaState;
   token?: { digest: string; ttlMs: number };
   /** The caller's access token, when the route folds its revocation check into this script. */
-  access?: { jti: string; issuedAtMs: number };
+  access?: AccessRef;
 }
 
 export async function checkOtp(redis: Redis, request: CheckRequest): Promise<CheckResult> {
@@ -61,7 +62,8 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
     otpKey(subject, purpose),
     lockoutKey(request.lock ?? { scope: "otp", subject: "-" }),
     deniedAccessKey(request.access?.jti ?? "-"),
-    validAfterKey(subject),
+    validAfterKey(request.access?.userId ?? subject),
+    familyKey(request.access?.sessionId ?? "-"),
   ];
   const reply = await reachRedis(
     runScript<string[]>(redis, CHECK_OTP, keys, [
@@ -75,6 +77,7 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
       request.captcha,
       ...lockoutArgs(request.lockout),
       request.lock ? "lock" : "none",
+      request.access?.userId ?? "",
     ]),
   );
   if (reply[0] === "ok") return { status: "ok", target: String(reply[1] ?? "") };

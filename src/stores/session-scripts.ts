@@ -14,6 +14,27 @@
 // logout-all. The service runs against one logical keyspace (Upstash; the login script already
 // pairs a name's lockout with a new session, which no hash tag could put in one cluster slot).
 
+/**
+ * An access token's revocation check, folded into every script that needs one: its jti denied
+ * (logout), issued before the user's valid-after (logout-all, password and 2FA changes), or its
+ * session gone. The last makes revocation win every race: a session a login opened just before a
+ * logout-all is deleted by it, and its access tokens die with it, whatever clock stamped them.
+ * It also fails closed when Redis loses its data: no session, no valid access token.
+ */
+export const ACCESS_REVOKED = `
+local function access_revoked(denied_key, valid_after_key, family_key, uid, iat)
+  if redis.call('EXISTS', denied_key) == 1 then return true end
+  if tonumber(iat) < tonumber(redis.call('GET', valid_after_key) or '0') then return true end
+  return redis.call('HGET', family_key, 'uid') ~= uid
+end
+`;
+
+/** KEYS: denied-access, valid-after, the token's session. ARGV: uid, access iat ms. Returns 1 when revoked. */
+export const ACCESS_STATE = `${ACCESS_REVOKED}
+if access_revoked(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2]) then return 1 end
+return 0
+`;
+
 /** Loads a family that is alive and belongs to ARGV[1]; nil otherwise. KEYS[1] family, KEYS[3] valid-after. */
 const LOAD_FAMILY = `
 local function load_family(now)
@@ -27,6 +48,18 @@ end
 local function revoke_family()
   redis.call('DEL', KEYS[1])
   redis.call('SREM', KEYS[2], ARGV[2])
+end
+`;
+
+/**
+ * Whether a session may still be made for what the caller read from MySQL: not when the user's
+ * valid-after moved past it since (a password change, reset, 2FA change or logout-all that a
+ * login, or a second-factor challenge, raced with). Revocation wins. KEYS[3] valid-after,
+ * ARGV[11] the valid-after read.
+ */
+export const SESSION_STALE = `
+local function session_stale()
+  return tonumber(redis.call('GET', KEYS[3]) or '0') > tonumber(ARGV[11])
 end
 `;
 
@@ -44,7 +77,10 @@ if from_db > 0 and from_db > tonumber(redis.call('GET', KEYS[3]) or '0') then
 end
 `;
 
-export const CREATE_SESSION = `${CREATE_SESSION_STEPS}
+/** Returns 1, or 0 when stale (see SESSION_STALE): nothing is created then. */
+export const CREATE_SESSION = `${SESSION_STALE}
+if session_stale() then return 0 end
+${CREATE_SESSION_STEPS}
 return 1
 `;
 
@@ -83,11 +119,11 @@ return {'reused'}
 
 /**
  * Logout in one round trip, including the access token's revocation check.
- * KEYS: family, user sessions, valid-after, denied-access. ARGV: uid, sid, access iat ms, access ttl ms.
+ * KEYS: family, user sessions, valid-after, denied-access, the access token's session.
+ * ARGV: uid, sid, access iat ms, access ttl ms.
  */
-export const LOGOUT = `
-if redis.call('EXISTS', KEYS[4]) == 1 then return 'token-revoked' end
-if tonumber(ARGV[3]) < tonumber(redis.call('GET', KEYS[3]) or '0') then return 'token-revoked' end
+export const LOGOUT = `${ACCESS_REVOKED}
+if access_revoked(KEYS[4], KEYS[3], KEYS[5], ARGV[1], ARGV[3]) then return 'token-revoked' end
 if redis.call('HGET', KEYS[1], 'uid') ~= ARGV[1] then return 'not-found' end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[2])
@@ -97,13 +133,14 @@ return 'ok'
 
 /**
  * The caller's sessions, with the caller's access-token revocation check folded in (one round
- * trip for the whole request). KEYS: user sessions, valid-after, denied-access. ARGV: now, key
- * prefix, access iat ms. Returns 'token-revoked' | {{sid, created, used, ua, country}, ...}.
+ * trip for the whole request). KEYS: user sessions, valid-after, denied-access, the access
+ * token's session. ARGV: now, key prefix, access iat ms, uid.
+ * Returns 'token-revoked' | {{sid, created, used, ua, country}, ...}.
  */
-export const LIST_SESSIONS = `
+export const LIST_SESSIONS = `${ACCESS_REVOKED}
 local now = tonumber(ARGV[1])
+if access_revoked(KEYS[3], KEYS[2], KEYS[4], ARGV[4], ARGV[3]) then return 'token-revoked' end
 local valid_after = tonumber(redis.call('GET', KEYS[2]) or '0')
-if redis.call('EXISTS', KEYS[3]) == 1 or tonumber(ARGV[3]) < valid_after then return 'token-revoked' end
 local out = {}
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local f = redis.call('HMGET', ARGV[2] .. sid, 'created', 'used', 'ua', 'country', 'exp')

@@ -1,6 +1,7 @@
 // Session (refresh-token family) state and access-token revocation in Redis. Every function is
 // one round trip.
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { AccessRef } from "../lib/access.ts";
 import { bindTo } from "./bind.ts";
 import type { Lockable } from "./lockout-store.ts";
 import { reachRedis, runScript } from "./redis.ts";
@@ -14,6 +15,7 @@ import {
   validAfterKey,
 } from "./redis-keys.ts";
 import {
+  ACCESS_STATE,
   CREATE_SESSION,
   DELETE_USER_STATE,
   LIST_SESSIONS,
@@ -62,8 +64,9 @@ export function sessionScriptArgs(session: NewSession): string[] {
   ];
 }
 
-export async function createSession(redis: Redis, session: NewSession): Promise<void> {
-  await reachRedis(runScript(redis, CREATE_SESSION, sessionKeys(session), sessionScriptArgs(session)));
+/** False when a revocation since the caller's MySQL read makes the session stale: nothing was created. */
+export async function createSession(redis: Redis, session: NewSession): Promise<boolean> {
+  return Number(await reachRedis(runScript(redis, CREATE_SESSION, sessionKeys(session), sessionScriptArgs(session)))) === 1;
 }
 
 const familyKeys = (userId: string, sessionId: string) => [familyKey(sessionId), userSessionsKey(userId), validAfterKey(userId)];
@@ -122,17 +125,24 @@ export async function useRefresh(
   return { status: "ok", username: String(reply[1]), email: String(reply[2]) };
 }
 
-/** The access token's revocation state: its jti denylisted, or issued before the user's valid-after. */
-export async function accessTokenRevoked(redis: Redis, userId: string, jti: string, issuedAtMs: number): Promise<boolean> {
-  const [denied, validAfter] = await reachRedis(redis.mget<(string | null)[]>(deniedAccessKey(jti), validAfterKey(userId)));
-  return denied !== null || issuedAtMs < Number(validAfter ?? 0);
+/** The keys of the revocation check (ACCESS_REVOKED): denied-access, valid-after, the token's session. */
+export const accessKeys = (access: AccessRef) => [
+  deniedAccessKey(access.jti),
+  validAfterKey(access.userId),
+  familyKey(access.sessionId),
+];
+
+/** The access token's revocation state: denylisted, issued before the user's valid-after, or its session gone. */
+export async function accessTokenRevoked(redis: Redis, access: AccessRef): Promise<boolean> {
+  const reply = await reachRedis(runScript(redis, ACCESS_STATE, accessKeys(access), [access.userId, String(access.issuedAtMs)]));
+  return Number(reply) !== 0;
 }
 
 export type LogoutResult = "ok" | "token-revoked" | "not-found";
 
 export async function logoutSession(
   redis: Redis,
-  access: { userId: string; jti: string; issuedAtMs: number; remainingMs: number },
+  access: AccessRef & { remainingMs: number },
   refreshSessionId: string,
 ): Promise<LogoutResult> {
   const keys = [
@@ -140,6 +150,7 @@ export async function logoutSession(
     userSessionsKey(access.userId),
     validAfterKey(access.userId),
     deniedAccessKey(access.jti),
+    familyKey(access.sessionId),
   ];
   const reply = await reachRedis(
     runScript<string>(redis, LOGOUT, keys, [
@@ -161,17 +172,13 @@ export interface SessionRecord {
 }
 
 /** The user's live sessions, or "token-revoked" when the caller's access token was revoked. */
-export async function listSessions(
-  redis: Redis,
-  access: { userId: string; jti: string; issuedAtMs: number },
-  nowMs: number,
-): Promise<SessionRecord[] | "token-revoked"> {
+export async function listSessions(redis: Redis, access: AccessRef, nowMs: number): Promise<SessionRecord[] | "token-revoked"> {
   const rows = await reachRedis(
     runScript<string[][] | string>(
       redis,
       LIST_SESSIONS,
-      [userSessionsKey(access.userId), validAfterKey(access.userId), deniedAccessKey(access.jti)],
-      [String(nowMs), SESSION_PREFIX, String(access.issuedAtMs)],
+      [userSessionsKey(access.userId), validAfterKey(access.userId), deniedAccessKey(access.jti), familyKey(access.sessionId)],
+      [String(nowMs), SESSION_PREFIX, String(access.issuedAtMs), access.userId],
     ),
   );
   if (!Array.isArray(rows)) return "token-revoked";

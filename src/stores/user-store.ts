@@ -36,19 +36,31 @@ export async function findUserById(db: Database, id: string) {
   return row ?? null;
 }
 
-/** The account a login names: by username, by email, or (HTTP Basic) by either, username first. */
-export async function findUserForLogin(db: Database, identifier: { username?: string; email?: string }) {
+/**
+ * The account a login names, matched exactly on the canonical form. MySQL's comparison ignores
+ * accents (the columns' collation), so its rows are only candidates: a near match ("lóckme" for
+ * "lockme") is no match, or every spelling would be a fresh lockout budget for one account.
+ * With both names given (HTTP Basic: username or email), `prefer` says which one wins.
+ */
+export async function findUserForLogin(
+  db: Database,
+  identifier: { username?: string; email?: string; prefer?: "username" | "email" },
+) {
   const conditions = [
     identifier.username === undefined ? undefined : eq(users.usernameCanonical, identifier.username),
     identifier.email === undefined ? undefined : eq(users.emailCanonical, identifier.email),
   ].filter((condition) => condition !== undefined);
   if (conditions.length === 0) return null;
+  // Each column has a unique index: at most one candidate per name.
   const rows = await db
     .select()
     .from(users)
     .where(or(...conditions))
     .limit(2);
-  return rows.find((row) => row.usernameCanonical === identifier.username) ?? rows[0] ?? null;
+  const byUsername =
+    identifier.username === undefined ? undefined : rows.find((row) => row.usernameCanonical === identifier.username);
+  const byEmail = identifier.email === undefined ? undefined : rows.find((row) => row.emailCanonical === identifier.email);
+  return (identifier.prefer === "email" ? (byEmail ?? byUsername) : (byUsername ?? byEmail)) ?? null;
 }
 
 /** After a successful login: last login time, and a new hash when the old one used other parameters. */
