@@ -5,7 +5,7 @@
 // budget: 429 with a fresh hour's Retry-After); for a 2FA account whose password the attacker
 // knows, 60 wrong codes across mfa_tokens, counting those evaluated the same way. The hour's
 // numbers are real time; the day's bound (100) is stepped through with an injected clock in
-// test/lockout.test.ts. Run: node --disable-warning=ExperimentalWarning local/guess-budget.ts
+// test/lockout.test.ts. Run: npm run guess-budget
 import { fileURLToPath } from "node:url";
 import { generateTotp } from "../src/lib/totp.ts";
 import { startWorkerdOnStack } from "./workerd-runner.ts";

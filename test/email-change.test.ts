@@ -82,3 +82,65 @@ describe("email change", () => {
     expect((await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) })).status).toBe(200);
   });
 });
+
+describe("undoing an email change from the old address", () => {
+  const undo = (token: unknown) => api("POST", "/auth/user/email/undo/", { json: { token } });
+
+  /** A user whose email was changed with their session (as a thief with it and the password would). */
+  async function changedAway() {
+    const { user, session } = await userWithSession();
+    const other = (await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) })).body.data;
+    const thief = `thief.${user.email}`;
+    expect((await change(session.access, { new_email: thief, password: user.password })).status).toBe(200);
+    expect((await confirm(session.access, await latestCode(thief))).status).toBe(200);
+    const notice = await messageTo(user.email, "email address was changed");
+    const token = /"token": "([^"]+)"/.exec(notice?.text ?? "")?.[1] ?? "";
+    expect(token).not.toBe("");
+    return { user, session, other, thief, token };
+  }
+
+  it("puts the old address back, verified, signs every session out, and works once", async () => {
+    const { user, session, other, thief, token } = await changedAway();
+    const res = await undo(token);
+    expect(res.body).toEqual({
+      success: true,
+      message: "email change undo successful",
+      data: { email: user.email },
+      error: null,
+    });
+    expect(await userRowById(user.id)).toMatchObject({ email: user.email, isEmailVerified: true });
+    for (const old of [session, other]) {
+      expectFailure(await api("POST", "/auth/jwt/check/", { headers: bearer(old.access) }), 401, "INVALID_TOKEN");
+    }
+    // The thief's address no longer signs in; the owner's does.
+    expectFailure(
+      await api("POST", "/auth/user/login/", { json: { email: thief, password: user.password } }),
+      401,
+      "INVALID_CREDENTIALS",
+    );
+    expect((await api("POST", "/auth/user/login/", { json: { email: user.email, password: user.password } })).status).toBe(200);
+    expect((await messageTo(user.email, "email change was undone"))?.text).toContain("reset your password");
+    expect(expectFailure(await undo(token), 400, "VALIDATION_ERROR").token).toBeDefined();
+  });
+
+  it("refuses a forged, altered or malformed token without changing anything", async () => {
+    const { user, thief, token } = await changedAway();
+    const [id, secret] = token.split(".");
+    const altered = `${id}.${secret?.slice(0, -2)}${secret?.endsWith("AA") ? "BB" : "AA"}`;
+    for (const bad of [altered, `${crypto.randomUUID()}.${secret}`, "nonsense", "", 42]) {
+      expectFailure(await undo(bad), 400, "VALIDATION_ERROR");
+    }
+    expect((await userRowById(user.id))?.email).toBe(thief);
+    // The real one still works after all that.
+    expect((await undo(token)).status).toBe(200);
+  });
+
+  it("refuses when the old address was taken meanwhile, and leaves the account as it is", async () => {
+    const { user, thief, token } = await changedAway();
+    const squatter = await userWithSession({ email: user.email });
+    expect(squatter.user.email).toBe(user.email);
+    const details = expectFailure(await undo(token), 400, "VALIDATION_ERROR");
+    expect(details.token?.[0]).toContain("another account");
+    expect((await userRowById(user.id))?.email).toBe(thief);
+  });
+});

@@ -136,6 +136,53 @@ describe("a write whose answer comes after the deadline", () => {
     expect(res.status, res.text).toBe(201);
     expect((await userRowById(res.body.data.user_id))?.username).toBe(body.username);
   });
+
+  it("a signup retried after an answer that did not say it was done gets its account (201, the same user), not 'taken'", async () => {
+    // The first try was applied (whatever it answered); the client tries the same request again.
+    const body = signupBody();
+    const first = await api("POST", "/auth/user/signup/", { json: body });
+    expect(first.status).toBe(201);
+    const retried = await api("POST", "/auth/user/signup/", { json: body });
+    expect(retried.status, retried.text).toBe(201);
+    expect(retried.body.data.user_id).toBe(first.body.data.user_id);
+    // Anyone else with the same names (without that password) is told they are taken, as before.
+    const other = expectFailure(
+      await api("POST", "/auth/user/signup/", { json: { ...body, password: "Other-passw0rd-5", password2: "Other-passw0rd-5" } }),
+      400,
+      "VALIDATION_ERROR",
+    );
+    expect(other).toEqual({ username: ["This username is already taken."], email: ["This email is already registered."] });
+    // And an hour later the retry is over: the same request is a duplicate again.
+    const later = createApp({ clock: { now: () => new Date(Date.now() + 3601 * 1000) } });
+    const late = await readResponse(later.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), env));
+    expectFailure(late, 400, "VALIDATION_ERROR");
+  });
+
+  it("a password change whose revocation failed (503) is completed by its retry: 200, and every other session dies", async () => {
+    const { user, session } = await userWithSession();
+    const other = (await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) })).body.data;
+    const NEW = "Changed-once-passw0rd";
+    const json = { old_password: user.password, password1: NEW, password2: NEW };
+    const failing = { ...env, UPSTASH_REDIS_REST_URL: inject("faults").redisRevoke };
+    const first = await send(failing, "POST", "/auth/password/change/", { headers: bearer(session.access), json });
+    expectFailure(first, 503, "SERVICE_UNAVAILABLE");
+    // The UPDATE was applied (the new password is the account's already), the revocation was not.
+    expect((await userRowById(user.id))?.tokensValidAfter).not.toBeNull();
+    const retried = await api("POST", "/auth/password/change/", { headers: bearer(session.access), json });
+    expect(retried.status, retried.text).toBe(200);
+    expect((await api("POST", "/auth/jwt/check/", { headers: bearer(retried.body.data.access) })).status).toBe(200);
+    for (const old of [session, other]) {
+      expectFailure(await api("POST", "/auth/jwt/check/", { headers: bearer(old.access) }), 401, "INVALID_TOKEN");
+    }
+    // Not a way around the old password: a wrong one with some other new password is still refused.
+    const fresh = retried.body.data.access as string;
+    const wrong = await api("POST", "/auth/password/change/", {
+      headers: bearer(fresh),
+      json: { old_password: "Not-the-passw0rd", password1: "Yet-another-passw0rd", password2: "Yet-another-passw0rd" },
+    });
+    expect(expectFailure(wrong, 400, "VALIDATION_ERROR").old_password).toBeDefined();
+    expect((await api("POST", "/auth/user/login/", { headers: basic(user.username, NEW) })).status).toBe(200);
+  });
 });
 
 describe("a stalled Redis", () => {

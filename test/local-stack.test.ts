@@ -266,8 +266,14 @@ describe("round trips, counted by the protocol servers", () => {
     const body = signupBody();
     await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), probeEnv());
     await resetStats();
-    const res = await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), probeEnv());
+    const someoneElse = { ...body, password: "Someone-else-99", password2: "Someone-else-99" };
+    const res = await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: someoneElse }), probeEnv());
     expect(res.status).toBe(400);
+    expect((await stats(probe.planetscaleUrl)).total).toBe(2);
+    // The same signup retried (the same password) costs the same two, and gets its account.
+    await resetStats();
+    const retried = await app.fetch(buildRequest("POST", "/auth/user/signup/", { json: body }), probeEnv());
+    expect(retried.status).toBe(201);
     expect((await stats(probe.planetscaleUrl)).total).toBe(2);
   });
 

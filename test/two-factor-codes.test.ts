@@ -100,9 +100,12 @@ async function userWithMethods(enable: Method[]) {
   await verifyEmail(user, first.access);
   let session: Session = first;
   let recoveryCodes: string[] | null = null;
-  for (const method of enable) {
+  for (const [index, method] of enable.entries()) {
+    // Once 2FA is on, another method takes a current second factor: the last recovery codes pay
+    // for it (the tests use the first ones).
+    const proof = recoveryCodes ? { recovery_code: recoveryCodes[recoveryCodes.length - index] } : {};
     const data = expectSuccess(
-      await setMethod(session.access, { password: user.password, method, enabled: true }),
+      await setMethod(session.access, { password: user.password, method, enabled: true, ...proof }),
       "2fa methods successful",
     );
     recoveryCodes ??= data.recovery_codes;
@@ -224,8 +227,9 @@ describe("POST /auth/secure/2fa/methods/", () => {
 
   it("adds a second method without new recovery codes; login lists both in the order totp, sms, email", async () => {
     const { user, session, recoveryCodes } = await userWithMethods(["email"]);
+    // 2FA is on: adding a method takes a current second factor (here the last recovery code).
     const data = expectSuccess(
-      await setMethod(session.access, { password: user.password, method: "sms", enabled: true }),
+      await setMethod(session.access, { password: user.password, method: "sms", enabled: true, recovery_code: recoveryCodes[9] }),
       "2fa methods successful",
     );
     expect(data.methods).toEqual(["sms", "email"]);
@@ -242,9 +246,14 @@ describe("POST /auth/secure/2fa/methods/", () => {
   });
 
   it("turns one of two methods off; the last one stays until 2FA is disabled with a code", async () => {
-    const { user, session } = await userWithMethods(["sms", "email"]);
+    const { user, session, recoveryCodes } = await userWithMethods(["sms", "email"]);
     const oneLeft = expectSuccess(
-      await setMethod(session.access, { password: user.password, method: "sms", enabled: false }),
+      await setMethod(session.access, {
+        password: user.password,
+        method: "sms",
+        enabled: false,
+        recovery_code: recoveryCodes[0],
+      }),
       "2fa methods successful",
     );
     expect(oneLeft).toMatchObject({ methods: ["email"], recovery_codes: null });
@@ -426,7 +435,12 @@ describe("logging in with a code sent by SMS or email", () => {
       "2fa confirm successful",
     );
     const added = expectSuccess(
-      await setMethod(confirmed.tokens.access, { password: user.password, method: "sms", enabled: true }),
+      await setMethod(confirmed.tokens.access, {
+        password: user.password,
+        method: "sms",
+        enabled: true,
+        code: await app.nextCode(),
+      }),
       "2fa methods successful",
     );
     expect(added).toMatchObject({ methods: ["totp", "sms"], recovery_codes: null });

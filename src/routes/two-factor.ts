@@ -27,6 +27,15 @@ export const oneProof = (body: { code?: unknown; recovery_code?: unknown }) =>
 export const proofOf = (body: { code?: string; recovery_code?: string }): SecondFactorProof =>
   body.code !== undefined ? { code: body.code } : { recoveryCode: String(body.recovery_code) };
 
+/** The second factor some changes need while 2FA is on: at most one of code and recovery_code. */
+export const optionalProofFields = { code: otpSchema.optional(), recovery_code: recoveryCode.optional() };
+export const atMostOneProof = (body: { code?: unknown; recovery_code?: unknown }) =>
+  body.code === undefined || body.recovery_code === undefined;
+export const AT_MOST_ONE_PROOF = { message: "Give code or recovery_code, not both.", path: ["non_field_errors"] };
+export const optionalProofOf = (body: { code?: string; recovery_code?: string }): SecondFactorProof | undefined =>
+  body.code === undefined && body.recovery_code === undefined ? undefined : proofOf(body);
+const WHEN_ON = "while 2FA is on, also code or recovery_code (a current second factor)";
+
 const proofBody = z
   .object({ password, code: otpSchema.optional(), recovery_code: recoveryCode.optional() })
   .refine(oneProof, ONE_PROOF)
@@ -43,15 +52,22 @@ const setupRoute = createRoute(
     method: "post",
     path: "/auth/secure/2fa/setup",
     tags: ["two-factor"],
-    summary: "Start enrolling an authenticator app: a new secret, its otpauth:// URI and a QR code; nothing is enabled yet",
+    summary: `Start enrolling an authenticator app: a new secret, its otpauth:// URI and a QR code; nothing is enabled yet (password; ${WHEN_ON})`,
     middleware: [action("2fa setup"), limitPerIp("login"), requireAuth()] as const,
-    request: jsonBody(z.object({ password }).openapi("TwoFactorSetupRequest")),
+    request: jsonBody(
+      z
+        .object({ password, ...optionalProofFields })
+        .refine(atMostOneProof, AT_MOST_ONE_PROOF)
+        .openapi("TwoFactorSetupRequest"),
+    ),
     responses: {
       200: jsonContent(
         successEnvelope(z.object({ secret: z.string(), otpauth_uri: z.string(), qr_svg: z.string() })),
         "The secret (base32), for the app; qr_svg is a data: URI",
       ),
-      400: errorResponse("VALIDATION_ERROR: wrong password, an app already enabled, or TOTP not offered"),
+      400: errorResponse(
+        "VALIDATION_ERROR: wrong password, an app already enabled, TOTP not offered, or 2FA on and no second factor given; OTP_INVALID",
+      ),
       429: PROOF_ERRORS[429],
     },
   }),
@@ -107,12 +123,15 @@ const methodsRoute = createRoute(
     method: "post",
     path: "/auth/secure/2fa/methods",
     tags: ["two-factor"],
-    summary: "SMS or email as a second factor, on or off (password required); the first method turns 2FA on with recovery codes",
+    summary: `SMS or email as a second factor, on or off (password; ${WHEN_ON}); the first method turns 2FA on with recovery codes`,
     middleware: [action("2fa methods"), limitPerIp("login"), requireAuth()] as const,
     request: jsonBody(
-      z.object({ password, method: codeMethod, enabled: z.boolean() }).openapi("TwoFactorMethodRequest", {
-        example: { password: "Tr1cky-Passphrase", method: "sms", enabled: true },
-      }),
+      z
+        .object({ password, method: codeMethod, enabled: z.boolean(), ...optionalProofFields })
+        .refine(atMostOneProof, AT_MOST_ONE_PROOF)
+        .openapi("TwoFactorMethodRequest", {
+          example: { password: "Tr1cky-Passphrase", method: "sms", enabled: true },
+        }),
     ),
     responses: {
       200: jsonContent(
@@ -125,7 +144,9 @@ const methodsRoute = createRoute(
         ),
         "The methods now on; recovery codes when this turned 2FA on; every other session revoked",
       ),
-      400: errorResponse("VALIDATION_ERROR: wrong password, method not offered, already so, or the phone/email not verified"),
+      400: errorResponse(
+        "VALIDATION_ERROR: wrong password, method not offered, already so, the phone/email not verified, or 2FA on and no second factor given; OTP_INVALID",
+      ),
       429: PROOF_ERRORS[429],
     },
   }),
@@ -148,9 +169,10 @@ const codeRoute = createRoute(
 );
 
 export const twoFactorRoutes = createRouter()
-  .openapi(setupRoute, async (c) =>
-    ok(c, await setUpAuthenticator(c.var.deps, signedIn(c.var.auth), c.req.valid("json").password), 200),
-  )
+  .openapi(setupRoute, async (c) => {
+    const body = c.req.valid("json");
+    return ok(c, await setUpAuthenticator(c.var.deps, signedIn(c.var.auth), body.password, optionalProofOf(body)), 200);
+  })
   .openapi(confirmRoute, async (c) =>
     ok(c, await confirmAuthenticator(c.var.deps, signedIn(c.var.auth), c.req.valid("json").code), 200),
   )
@@ -163,8 +185,9 @@ export const twoFactorRoutes = createRouter()
     return ok(c, await regenerateRecoveryCodes(c.var.deps, signedIn(c.var.auth), body.password, proofOf(body)), 200);
   })
   .openapi(methodsRoute, async (c) => {
-    const { password, method, enabled } = c.req.valid("json");
-    return ok(c, await setCodeMethod(c.var.deps, signedIn(c.var.auth), password, method, enabled), 200);
+    const body = c.req.valid("json");
+    const caller = signedIn(c.var.auth);
+    return ok(c, await setCodeMethod(c.var.deps, caller, body.password, body.method, body.enabled, optionalProofOf(body)), 200);
   })
   .openapi(codeRoute, async (c) => {
     await sendSettingsCode(c.var.deps, c.var.auth.sub, c.req.valid("json").method);

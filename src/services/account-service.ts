@@ -1,8 +1,10 @@
 // Password change and account deletion: both re-authenticate with the current password and
 // revoke what they must.
+
+import type { UserRow } from "../db/schema.ts";
 import type { DeliveryDeps, Deps, SessionStartDeps } from "../deps.ts";
 import { addFieldError, type FieldErrors, invalidTokenError, validationError } from "../lib/errors.ts";
-import { hashPassword } from "../lib/password-hash.ts";
+import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
 import { deleteProfileImage } from "../stores/image-store.ts";
 import { breachedPasswordProblem } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
@@ -33,13 +35,18 @@ export async function changePassword(
 ): Promise<SignIn<TokenPair>> {
   const userId = caller.userId;
   const { row, valid } = await checkCurrentPassword(deps, caller, input.old_password);
+  const deviceId = await recognizeDevice(deps, row, deviceToken);
+  if (!valid && (await appliedEarlier(deps, row, input))) {
+    // The same change, retried after an answer that did not say it was done (a 503 whose UPDATE
+    // committed late, or whose revocation failed): finish it, as the first try would have.
+    return finishChange(deps, row, deviceId, row.tokensValidAfter ?? deps.clock.now());
+  }
   const errors: FieldErrors = {};
   if (!valid) addFieldError(errors, "old_password", "Your old password was entered incorrectly.");
   if (input.password1 !== input.password2) addFieldError(errors, "password2", "Passwords must match");
   if (input.password1.normalize("NFKC") === input.old_password.normalize("NFKC")) {
     addFieldError(errors, "password1", "New password cannot be the same as the old password.");
   }
-  const deviceId = await recognizeDevice(deps, row, deviceToken);
   const context = { minLength: deps.config.PASSWORD_MIN_LENGTH, username: row.username, email: row.email };
   for (const problem of passwordProblems(input.password1, context)) addFieldError(errors, "password1", problem);
   if (Object.keys(errors).length > 0) throw validationError(errors);
@@ -51,14 +58,38 @@ export async function changePassword(
   if (breached) throw validationError({ password1: [breached] });
   const now = deps.clock.now();
   if ((await deps.users.update(userId, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0) throw invalidTokenError();
-  await revokeSessionsInRedis(deps, userId, now);
   deps.securityLog.record("password_changed", userId);
   sendEmail(deps, "password changed notice", passwordChangedEmail(deps.config.APP_NAME, row.email, "changed"));
-  const [result, freshDeviceToken] = await Promise.all([
-    startSession(deps, { ...row, tokensValidAfter: now }),
-    issueDeviceToken(deps, userId, deviceId),
+  return finishChange(deps, row, deviceId, now);
+}
+
+// How long after a password change its retry still completes it.
+const RETRY_WINDOW_MS = 60 * 60 * 1000;
+
+/**
+ * Whether the current password is already the requested new one, set within the hour: the change
+ * this request asks for was applied by an earlier try (checked only after the old password failed,
+ * so it costs a second hash only then).
+ */
+async function appliedEarlier(deps: Pick<Deps, "clock" | "config">, row: UserRow, input: PasswordChange): Promise<boolean> {
+  const changedAt = row.tokensValidAfter?.getTime() ?? 0;
+  if (input.password1 !== input.password2 || deps.clock.now().getTime() - changedAt > RETRY_WINDOW_MS) return false;
+  return (await verifyPassword(input.password1, row.passwordHash, hashOptions(deps.config))).valid;
+}
+
+/** Every other session and device token dies; this device gets a fresh pair and device token. */
+async function finishChange(
+  deps: SessionStartDeps & Pick<Deps, "sessions">,
+  row: UserRow,
+  deviceId: string | null,
+  changedAt: Date,
+): Promise<SignIn<TokenPair>> {
+  await revokeSessionsInRedis(deps, row.id, changedAt);
+  const [result, deviceToken] = await Promise.all([
+    startSession(deps, { ...row, tokensValidAfter: changedAt }),
+    issueDeviceToken(deps, row.id, deviceId),
   ]);
-  return { result, deviceToken: freshDeviceToken };
+  return { result, deviceToken };
 }
 
 /**

@@ -1,30 +1,47 @@
 // Changing the account's email: a code goes to the new address; confirming applies it (the
-// unique index re-checks availability at that moment), marks it verified and tells the old one.
+// unique index re-checks availability at that moment), marks it verified and tells the old one,
+// with a token that undoes the change for 7 days: whoever controls the old address can take the
+// account back from someone who changed it with a stolen session.
+import { base64url } from "jose";
 import type { DeliveryDeps, Deps } from "../deps.ts";
 import type { UncheckedAccess } from "../lib/access.ts";
 import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
+import { otpDigest } from "../lib/otp.ts";
 import { sendEmail } from "./delivery.ts";
-import { codeEmail, emailChangedEmail } from "./messages.ts";
+import { codeEmail, emailChangedEmail, emailChangeUndoneEmail } from "./messages.ts";
 import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
 import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
+import { revokeEverySession } from "./session-service.ts";
+import { requireSecondFactorWhenOn, type SecondFactorProof, type SettingsDeps } from "./two-factor-service.ts";
 
 const TAKEN = "This email is already registered.";
 
+/**
+ * A code to the new address. Password required; while 2FA is on, a current second factor too: the
+ * email is where reset codes and emailed sign-in codes go, so changing it with a stolen session and
+ * the password alone would downgrade 2FA.
+ */
 export async function requestEmailChange(
-  deps: DeliveryDeps & Pick<Deps, "clock" | "lockouts" | "otps" | "securityLog" | "users">,
+  deps: SettingsDeps,
   caller: SignedIn,
   newEmail: string,
   password: string,
+  proof?: SecondFactorProof,
 ): Promise<void> {
   const { row: user, valid } = await checkCurrentPassword(deps, caller, password);
   if (!valid) throw validationError({ password: ["Incorrect password."] });
   const canonical = canonicalEmail(newEmail);
   if (canonical === user.emailCanonical) throw validationError({ new_email: ["This is already the account's email address."] });
   if ((await deps.users.findTakenIdentifiers("", canonical)).email) throw validationError({ new_email: [TAKEN] });
+  await requireSecondFactorWhenOn(deps, caller, user, proof);
   const code = await issueOtp(deps, user.id, "email-change", newEmail);
   sendEmail(deps, "email change code", codeEmail(deps.config.APP_NAME, "email-change", newEmail, code, otpMinutes(deps)));
 }
+
+const UNDO_DAYS = 7;
+const undoDigest = (deps: Pick<Deps, "config">, userId: string, token: string) =>
+  otpDigest(`email-undo:${deps.config.JWT_PRIVATE_KEY.d}`, "email-undo", userId, token);
 
 export async function confirmEmailChange(
   deps: DeliveryDeps & Pick<Deps, "clock" | "otps" | "securityLog" | "sessions" | "users">,
@@ -41,6 +58,11 @@ export async function confirmEmailChange(
     access: auth,
     userId: auth.sub,
   });
+  // The undo is kept before the change: if Redis fails here, nothing changed. An undo of a change
+  // that then does not happen only puts back the address the account still has.
+  const undoToken = `${user.id}.${base64url.encode(crypto.getRandomValues(new Uint8Array(32)))}`;
+  const undo = { digest: await undoDigest(deps, user.id, undoToken), oldEmail: user.email, newEmail };
+  await deps.otps.saveEmailUndo(user.id, undo, UNDO_DAYS * 24 * 3600 * 1000);
   const result = await deps.users.changeEmail(auth.sub, newEmail, canonicalEmail(newEmail), deps.clock.now());
   if (result === "gone") throw invalidTokenError();
   if (result === "taken") throw validationError({ new_email: [TAKEN] });
@@ -51,6 +73,36 @@ export async function confirmEmailChange(
       deps.log.error("session_emails_not_updated", { reason: "email changed, sessions still carry the old one", error }),
     );
   deps.securityLog.record("email_changed", auth.sub);
-  sendEmail(deps, "email changed notice", emailChangedEmail(deps.config.APP_NAME, user.email, newEmail));
+  sendEmail(
+    deps,
+    "email changed notice",
+    emailChangedEmail(deps.config.APP_NAME, user.email, newEmail, { token: undoToken, days: UNDO_DAYS }),
+  );
   return newEmail;
+}
+
+const UNDO_INVALID = "This undo token is invalid, used or expired.";
+
+/**
+ * Undoes an email change with the token mailed to the old address: that address comes back
+ * (verified), and every session and token dies, as after a password reset: whoever made the change
+ * is signed out. Works once, for 7 days; the account's next steps are the owner's (reset the
+ * password, check the second factors).
+ */
+export async function undoEmailChange(
+  deps: DeliveryDeps & Pick<Deps, "clock" | "config" | "otps" | "securityLog" | "sessions" | "users">,
+  token: string,
+): Promise<string> {
+  const userId = token.split(".")[0] ?? "";
+  if (!/^[0-9a-f-]{36}$/.test(userId)) throw validationError({ token: [UNDO_INVALID] });
+  const undo = await deps.otps.takeEmailUndo(userId, await undoDigest(deps, userId, token));
+  if (!undo) throw validationError({ token: [UNDO_INVALID] });
+  const now = deps.clock.now();
+  const result = await deps.users.changeEmail(userId, undo.oldEmail, canonicalEmail(undo.oldEmail), now);
+  if (result === "gone") throw validationError({ token: [UNDO_INVALID] });
+  if (result === "taken") throw validationError({ token: [`${undo.oldEmail} now belongs to another account.`] });
+  await revokeEverySession(deps, userId);
+  deps.securityLog.record("email_change_undone", userId);
+  sendEmail(deps, "email change undone notice", emailChangeUndoneEmail(deps.config.APP_NAME, undo.oldEmail));
+  return undo.oldEmail;
 }

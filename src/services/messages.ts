@@ -1,5 +1,5 @@
-// What the service says by mail and SMS. Plain text plus minimal HTML; the only secret a message
-// ever carries is the one-time code itself.
+// What the service says by mail and SMS. Plain text plus minimal HTML; the only secrets a message
+// ever carries are a one-time code and, to the old address of an email change, its undo token.
 import type { EmailMessage } from "../delivery/ports.ts";
 import type { OtpPurpose } from "../lib/otp.ts";
 
@@ -55,10 +55,23 @@ export function passwordChangedEmail(app: string, to: string, how: "changed" | "
   ]);
 }
 
-export function emailChangedEmail(app: string, oldAddress: string, newAddress: string): EmailMessage {
+export function emailChangedEmail(
+  app: string,
+  oldAddress: string,
+  newAddress: string,
+  undo: { token: string; days: number },
+): EmailMessage {
   return email(oldAddress, `Your ${app} email address was changed`, [
     `The email address of your ${app} account was changed from ${oldAddress} to ${newAddress}.`,
-    "If this was not you, contact support at once.",
+    `If this was not you, undo it within ${undo.days} days: it puts ${oldAddress} back and signs every session out. Your app's "undo email change" link does it, or POST /auth/user/email/undo/ with {"token": "${undo.token}"}.`,
+    "Then reset your password.",
+  ]);
+}
+
+export function emailChangeUndoneEmail(app: string, to: string): EmailMessage {
+  return email(to, `Your ${app} email change was undone`, [
+    `The email address of your ${app} account is ${to} again, and every signed-in session was signed out.`,
+    "If you did not change it yourself, reset your password now.",
   ]);
 }
 

@@ -14,6 +14,7 @@ export const SECURITY_EVENTS = [
   "email_verified",
   "phone_verified",
   "email_changed",
+  "email_change_undone",
   "sessions_revoked",
   "account_deleted",
   "two_factor_enabled",

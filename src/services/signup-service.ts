@@ -1,11 +1,11 @@
 // Signup: validate what zod cannot (password policy, country, phone, dob), hash, and insert once.
 // Duplicates are decided by the unique indexes on the canonical forms, so concurrent signups of
 // one name give exactly one account and 400s for the rest, never a 500.
-import type { NewUserRow } from "../db/schema.ts";
+import type { NewUserRow, UserRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { AppError, addFieldError, appErrorIn, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
-import { hashPassword } from "../lib/password-hash.ts";
+import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
 import { breachedPasswordProblem, requireCaptcha } from "./abuse-guards.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
@@ -78,9 +78,36 @@ export async function signUp(
       row.referralId = deps.ids.alphanumeric(REFERRAL_ID_LENGTH);
       continue;
     }
-    throw validationError(await duplicateDetails(deps, row, result.duplicateKey));
+    // One read says what clashed, and whether it is this signup's own earlier try.
+    const holders = await deps.users.findByEitherName(row.usernameCanonical, row.emailCanonical);
+    const earlier = await earlierTryOfThisSignup(deps, row, holders, input.password);
+    if (earlier) return publicUser(earlier, now);
+    throw validationError(duplicateDetails(row, holders, result.duplicateKey));
   }
   throw new AppError("INTERNAL_ERROR");
+}
+
+// How long after a signup its retry still gets the account instead of "taken".
+const RETRY_WINDOW_MS = 60 * 60 * 1000;
+
+/**
+ * A signup answered 503 may still have been applied (the INSERT committed after its deadline).
+ * The same signup retried then finds its own account: both names on one row, created within the
+ * hour, and the same password. It gets that account (201), not "taken". Anyone else, without the
+ * password, gets "taken" as before.
+ */
+async function earlierTryOfThisSignup(
+  deps: Pick<Deps, "clock" | "config">,
+  row: NewUserRow,
+  holders: UserRow[],
+  password: string,
+) {
+  const existing = holders.find(
+    (holder) => holder.usernameCanonical === row.usernameCanonical && holder.emailCanonical === row.emailCanonical,
+  );
+  if (!existing || deps.clock.now().getTime() - existing.createdAt.getTime() > RETRY_WINDOW_MS) return null;
+  const check = await verifyPassword(password, existing.passwordHash, hashOptions(deps.config));
+  return check.valid ? existing : null;
 }
 
 /**
@@ -97,8 +124,11 @@ async function insertOrFindOut(deps: Pick<Deps, "users">, row: NewUserRow) {
   }
 }
 
-async function duplicateDetails(deps: Pick<Deps, "users">, row: NewUserRow, duplicateKey: string): Promise<FieldErrors> {
-  const taken = await deps.users.findTakenIdentifiers(row.usernameCanonical, row.emailCanonical);
+function duplicateDetails(row: NewUserRow, holders: UserRow[], duplicateKey: string): FieldErrors {
+  const taken = {
+    username: holders.some((holder) => holder.usernameCanonical === row.usernameCanonical),
+    email: holders.some((holder) => holder.emailCanonical === row.emailCanonical),
+  };
   // The row that blocked us may be gone already; the index name still says which field clashed.
   if (!taken.username && !taken.email) {
     taken.username = duplicateKey.includes("username");

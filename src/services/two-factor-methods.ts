@@ -6,7 +6,15 @@ import { formatMethods, parseMethods } from "../lib/two-factor.ts";
 import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
 import { usableMethods } from "./second-factor.ts";
 import { recoveryDigests, sendTwoFactorCode } from "./second-factor-proofs.ts";
-import { currentUser, requireOffered, type SettingsDeps, signOutEverywhereElse, WRONG_PASSWORD } from "./two-factor-service.ts";
+import {
+  currentUser,
+  requireOffered,
+  requireSecondFactorWhenOn,
+  type SecondFactorProof,
+  type SettingsDeps,
+  signOutEverywhereElse,
+  WRONG_PASSWORD,
+} from "./two-factor-service.ts";
 
 /** A code by SMS or email for a signed-in user's proof (disable, new recovery codes). */
 export async function sendSettingsCode(deps: SettingsDeps, userId: string, method: "sms" | "email") {
@@ -18,8 +26,9 @@ export async function sendSettingsCode(deps: SettingsDeps, userId: string, metho
 }
 
 /**
- * SMS or email as a second factor, on or off (password required). The first method turns 2FA on
- * and issues recovery codes. The last method cannot be removed here: turning 2FA off takes a code
+ * SMS or email as a second factor, on or off (password required; while 2FA is on, a current second
+ * factor too, so a stolen session and password cannot add the thief's own). The first method turns
+ * 2FA on and issues recovery codes. The last method cannot be removed here: turning 2FA off takes a code
  * too (/auth/secure/2fa/disable/). The write is conditional on the methods read, so two changes
  * racing cannot lose one (the loser is told to try again).
  */
@@ -29,6 +38,7 @@ export async function setCodeMethod(
   password: string,
   method: "sms" | "email",
   enabled: boolean,
+  proof?: SecondFactorProof,
 ) {
   if (enabled) requireOffered(deps, method);
   const { row, valid } = await checkCurrentPassword(deps, caller, password);
@@ -51,6 +61,7 @@ export async function setCodeMethod(
       ],
     });
   }
+  await requireSecondFactorWhenOn(deps, caller, row, proof);
   const now = deps.clock.now();
   const codes = current.length === 0 ? newRecoveryCodes() : undefined;
   const changes = {

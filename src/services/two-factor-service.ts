@@ -64,7 +64,7 @@ export async function signOutEverywhereElse(
 }
 
 /** Step 1: a new secret, kept sealed as pending; nothing is enabled until a code confirms it. */
-export async function setUpAuthenticator(deps: SettingsDeps, caller: SignedIn, password: string) {
+export async function setUpAuthenticator(deps: SettingsDeps, caller: SignedIn, password: string, proof?: SecondFactorProof) {
   requireOffered(deps, "totp");
   const { row, valid } = await checkCurrentPassword(deps, caller, password);
   if (!valid) throw validationError({ password: [WRONG_PASSWORD] });
@@ -73,6 +73,8 @@ export async function setUpAuthenticator(deps: SettingsDeps, caller: SignedIn, p
       non_field_errors: ["An authenticator app is already enabled; disable two-factor authentication first."],
     });
   }
+  // With SMS or email already on, adding an app takes one of them (else a thief adds their own app).
+  await requireSecondFactorWhenOn(deps, caller, row, proof);
   const secret = newTotpSecret();
   const sealed = await secretBox(deps.config).seal(secret, row.id);
   await deps.users.update(row.id, { totpPendingSecret: sealed, updatedAt: deps.clock.now() });
@@ -120,6 +122,30 @@ async function reauthenticateBoth(deps: SettingsDeps, caller: SignedIn, password
   if (parseMethods(row.twoFactorMethods).length === 0) {
     throw validationError({ non_field_errors: ["Two-factor authentication is not enabled."] });
   }
+  return proveSecondFactor(deps, caller, row, proof);
+}
+
+export const SECOND_FACTOR_NEEDED =
+  "Two-factor authentication is on: give a code (app, or one sent by /auth/secure/2fa/code/) or a recovery_code too.";
+
+/**
+ * What could otherwise downgrade 2FA with a stolen session and the password alone (an email change,
+ * another second factor, one removed) needs a current second factor while 2FA is on. Call it after
+ * the request's other checks: a recovery code given here is spent.
+ */
+export async function requireSecondFactorWhenOn(
+  deps: SettingsDeps,
+  caller: SignedIn,
+  row: UserRow,
+  proof: SecondFactorProof | undefined,
+): Promise<void> {
+  if (parseMethods(row.twoFactorMethods).length === 0) return;
+  if (!proof) throw validationError({ non_field_errors: [SECOND_FACTOR_NEEDED] });
+  await proveSecondFactor(deps, caller, row, proof);
+}
+
+/** A TOTP code, a code sent by SMS or email, or a recovery code (spent), counted toward the session's lockout. */
+async function proveSecondFactor(deps: SettingsDeps, caller: SignedIn, row: UserRow, proof: SecondFactorProof) {
   const methods = parseMethods(row.twoFactorMethods);
   if ("recoveryCode" in proof) {
     await countCodeCheck(deps, caller, await spendRecoveryCode(deps, row.id, row.recoveryCodes, proof.recoveryCode));

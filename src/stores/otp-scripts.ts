@@ -77,3 +77,14 @@ end
 redis.call('DEL', KEYS[1])
 return {'ok', stored[3]}
 `;
+
+/**
+ * An email change's undo, taken once: KEYS: the undo. ARGV: token digest.
+ * Returns {old address, new address} when the digest matches (the undo is gone then), else {}.
+ */
+export const TAKE_EMAIL_UNDO = `
+local u = redis.call('HMGET', KEYS[1], 'digest', 'old', 'new')
+if not u[1] or u[1] ~= ARGV[1] then return {} end
+redis.call('DEL', KEYS[1])
+return {u[2], u[3]}
+`;

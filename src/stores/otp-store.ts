@@ -4,9 +4,9 @@ import type { AccessRef } from "../lib/access.ts";
 import type { OtpPurpose } from "../lib/otp.ts";
 import { bindTo } from "./bind.ts";
 import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
-import { CHECK_OTP, ISSUE_OTP } from "./otp-scripts.ts";
+import { CHECK_OTP, ISSUE_OTP, TAKE_EMAIL_UNDO } from "./otp-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
-import { deniedAccessKey, familyKey, lockoutKey, otpKey, otpSendsKey, validAfterKey } from "./redis-keys.ts";
+import { deniedAccessKey, emailUndoKey, familyKey, lockoutKey, otpKey, otpSendsKey, validAfterKey } from "./redis-keys.ts";
 
 export type IssueResult = { status: "ok" } | { status: "cooldown"; retryAfterMs: number };
 
@@ -88,5 +88,33 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
 }
 
 /** One-time codes, bound to this request's connection. */
-export const otpStore = (redis: Redis) => bindTo(redis, { store: storeOtp, check: checkOtp });
+export interface EmailUndo {
+  /** Digest of the undo token (the token itself is only in the message to the old address). */
+  digest: string;
+  oldEmail: string;
+  newEmail: string;
+}
+
+/** Keeps the undo of an email change (replacing an earlier one), one round trip. */
+export async function saveEmailUndo(redis: Redis, userId: string, undo: EmailUndo, ttlMs: number): Promise<void> {
+  const key = emailUndoKey(userId);
+  const tx = redis.multi();
+  tx.del(key);
+  tx.hset(key, { digest: undo.digest, old: undo.oldEmail, new: undo.newEmail });
+  tx.pexpire(key, ttlMs);
+  await reachRedis(tx.exec());
+}
+
+/** The undo whose token has this digest, taken (it works once); null when none matches. */
+export async function takeEmailUndo(
+  redis: Redis,
+  userId: string,
+  digest: string,
+): Promise<{ oldEmail: string; newEmail: string } | null> {
+  const reply = await reachRedis(runScript<string[]>(redis, TAKE_EMAIL_UNDO, [emailUndoKey(userId)], [digest]));
+  if (!Array.isArray(reply) || reply.length !== 2) return null;
+  return { oldEmail: String(reply[0]), newEmail: String(reply[1]) };
+}
+
+export const otpStore = (redis: Redis) => bindTo(redis, { store: storeOtp, check: checkOtp, saveEmailUndo, takeEmailUndo });
 export type OtpStore = ReturnType<typeof otpStore>;

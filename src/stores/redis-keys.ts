@@ -22,6 +22,9 @@ export const lockoutKey = (lock: { scope: LockoutScope; subject: string }) => `l
 /** Failed logins from one client (an IPv4 address or IPv6 /64), across accounts: when Turnstile is required. */
 export const ipFailuresKey = (ipKey: string) => `ip:${ipKey}:login-failures`;
 
+/** An email change's undo: the digest of its token, the old and the new address (7 days). */
+export const emailUndoKey = (userId: string) => `user:${userId}:email-undo`;
+
 /** The user's keys other than sessions and valid-after (codes and the code lockout). */
 export function otherUserKeys(userId: string): string[] {
   return [
@@ -29,6 +32,7 @@ export function otherUserKeys(userId: string): string[] {
     lockoutKey({ scope: "otp", subject: userId }),
     lockoutKey({ scope: "mfa", subject: userId }),
     otpSendsKey(userId, "password-reset"),
+    emailUndoKey(userId),
   ];
 }
 

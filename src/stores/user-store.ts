@@ -31,6 +31,15 @@ export async function findTakenIdentifiers(db: Database, usernameCanonical: stri
   };
 }
 
+/** The accounts holding either canonical name (at most one each: both are unique). */
+export async function findUsersByEitherName(db: Database, usernameCanonical: string, emailCanonical: string) {
+  return db
+    .select()
+    .from(users)
+    .where(or(eq(users.usernameCanonical, usernameCanonical), eq(users.emailCanonical, emailCanonical)))
+    .limit(2);
+}
+
 export async function findUserById(db: Database, id: string) {
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return row ?? null;
@@ -175,6 +184,7 @@ export const userStore = (db: Database) =>
   bindTo(db, {
     insert: insertUser,
     findTakenIdentifiers,
+    findByEitherName: findUsersByEitherName,
     findById: findUserById,
     findForLogin: findUserForLogin,
     recordLogin,
