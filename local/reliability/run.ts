@@ -6,10 +6,11 @@
 //           dev, what developers run), which must still be alive and healthy afterwards
 //   races   concurrent signups, refreshes, confirms, resets, and delete/update/login of one account
 //   faults  each of MySQL, Redis and both protocol servers paused or killed under load, then back
+//   flush   Redis loses its data: revoked tokens stay dead, live ones fail closed, login works
 //   soak    mixed traffic at a fixed rate; memory of the worker process before and after
 // Prints counts per phase and exits non-zero on any 5xx (outside a fault), hang, missing envelope,
 // lost write or wrong race outcome.
-//   npm run test:reliability -- [--fuzz N] [--soak-seconds S] [--only fuzz,races,faults,soak]
+//   npm run test:reliability -- [--fuzz N] [--soak-seconds S] [--only fuzz,races,faults,flush,soak]
 //                               [--fuzz-targets workerd,dev]   (N requests for each target)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -19,6 +20,7 @@ import { MissingServerError } from "../stack.ts";
 import { startWorkerdOnStack } from "../workerd-runner.ts";
 import { type PhaseResult, send } from "./client.ts";
 import { runFaults } from "./faults.ts";
+import { runFlush } from "./flush.ts";
 import { runFuzz } from "./fuzz.ts";
 import { runRaces } from "./races.ts";
 import { runSoak } from "./soak.ts";
@@ -31,7 +33,7 @@ const { values } = parseArgs({
     only: { type: "string" },
   },
 });
-const phases = new Set((values.only ?? "fuzz,races,faults,soak").split(","));
+const phases = new Set((values.only ?? "fuzz,races,faults,flush,soak").split(","));
 const fuzzTargets = new Set((values["fuzz-targets"] ?? "workerd,dev").split(","));
 const fuzzCount = Number(values.fuzz ?? 2000);
 const dir = fileURLToPath(new URL("../../.local/reliability", import.meta.url));
@@ -52,6 +54,7 @@ async function main() {
     if (phases.has("fuzz") && fuzzTargets.has("workerd")) results.push(await runFuzz(context, fuzzCount, "workerd"));
     if (phases.has("races")) results.push(await runRaces(context));
     if (phases.has("faults")) results.push(await runFaults(context));
+    if (phases.has("flush")) results.push(await runFlush(context));
     if (phases.has("soak")) results.push(await runSoak(context, Number(values["soak-seconds"] ?? 60)));
   } finally {
     await stop();
