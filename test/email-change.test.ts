@@ -86,9 +86,20 @@ describe("email change", () => {
 describe("undoing an email change from the old address", () => {
   const undo = (token: unknown) => api("POST", "/auth/user/email/undo/", { json: { token } });
 
+  /** A user with a verified address (only those get an undo): signup's address confirmed by its code. */
+  async function verifiedUser() {
+    const created = await userWithSession();
+    expect((await api("POST", "/auth/verify/email/", { headers: bearer(created.session.access) })).status).toBe(200);
+    const otp = await latestCode(created.user.email);
+    expect((await api("POST", "/auth/confirm/email/", { headers: bearer(created.session.access), json: { otp } })).status).toBe(
+      200,
+    );
+    return created;
+  }
+
   /** A user whose email was changed with their session (as a thief with it and the password would). */
   async function changedAway() {
-    const { user, session } = await userWithSession();
+    const { user, session } = await verifiedUser();
     const other = (await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) })).body.data;
     const thief = `thief.${user.email}`;
     expect((await change(session.access, { new_email: thief, password: user.password })).status).toBe(200);
@@ -135,12 +146,55 @@ describe("undoing an email change from the old address", () => {
     expect((await undo(token)).status).toBe(200);
   });
 
-  it("refuses when the old address was taken meanwhile, and leaves the account as it is", async () => {
-    const { user, thief, token } = await changedAway();
+  it("when the old address was taken meanwhile: still signs every session out, and the token stays usable", async () => {
+    const { user, session, thief, token } = await changedAway();
     const squatter = await userWithSession({ email: user.email });
     expect(squatter.user.email).toBe(user.email);
     const details = expectFailure(await undo(token), 400, "VALIDATION_ERROR");
     expect(details.token?.[0]).toContain("another account");
     expect((await userRowById(user.id))?.email).toBe(thief);
+    expectFailure(await api("POST", "/auth/jwt/check/", { headers: bearer(session.access) }), 401, "INVALID_TOKEN");
+    // Not spent: once the address is free again, the same token restores it.
+    const freed = await api("POST", "/auth/user/email/change/", {
+      headers: bearer(squatter.session.access),
+      json: { new_email: `elsewhere.${user.email}`, password: squatter.user.password },
+    });
+    expect(freed.status).toBe(200);
+    const code = await latestCode(`elsewhere.${user.email}`);
+    expect((await confirm(squatter.session.access, code)).status).toBe(200);
+    expect((await undo(token)).body.data).toEqual({ email: user.email });
+  });
+
+  it("keeps the first undo through a second change: the owner's token still restores the first address", async () => {
+    const { user, session, thief, token } = await changedAway();
+    const third = `third.${user.email}`;
+    expect((await change(session.access, { new_email: third, password: user.password })).status).toBe(200);
+    expect((await confirm(session.access, await latestCode(third))).status).toBe(200);
+    // The thief's address was told, without a way to "undo" back to itself.
+    const notice = await messageTo(thief, "email address was changed");
+    expect(notice?.text).not.toContain("token");
+    expect((await undo(token)).body.data).toEqual({ email: user.email });
+  });
+
+  it("mails no undo for an address that was never verified", async () => {
+    const { user, session } = await userWithSession();
+    const next = `next.${user.email}`;
+    expect((await change(session.access, { new_email: next, password: user.password })).status).toBe(200);
+    expect((await confirm(session.access, await latestCode(next))).status).toBe(200);
+    const notice = await messageTo(user.email, "email address was changed");
+    expect(notice?.text).not.toContain("token");
+    expect(notice?.text).toContain("contact support");
+  });
+
+  it("makes a reset code sent to the thief's address useless once undone", async () => {
+    const { user, thief, token } = await changedAway();
+    expect((await api("POST", "/auth/password/forget/", { json: { email: thief } })).status).toBe(200);
+    const otp = await latestCode(thief);
+    expect((await undo(token)).status).toBe(200);
+    const NEW = "Taken-back-passw0rd";
+    const res = await api("POST", "/auth/password/reset/", {
+      json: { username: user.username, otp, password1: NEW, password2: NEW },
+    });
+    expectFailure(res, 400, "OTP_INVALID");
   });
 });

@@ -158,6 +158,26 @@ describe("a write whose answer comes after the deadline", () => {
     expectFailure(late, 400, "VALIDATION_ERROR");
   });
 
+  it("is no way around the sign-in budget: wrong passwords count against the username's budget, then even the right one is 'taken'", async () => {
+    const body = signupBody();
+    expect((await api("POST", "/auth/user/signup/", { json: body })).status).toBe(201);
+    for (let i = 0; i < 10; i++) {
+      const guess = `Guess-passw0rd-${i}`;
+      expectFailure(
+        await api("POST", "/auth/user/signup/", { json: { ...body, password: guess, password2: guess } }),
+        400,
+        "VALIDATION_ERROR",
+      );
+    }
+    // The budget (10 an hour) is used up: no more password checks by signup, nor by login.
+    expectFailure(await api("POST", "/auth/user/signup/", { json: body }), 400, "VALIDATION_ERROR");
+    expectFailure(
+      await api("POST", "/auth/user/login/", { json: { username: body.username, password: body.password } }),
+      429,
+      "RATE_LIMITED",
+    );
+  });
+
   it("a password change whose revocation failed (503) is completed by its retry: 200, and every other session dies", async () => {
     const { user, session } = await userWithSession();
     const other = (await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) })).body.data;

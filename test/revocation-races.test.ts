@@ -5,6 +5,7 @@
 // many times; the assertion is the invariant, never an interleaving. The same holds when Redis
 // loses what it knew about the user: access tokens then fail closed.
 import { describe, expect, it } from "vitest";
+import { updateUser } from "../src/stores/user-store.ts";
 import {
   api,
   basic,
@@ -13,6 +14,7 @@ import {
   expectFailure,
   latestCode,
   type Session,
+  testDb,
   testRedis,
   userRowById,
   userWithSession,
@@ -221,5 +223,18 @@ describe("when Redis loses what it knew about a user", () => {
     expect(deleted.status, deleted.text).toBe(200);
     await forget(user.id, [session, other]);
     expectFailure(await api("POST", "/auth/jwt/check/", { headers: bearer(other.access) }), 401, "INVALID_TOKEN");
+  });
+});
+
+describe("tokens_valid_after in MySQL", () => {
+  it("only moves forward: a revocation that commits after a later one leaves the later time", async () => {
+    const { user } = await userWithSession();
+    const later = new Date(Date.now() + 5_000);
+    const earlier = new Date(Date.now() + 1_000);
+    expect(await updateUser(testDb(), user.id, { tokensValidAfter: later })).toBe(1);
+    expect(await updateUser(testDb(), user.id, { tokensValidAfter: earlier, firstName: "Out-of-order" })).toBe(1);
+    const row = await userRowById(user.id);
+    expect(row?.tokensValidAfter?.getTime()).toBe(later.getTime());
+    expect(row?.firstName).toBe("Out-of-order");
   });
 });

@@ -5,7 +5,7 @@
 // current second factor: an app code, a code sent by /auth/secure/2fa/code/, or a recovery code.
 import { describe, expect, it } from "vitest";
 import { api, bearer, expectFailure, latestCode, outbox, userWithSession } from "./helpers.ts";
-import { expectSuccess, setMethod, setupTwoFactor, userWithTwoFactor } from "./two-factor-helpers.ts";
+import { Authenticator, expectSuccess, setMethod, setupTwoFactor, userWithTwoFactor } from "./two-factor-helpers.ts";
 
 const changeEmail = (access: string, json: unknown) => api("POST", "/auth/user/email/change/", { headers: bearer(access), json });
 const NEEDED = /Two-factor authentication is on/;
@@ -124,5 +124,47 @@ describe("with 2FA off", () => {
   it("the password alone still changes the email and turns the first method on", async () => {
     const { user, session } = await userWithSession();
     expect((await changeEmail(session.access, { new_email: `off.${user.email}`, password: user.password })).status).toBe(200);
+  });
+});
+
+describe("guessing the second factor with a stolen session and the password", () => {
+  it("is locked after 5 wrong codes, though each request carried the right password", async () => {
+    const { user, session, app } = await userWithTwoFactor();
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await changeEmail(session.access, {
+        new_email: `g${i}.${user.email}`,
+        password: user.password,
+        code: app.wrongCode(),
+      });
+      seen.push(`${res.status} ${res.body?.error?.code}`);
+    }
+    expect(seen).toEqual([...Array(4).fill("400 OTP_INVALID"), "429 RATE_LIMITED", "429 RATE_LIMITED"]);
+    // Even the right code waits now.
+    const right = await changeEmail(session.access, {
+      new_email: `r.${user.email}`,
+      password: user.password,
+      code: await app.nextCode(),
+    });
+    expectFailure(right, 429, "RATE_LIMITED");
+  });
+});
+
+describe("an app setup left pending", () => {
+  it("is dropped when the methods change, so it cannot be confirmed later without a second factor", async () => {
+    const { user, session } = await userWithSession();
+    const pending = expectSuccess(await setupTwoFactor(session.access, { password: user.password }), "2fa setup successful");
+    expect((await api("POST", "/auth/verify/email/", { headers: bearer(session.access) })).status).toBe(200);
+    const otp = await latestCode(user.email);
+    expect((await api("POST", "/auth/confirm/email/", { headers: bearer(session.access), json: { otp } })).status).toBe(200);
+    const on = expectSuccess(
+      await setMethod(session.access, { password: user.password, method: "email", enabled: true }),
+      "2fa methods successful",
+    );
+    const confirm = await api("POST", "/auth/secure/2fa/confirm/", {
+      headers: bearer(on.tokens.access),
+      json: { code: await new Authenticator(pending.secret).nextCode() },
+    });
+    expect(expectFailure(confirm, 400, "VALIDATION_ERROR").non_field_errors?.[0]).toMatch(/No authenticator setup is pending/);
   });
 });

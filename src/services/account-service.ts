@@ -57,7 +57,9 @@ export async function changePassword(
   ]);
   if (breached) throw validationError({ password1: [breached] });
   const now = deps.clock.now();
-  if ((await deps.users.update(userId, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0) throw invalidTokenError();
+  // A pending app setup started with the old password goes too.
+  const changes = { passwordHash, totpPendingSecret: null, tokensValidAfter: now, updatedAt: now };
+  if ((await deps.users.update(userId, changes)) === 0) throw invalidTokenError();
   deps.securityLog.record("password_changed", userId);
   sendEmail(deps, "password changed notice", passwordChangedEmail(deps.config.APP_NAME, row.email, "changed"));
   return finishChange(deps, row, deviceId, now);

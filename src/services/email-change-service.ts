@@ -43,6 +43,28 @@ const UNDO_DAYS = 7;
 const undoDigest = (deps: Pick<Deps, "config">, userId: string, token: string) =>
   otpDigest(`email-undo:${deps.config.JWT_PRIVATE_KEY.d}`, "email-undo", userId, token);
 
+/**
+ * The undo of a change, for the old address: only when that address was verified (else whoever
+ * holds an unverified or mistyped address could take the account), and only when no undo is
+ * pending (a second change within the days keeps the owner's first way back). A token, or null.
+ */
+async function offerUndo(
+  deps: Pick<Deps, "config" | "log" | "otps">,
+  user: { id: string; email: string; isEmailVerified: boolean },
+  newEmail: string,
+): Promise<string | null> {
+  if (!user.isEmailVerified) return null;
+  const token = `${user.id}.${base64url.encode(crypto.getRandomValues(new Uint8Array(32)))}`;
+  const undo = { digest: await undoDigest(deps, user.id, token), oldEmail: user.email, newEmail };
+  try {
+    return (await deps.otps.keepEmailUndo(user.id, undo, UNDO_DAYS * 24 * 3600 * 1000)) ? token : null;
+  } catch (error) {
+    // The change is made: the notice still goes, without an undo.
+    deps.log.error("email_undo_not_kept", { error });
+    return null;
+  }
+}
+
 export async function confirmEmailChange(
   deps: DeliveryDeps & Pick<Deps, "clock" | "otps" | "securityLog" | "sessions" | "users">,
   auth: UncheckedAccess,
@@ -58,11 +80,6 @@ export async function confirmEmailChange(
     access: auth,
     userId: auth.sub,
   });
-  // The undo is kept before the change: if Redis fails here, nothing changed. An undo of a change
-  // that then does not happen only puts back the address the account still has.
-  const undoToken = `${user.id}.${base64url.encode(crypto.getRandomValues(new Uint8Array(32)))}`;
-  const undo = { digest: await undoDigest(deps, user.id, undoToken), oldEmail: user.email, newEmail };
-  await deps.otps.saveEmailUndo(user.id, undo, UNDO_DAYS * 24 * 3600 * 1000);
   const result = await deps.users.changeEmail(auth.sub, newEmail, canonicalEmail(newEmail), deps.clock.now());
   if (result === "gone") throw invalidTokenError();
   if (result === "taken") throw validationError({ new_email: [TAKEN] });
@@ -72,11 +89,12 @@ export async function confirmEmailChange(
     .catch((error: unknown) =>
       deps.log.error("session_emails_not_updated", { reason: "email changed, sessions still carry the old one", error }),
     );
+  const undoToken = await offerUndo(deps, user, newEmail);
   deps.securityLog.record("email_changed", auth.sub);
   sendEmail(
     deps,
     "email changed notice",
-    emailChangedEmail(deps.config.APP_NAME, user.email, newEmail, { token: undoToken, days: UNDO_DAYS }),
+    emailChangedEmail(deps.config.APP_NAME, user.email, newEmail, undoToken ? { token: undoToken, days: UNDO_DAYS } : undefined),
   );
   return newEmail;
 }
@@ -95,13 +113,20 @@ export async function undoEmailChange(
 ): Promise<string> {
   const userId = token.split(".")[0] ?? "";
   if (!/^[0-9a-f-]{36}$/.test(userId)) throw validationError({ token: [UNDO_INVALID] });
-  const undo = await deps.otps.takeEmailUndo(userId, await undoDigest(deps, userId, token));
+  const digest = await undoDigest(deps, userId, token);
+  const undo = await deps.otps.readEmailUndo(userId, digest, "peek");
   if (!undo) throw validationError({ token: [UNDO_INVALID] });
   const now = deps.clock.now();
   const result = await deps.users.changeEmail(userId, undo.oldEmail, canonicalEmail(undo.oldEmail), now);
   if (result === "gone") throw validationError({ token: [UNDO_INVALID] });
-  if (result === "taken") throw validationError({ token: [`${undo.oldEmail} now belongs to another account.`] });
+  // Whoever made the change is signed out in any case.
   await revokeEverySession(deps, userId);
+  if (result === "taken") {
+    throw validationError({
+      token: [`${undo.oldEmail} now belongs to another account; every session of this one was signed out. Contact support.`],
+    });
+  }
+  await deps.otps.readEmailUndo(userId, digest, "take");
   deps.securityLog.record("email_change_undone", userId);
   sendEmail(deps, "email change undone notice", emailChangeUndoneEmail(deps.config.APP_NAME, undo.oldEmail));
   return undo.oldEmail;

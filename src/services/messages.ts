@@ -59,12 +59,16 @@ export function emailChangedEmail(
   app: string,
   oldAddress: string,
   newAddress: string,
-  undo: { token: string; days: number },
+  undo: { token: string; days: number } | undefined,
 ): EmailMessage {
   return email(oldAddress, `Your ${app} email address was changed`, [
     `The email address of your ${app} account was changed from ${oldAddress} to ${newAddress}.`,
-    `If this was not you, undo it within ${undo.days} days: it puts ${oldAddress} back and signs every session out. Your app's "undo email change" link does it, or POST /auth/user/email/undo/ with {"token": "${undo.token}"}.`,
-    "Then reset your password.",
+    ...(undo
+      ? [
+          `If this was not you, undo it within ${undo.days} days: it puts ${oldAddress} back and signs every session out. Your app's "undo email change" link does it, or POST /auth/user/email/undo/ with {"token": "${undo.token}"}.`,
+          "Then reset your password.",
+        ]
+      : ["If this was not you, contact support at once."]),
   ]);
 }
 

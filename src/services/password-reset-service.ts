@@ -31,6 +31,12 @@ async function findAccount(deps: Pick<Deps, "users">, names: AccountNames) {
 }
 
 /**
+ * A code works only while the account's address is the one it was sent to: one sent while an
+ * email change (since undone) had moved the address resets nothing.
+ */
+const sentToCurrentAddress = (user: { emailCanonical: string }, target: string) => target === user.emailCanonical;
+
+/**
  * A stand-in subject for names that match no account: its codes never exist, but wrong tries
  * still count and cost the same round trip as for a real account.
  */
@@ -69,7 +75,7 @@ export async function confirmResetCode(
   otp: string,
 ): Promise<string> {
   const user = await findAccount(deps, names);
-  const { resetToken } = await verifyOtp(deps, {
+  const { resetToken, target } = await verifyOtp(deps, {
     subject: subjectFor(user, names),
     purpose: "password-reset",
     secret: otp,
@@ -77,7 +83,7 @@ export async function confirmResetCode(
     userId: user?.id,
     lock: null,
   });
-  if (!user || !resetToken) throw new AppError("OTP_INVALID");
+  if (!user || !resetToken || !sentToCurrentAddress(user, target)) throw new AppError("OTP_INVALID");
   return resetToken;
 }
 
@@ -111,7 +117,7 @@ export async function resetPassword(
 
   const secret = input.reset_token ?? input.otp ?? "";
   const mode = input.reset_token !== undefined ? "consume-token" : "consume";
-  await verifyOtp(deps, {
+  const { target } = await verifyOtp(deps, {
     subject: subjectFor(user, input),
     purpose: "password-reset",
     secret,
@@ -119,11 +125,11 @@ export async function resetPassword(
     userId: user?.id,
     lock: null,
   });
-  if (!user) throw new AppError("OTP_INVALID");
+  if (!user || !sentToCurrentAddress(user, target)) throw new AppError("OTP_INVALID");
 
   const now = deps.clock.now();
   const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
-  if ((await deps.users.update(user.id, { passwordHash, tokensValidAfter: now, updatedAt: now })) === 0)
+  if ((await deps.users.update(user.id, { passwordHash, totpPendingSecret: null, tokensValidAfter: now, updatedAt: now })) === 0)
     throw new AppError("OTP_INVALID");
   // The owner proved control of the email and the password changed: the guesses counted against
   // the account's names were guesses at the old password, and the second-factor answers were

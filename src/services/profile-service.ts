@@ -52,6 +52,13 @@ export async function getProfile(deps: Pick<Deps, "clock" | "users">, userId: st
 }
 
 async function applyChanges(deps: Pick<Deps, "clock" | "users">, row: UserRow, changes: Partial<NewUserRow>): Promise<UserRow> {
+  // A number that receives sign-in codes is a second factor: a stolen session alone must not move
+  // it (re-verified, the new number would get the codes). Turning SMS off takes a second factor.
+  if (changes.phoneNumber !== undefined && parseMethods(row.twoFactorMethods).includes("sms")) {
+    throw validationError({
+      phone_number: ["This number is a second factor (SMS): turn SMS off at /auth/secure/2fa/methods/ before changing it."],
+    });
+  }
   const now = deps.clock.now();
   const withTime = { ...changes, updatedAt: now };
   // Zero rows changed: either nothing differed, or the account was deleted since our read.

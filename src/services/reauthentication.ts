@@ -17,18 +17,21 @@ export interface SignedIn {
 
 export const sessionLock = (caller: SignedIn): Lockable => ({ scope: "session", subject: caller.sessionId });
 
-/** Counts a re-check of `caller`'s session; 429 while the session's lockout runs. */
+/**
+ * The session's lockout of second-factor checks, apart from its password checks: a right password
+ * clears the password lockout, and must not clear the count of wrong codes sent with it (else a
+ * stolen session and the password could guess codes without end).
+ */
+export const sessionCodeLock = (caller: SignedIn): Lockable => ({ scope: "session", subject: `${caller.sessionId}:code` });
+
+/** Counts a re-check of `caller`'s session (its password, or with `lock`, its codes); 429 while that lockout runs. */
 export async function countSessionCheck(
   deps: Pick<Deps, "clock" | "config" | "lockouts" | "securityLog">,
   caller: SignedIn,
   valid: boolean,
+  lock: Lockable = sessionLock(caller),
 ): Promise<void> {
-  const reply = await deps.lockouts.recordPasswordCheck(
-    sessionLock(caller),
-    valid,
-    deps.clock.now().getTime(),
-    lockoutPolicy(deps.config),
-  );
+  const reply = await deps.lockouts.recordPasswordCheck(lock, valid, deps.clock.now().getTime(), lockoutPolicy(deps.config));
   refuseWhenLocked(deps, reply, caller.userId);
 }
 

@@ -6,7 +6,7 @@ import type { Deps } from "../deps.ts";
 import { AppError, addFieldError, appErrorIn, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
-import { breachedPasswordProblem, requireCaptcha } from "./abuse-guards.ts";
+import { breachedPasswordProblem, lockoutPolicy, nameLock, requireCaptcha } from "./abuse-guards.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
 import { type PublicUser, publicUser } from "./user-view.ts";
@@ -36,7 +36,7 @@ function checkInput(input: SignupInput, deps: Pick<Deps, "clock" | "config">, er
 }
 
 export async function signUp(
-  deps: Pick<Deps, "breaches" | "captcha" | "client" | "clock" | "config" | "ids" | "users">,
+  deps: Pick<Deps, "breaches" | "captcha" | "client" | "clock" | "config" | "ids" | "logins" | "users">,
   input: SignupInput,
   captchaToken: string | undefined,
 ): Promise<PublicUser> {
@@ -94,10 +94,12 @@ const RETRY_WINDOW_MS = 60 * 60 * 1000;
  * A signup answered 503 may still have been applied (the INSERT committed after its deadline).
  * The same signup retried then finds its own account: both names on one row, created within the
  * hour, and the same password. It gets that account (201), not "taken". Anyone else, without the
- * password, gets "taken" as before.
+ * password, gets "taken" as before. The password check is a guess like a login's: it runs only
+ * while the username's sign-in budget has room, and a wrong one is counted there, so signup is no
+ * way around that budget.
  */
 async function earlierTryOfThisSignup(
-  deps: Pick<Deps, "clock" | "config">,
+  deps: Pick<Deps, "clock" | "config" | "ids" | "logins">,
   row: NewUserRow,
   holders: UserRow[],
   password: string,
@@ -106,8 +108,15 @@ async function earlierTryOfThisSignup(
     (holder) => holder.usernameCanonical === row.usernameCanonical && holder.emailCanonical === row.emailCanonical,
   );
   if (!existing || deps.clock.now().getTime() - existing.createdAt.getTime() > RETRY_WINDOW_MS) return null;
+  const budget = await nameLock(deps, existing.usernameCanonical);
+  const policy = lockoutPolicy(deps.config);
+  const nowMs = deps.clock.now().getTime();
+  const gate = await deps.logins.gate({ budget, device: null }, nowMs, policy);
+  if (gate.budgetWaitMs > 0) return null;
   const check = await verifyPassword(password, existing.passwordHash, hashOptions(deps.config));
-  return check.valid ? existing : null;
+  if (check.valid) return existing;
+  await deps.logins.countGuess(budget, nowMs, deps.ids.uuid(), policy);
+  return null;
 }
 
 /**

@@ -66,6 +66,8 @@ export async function setCodeMethod(
   const codes = current.length === 0 ? newRecoveryCodes() : undefined;
   const changes = {
     twoFactorMethods: formatMethods(next),
+    // A pending app setup made under the old settings cannot be confirmed without a proof now.
+    totpPendingSecret: null,
     ...(codes ? { recoveryCodes: await recoveryDigests(codes) } : {}),
     tokensValidAfter: now,
     updatedAt: now,

@@ -11,7 +11,7 @@ import { formatMethods, parseMethods, type TwoFactorMethod } from "../lib/two-fa
 import { sendEmail } from "./delivery.ts";
 import { twoFactorChangedEmail } from "./messages.ts";
 import { verifyOtp } from "./otp-service.ts";
-import { checkCurrentPassword, countSessionCheck, type SignedIn, sessionLock } from "./reauthentication.ts";
+import { checkCurrentPassword, countSessionCheck, type SignedIn, sessionCodeLock } from "./reauthentication.ts";
 import { usableMethods } from "./second-factor.ts";
 import { acceptTotp, openSealedSecret, recoveryDigests, secretBox, spendRecoveryCode } from "./second-factor-proofs.ts";
 import type { SecurityEvent } from "./security-log.ts";
@@ -42,7 +42,7 @@ async function countCodeCheck(
   caller: SignedIn,
   valid: boolean,
 ) {
-  await countSessionCheck(deps, caller, valid);
+  await countSessionCheck(deps, caller, valid, sessionCodeLock(caller));
   if (!valid) {
     deps.securityLog.record("two_factor_failed", caller.userId);
     throw new AppError("OTP_INVALID");
@@ -159,7 +159,7 @@ async function proveSecondFactor(deps: SettingsDeps, caller: SignedIn, row: User
       secret: proof.code,
       mode: "consume",
       userId: row.id,
-      lock: sessionLock(caller),
+      lock: sessionCodeLock(caller),
     });
     // Only a code sent to a number or address the account can still use counts.
     const usable = usableMethods(deps, row);

@@ -21,6 +21,19 @@ return {guard_wait('budget', KEYS[1], now, p), guard_wait('device', KEYS[2], now
 `;
 
 /**
+ * One wrong password counted in a name's budget outside a login (a signup's retry check): refused
+ * uncounted while the budget is full. KEYS: the budget. ARGV: now, request id, lockout policy (9).
+ * Returns ms until the budget admits another guess (0: room left).
+ */
+export const COUNT_NAME_GUESS = `${LOCKOUT}
+local now = tonumber(ARGV[1])
+local p = lock_policy(3)
+local wait = budget_wait(KEYS[1], now, p)
+if wait > 0 then return wait end
+return budget_spend(KEYS[1], now, ARGV[2], p)
+`;
+
+/**
  * KEYS: family, user sessions, valid-after (of the session to create), guard, ip failures,
  * challenge (for a 2FA account).
  * ARGV: the 11 of CREATE_SESSION, outcome ('ok' | 'failed'), guard kind ('device' | 'budget'),

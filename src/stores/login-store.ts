@@ -9,7 +9,7 @@ import {
   lockoutArgs,
   lockoutReply,
 } from "./lockout-store.ts";
-import { LOGIN_ATTEMPT, LOGIN_GATE } from "./login-scripts.ts";
+import { COUNT_NAME_GUESS, LOGIN_ATTEMPT, LOGIN_GATE } from "./login-scripts.ts";
 import { type MfaChallenge, mfaChallengeFields } from "./mfa-store.ts";
 import { reachRedis, runScript } from "./redis.ts";
 import { ipFailuresKey, lockoutKey, mfaKey } from "./redis-keys.ts";
@@ -85,6 +85,19 @@ export async function readLoginGate(
   return { budgetWaitMs: Number(reply[0]) || 0, deviceWaitMs: Number(reply[1]) || 0 };
 }
 
+/** Counts a wrong password against a name's budget outside a login; ms until it admits another (0: room left). */
+export async function countNameGuess(
+  redis: Redis,
+  budget: Lockable,
+  nowMs: number,
+  requestId: string,
+  policy: LockoutPolicy,
+): Promise<number> {
+  const args = [String(nowMs), requestId, ...lockoutArgs(policy)];
+  return Number(await reachRedis(runScript(redis, COUNT_NAME_GUESS, [lockoutKey(budget)], args))) || 0;
+}
+
 /** Password login's Redis scripts, bound to this request's connection. */
-export const loginStore = (redis: Redis) => bindTo(redis, { gate: readLoginGate, attempt: attemptLogin });
+export const loginStore = (redis: Redis) =>
+  bindTo(redis, { gate: readLoginGate, attempt: attemptLogin, countGuess: countNameGuess });
 export type LoginStore = ReturnType<typeof loginStore>;

@@ -79,12 +79,24 @@ return {'ok', stored[3]}
 `;
 
 /**
- * An email change's undo, taken once: KEYS: the undo. ARGV: token digest.
- * Returns {old address, new address} when the digest matches (the undo is gone then), else {}.
+ * An email change's undo, kept only when none is pending: a later change within its days must not
+ * replace the owner's way back with one mailed to an address the thief controls.
+ * KEYS: the undo. ARGV: token digest, old address, new address, ttl ms. Returns 1 when kept.
  */
-export const TAKE_EMAIL_UNDO = `
+export const KEEP_EMAIL_UNDO = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'digest', ARGV[1], 'old', ARGV[2], 'new', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+/**
+ * An email change's undo, read by its token. KEYS: the undo. ARGV: token digest, 'take' (delete it:
+ * it worked) or 'peek'. Returns {old address, new address} when the digest matches, else {}.
+ */
+export const READ_EMAIL_UNDO = `
 local u = redis.call('HMGET', KEYS[1], 'digest', 'old', 'new')
 if not u[1] or u[1] ~= ARGV[1] then return {} end
-redis.call('DEL', KEYS[1])
+if ARGV[2] == 'take' then redis.call('DEL', KEYS[1]) end
 return {u[2], u[3]}
 `;

@@ -4,7 +4,7 @@ import type { AccessRef } from "../lib/access.ts";
 import type { OtpPurpose } from "../lib/otp.ts";
 import { bindTo } from "./bind.ts";
 import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
-import { CHECK_OTP, ISSUE_OTP, TAKE_EMAIL_UNDO } from "./otp-scripts.ts";
+import { CHECK_OTP, ISSUE_OTP, KEEP_EMAIL_UNDO, READ_EMAIL_UNDO } from "./otp-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
 import { deniedAccessKey, emailUndoKey, familyKey, lockoutKey, otpKey, otpSendsKey, validAfterKey } from "./redis-keys.ts";
 
@@ -95,26 +95,23 @@ export interface EmailUndo {
   newEmail: string;
 }
 
-/** Keeps the undo of an email change (replacing an earlier one), one round trip. */
-export async function saveEmailUndo(redis: Redis, userId: string, undo: EmailUndo, ttlMs: number): Promise<void> {
-  const key = emailUndoKey(userId);
-  const tx = redis.multi();
-  tx.del(key);
-  tx.hset(key, { digest: undo.digest, old: undo.oldEmail, new: undo.newEmail });
-  tx.pexpire(key, ttlMs);
-  await reachRedis(tx.exec());
+/** Keeps the undo of an email change unless one is pending (then false: the pending one stays). */
+export async function keepEmailUndo(redis: Redis, userId: string, undo: EmailUndo, ttlMs: number): Promise<boolean> {
+  const args = [undo.digest, undo.oldEmail, undo.newEmail, String(ttlMs)];
+  return Number(await reachRedis(runScript(redis, KEEP_EMAIL_UNDO, [emailUndoKey(userId)], args))) === 1;
 }
 
-/** The undo whose token has this digest, taken (it works once); null when none matches. */
-export async function takeEmailUndo(
+/** The undo whose token has this digest (taken: it works once; or only peeked at); null when none matches. */
+export async function readEmailUndo(
   redis: Redis,
   userId: string,
   digest: string,
+  mode: "take" | "peek",
 ): Promise<{ oldEmail: string; newEmail: string } | null> {
-  const reply = await reachRedis(runScript<string[]>(redis, TAKE_EMAIL_UNDO, [emailUndoKey(userId)], [digest]));
+  const reply = await reachRedis(runScript<string[]>(redis, READ_EMAIL_UNDO, [emailUndoKey(userId)], [digest, mode]));
   if (!Array.isArray(reply) || reply.length !== 2) return null;
   return { oldEmail: String(reply[0]), newEmail: String(reply[1]) };
 }
 
-export const otpStore = (redis: Redis) => bindTo(redis, { store: storeOtp, check: checkOtp, saveEmailUndo, takeEmailUndo });
+export const otpStore = (redis: Redis) => bindTo(redis, { store: storeOtp, check: checkOtp, keepEmailUndo, readEmailUndo });
 export type OtpStore = ReturnType<typeof otpStore>;

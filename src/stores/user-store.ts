@@ -1,5 +1,5 @@
 // Users in MySQL. The only code that reads or writes the users table.
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { type NewUserRow, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
@@ -80,13 +80,35 @@ export async function recordLogin(db: Database, id: string, at: Date, newPasswor
     .where(eq(users.id, id));
 }
 
+/** `YYYY-MM-DD HH:MM:SS.mmm` (UTC), as DATETIME(3) reads it. */
+const datetimeText = (at: Date) => at.toISOString().replace("T", " ").replace("Z", "");
+
+/**
+ * tokens_valid_after only ever moves forward: two revocations whose UPDATEs commit out of order
+ * (a double-clicked logout-all) must leave the later time, as Redis's mirror does (it keeps the
+ * maximum). Otherwise MySQL would fall behind Redis, and every login, which compares the two,
+ * would look like one racing a revocation and be refused until the mirror expired.
+ */
+function forwardOnly(changes: Partial<NewUserRow>) {
+  const at = changes.tokensValidAfter;
+  if (!at) return changes;
+  const text = datetimeText(at);
+  return {
+    ...changes,
+    tokensValidAfter: sql`GREATEST(COALESCE(${users.tokensValidAfter}, CAST(${text} AS DATETIME(3))), CAST(${text} AS DATETIME(3)))`,
+  };
+}
+
 export async function setTokensValidAfter(db: Database, id: string, at: Date): Promise<void> {
-  await db.update(users).set({ tokensValidAfter: at, updatedAt: at }).where(eq(users.id, id));
+  await db
+    .update(users)
+    .set(forwardOnly({ tokensValidAfter: at, updatedAt: at }))
+    .where(eq(users.id, id));
 }
 
 /** Number of rows changed: 0 means the user is gone (deleted concurrently). */
 export async function updateUser(db: Database, id: string, changes: Partial<NewUserRow>): Promise<number> {
-  const result = await db.update(users).set(changes).where(eq(users.id, id));
+  const result = await db.update(users).set(forwardOnly(changes)).where(eq(users.id, id));
   return result.rowsAffected;
 }
 
@@ -174,7 +196,7 @@ async function updateTwoFactorIf(
   if (expected.twoFactorMethods !== undefined) conditions.push(eq(users.twoFactorMethods, expected.twoFactorMethods));
   const result = await db
     .update(users)
-    .set(changes)
+    .set(forwardOnly(changes))
     .where(and(...conditions));
   return result.rowsAffected === 1;
 }
