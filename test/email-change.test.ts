@@ -1,6 +1,20 @@
 // Changing the account's email address by code.
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { api, basic, bearer, decodeJwt, expectFailure, latestCode, messageTo, userRowById, userWithSession } from "./helpers.ts";
+import { users } from "../src/db/schema.ts";
+import {
+  api,
+  basic,
+  bearer,
+  decodeJwt,
+  expectFailure,
+  latestCode,
+  messageTo,
+  signup,
+  testDb,
+  userRowById,
+  userWithSession,
+} from "./helpers.ts";
 
 const change = (access: string, json: unknown) => api("POST", "/auth/user/email/change/", { headers: bearer(access), json });
 const confirm = (access: string, otp: string) =>
@@ -146,10 +160,25 @@ describe("undoing an email change from the old address", () => {
     expect((await undo(token)).status).toBe(200);
   });
 
-  it("when the old address was taken meanwhile: still signs every session out, and the token stays usable", async () => {
+  it("holds the old address for the undo: no one can sign up with it or move to it meanwhile", async () => {
+    const { user, token } = await changedAway();
+    expect(expectFailure(await signup({ email: user.email }), 400, "VALIDATION_ERROR").email).toEqual([
+      "This email is already registered.",
+    ]);
+    const other = await userWithSession();
+    const moved = await change(other.session.access, { new_email: user.email, password: other.user.password });
+    expect(expectFailure(moved, 400, "VALIDATION_ERROR").new_email).toEqual(["This email is already registered."]);
+    // The undo releases it to its account.
+    expect((await undo(token)).body.data).toEqual({ email: user.email });
+  });
+
+  it("when the old address was taken anyway (outside the API): still signs every session out, and the token stays usable", async () => {
     const { user, session, thief, token } = await changedAway();
-    const squatter = await userWithSession({ email: user.email });
-    expect(squatter.user.email).toBe(user.email);
+    const squatter = await userWithSession();
+    await testDb()
+      .update(users)
+      .set({ email: user.email, emailCanonical: user.email.toLowerCase() })
+      .where(eq(users.id, squatter.user.id));
     const details = expectFailure(await undo(token), 400, "VALIDATION_ERROR");
     expect(details.token?.[0]).toContain("another account");
     expect((await userRowById(user.id))?.email).toBe(thief);

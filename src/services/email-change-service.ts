@@ -33,7 +33,11 @@ export async function requestEmailChange(
   if (!valid) throw validationError({ password: ["Incorrect password."] });
   const canonical = canonicalEmail(newEmail);
   if (canonical === user.emailCanonical) throw validationError({ new_email: ["This is already the account's email address."] });
-  if ((await deps.users.findTakenIdentifiers("", canonical)).email) throw validationError({ new_email: [TAKEN] });
+  const [taken, held] = await Promise.all([
+    deps.users.findTakenIdentifiers("", canonical),
+    heldForAnother(deps, canonical, user.id),
+  ]);
+  if (taken.email || held) throw validationError({ new_email: [TAKEN] });
   await requireSecondFactorWhenOn(deps, caller, user, proof);
   const code = await issueOtp(deps, user.id, "email-change", newEmail);
   sendEmail(deps, "email change code", codeEmail(deps.config.APP_NAME, "email-change", newEmail, code, otpMinutes(deps)));
@@ -42,6 +46,21 @@ export async function requestEmailChange(
 const UNDO_DAYS = 7;
 const undoDigest = (deps: Pick<Deps, "config">, userId: string, token: string) =>
   otpDigest(`email-undo:${deps.config.JWT_PRIVATE_KEY.d}`, "email-undo", userId, token);
+const holdDigest = (deps: Pick<Deps, "config">, canonical: string) =>
+  otpDigest(`email-undo:${deps.config.JWT_PRIVATE_KEY.d}`, "email-hold", "", canonical);
+
+/**
+ * Whether an address is held for another account: an email change's undo may give it back to that
+ * account, so no one else may sign up with it or move to it meanwhile (7 days).
+ */
+export async function heldForAnother(
+  deps: Pick<Deps, "config" | "otps">,
+  canonical: string,
+  userId: string | undefined,
+): Promise<boolean> {
+  const holder = await deps.otps.emailHolder(await holdDigest(deps, canonical));
+  return holder !== null && holder !== userId;
+}
 
 /**
  * The undo of a change, for the old address: only when that address was verified (else whoever
@@ -55,7 +74,12 @@ async function offerUndo(
 ): Promise<string | null> {
   if (!user.isEmailVerified) return null;
   const token = `${user.id}.${base64url.encode(crypto.getRandomValues(new Uint8Array(32)))}`;
-  const undo = { digest: await undoDigest(deps, user.id, token), oldEmail: user.email, newEmail };
+  const undo = {
+    digest: await undoDigest(deps, user.id, token),
+    oldEmail: user.email,
+    newEmail,
+    oldAddressDigest: await holdDigest(deps, canonicalEmail(user.email)),
+  };
   try {
     return (await deps.otps.keepEmailUndo(user.id, undo, UNDO_DAYS * 24 * 3600 * 1000)) ? token : null;
   } catch (error) {
@@ -80,6 +104,8 @@ export async function confirmEmailChange(
     access: auth,
     userId: auth.sub,
   });
+  // Held since the code was sent (another account's change freed it and may take it back)?
+  if (await heldForAnother(deps, canonicalEmail(newEmail), auth.sub)) throw validationError({ new_email: [TAKEN] });
   const result = await deps.users.changeEmail(auth.sub, newEmail, canonicalEmail(newEmail), deps.clock.now());
   if (result === "gone") throw invalidTokenError();
   if (result === "taken") throw validationError({ new_email: [TAKEN] });

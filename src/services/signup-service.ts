@@ -7,6 +7,7 @@ import { AppError, addFieldError, appErrorIn, type FieldErrors, validationError 
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
 import { breachedPasswordProblem, lockoutPolicy, nameLock, requireCaptcha } from "./abuse-guards.ts";
+import { heldForAnother } from "./email-change-service.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { type ContactInput, checkDateOfBirth, contactColumns, resolveContact } from "./profile-rules.ts";
 import { type PublicUser, publicUser } from "./user-view.ts";
@@ -36,7 +37,7 @@ function checkInput(input: SignupInput, deps: Pick<Deps, "clock" | "config">, er
 }
 
 export async function signUp(
-  deps: Pick<Deps, "breaches" | "captcha" | "client" | "clock" | "config" | "ids" | "logins" | "users">,
+  deps: Pick<Deps, "breaches" | "captcha" | "client" | "clock" | "config" | "ids" | "log" | "logins" | "otps" | "users">,
   input: SignupInput,
   captchaToken: string | undefined,
 ): Promise<PublicUser> {
@@ -46,12 +47,14 @@ export async function signUp(
   // After the cheap checks, so a typo does not use up the single-use challenge token.
   await requireCaptcha(deps, captchaToken);
 
-  // The breach lookup (a network call, when on) runs while the password is hashed.
-  const [breached, passwordHash] = await Promise.all([
+  // The breach lookup (a network call, when on) and the address's hold run while the password is hashed.
+  const [breached, passwordHash, held] = await Promise.all([
     breachedPasswordProblem(deps, input.password),
     hashPassword(input.password, hashOptions(deps.config)),
+    addressHeld(deps, canonicalEmail(input.email)),
   ]);
   if (breached) throw validationError({ password: [breached] });
+  if (held) throw validationError({ email: [EMAIL_TAKEN] });
   const now = deps.clock.now();
   const row: NewUserRow & { createdAt: Date } = {
     id: deps.ids.uuid(),
@@ -85,6 +88,20 @@ export async function signUp(
     throw validationError(duplicateDetails(row, holders, result.duplicateKey));
   }
   throw new AppError("INTERNAL_ERROR");
+}
+
+/**
+ * An address an email change freed is held for 7 days for the account that may take it back (its
+ * undo). Checked in Redis while the password is hashed, so it adds no latency; when Redis cannot
+ * answer, signup goes on without it (the hold guards against squatting, signups must not stop).
+ */
+async function addressHeld(deps: Pick<Deps, "config" | "log" | "otps">, canonical: string): Promise<boolean> {
+  try {
+    return await heldForAnother(deps, canonical, undefined);
+  } catch (error) {
+    deps.log.warn("email_hold_unchecked", { error });
+    return false;
+  }
 }
 
 // How long after a signup its retry still gets the account instead of "taken".

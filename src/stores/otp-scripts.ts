@@ -80,13 +80,16 @@ return {'ok', stored[3]}
 
 /**
  * An email change's undo, kept only when none is pending: a later change within its days must not
- * replace the owner's way back with one mailed to an address the thief controls.
- * KEYS: the undo. ARGV: token digest, old address, new address, ttl ms. Returns 1 when kept.
+ * replace the owner's way back with one mailed to an address the thief controls. The old address is
+ * held for the account as long (no one else can sign up with it or move to it meanwhile).
+ * KEYS: the undo, the old address's hold. ARGV: token digest, old address, new address, ttl ms,
+ * user id. Returns 1 when kept.
  */
 export const KEEP_EMAIL_UNDO = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'digest', ARGV[1], 'old', ARGV[2], 'new', ARGV[3])
+redis.call('HSET', KEYS[1], 'digest', ARGV[1], 'old', ARGV[2], 'new', ARGV[3], 'hold', KEYS[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[4])
 return 1
 `;
 
@@ -95,8 +98,12 @@ return 1
  * it worked) or 'peek'. Returns {old address, new address} when the digest matches, else {}.
  */
 export const READ_EMAIL_UNDO = `
-local u = redis.call('HMGET', KEYS[1], 'digest', 'old', 'new')
+local u = redis.call('HMGET', KEYS[1], 'digest', 'old', 'new', 'hold')
 if not u[1] or u[1] ~= ARGV[1] then return {} end
-if ARGV[2] == 'take' then redis.call('DEL', KEYS[1]) end
+if ARGV[2] == 'take' then
+  redis.call('DEL', KEYS[1])
+  -- The hold's key is recorded in the undo (a keyed digest Lua cannot make).
+  if u[4] then redis.call('DEL', u[4]) end
+end
 return {u[2], u[3]}
 `;

@@ -6,7 +6,16 @@ import { bindTo } from "./bind.ts";
 import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
 import { CHECK_OTP, ISSUE_OTP, KEEP_EMAIL_UNDO, READ_EMAIL_UNDO } from "./otp-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
-import { deniedAccessKey, emailUndoKey, familyKey, lockoutKey, otpKey, otpSendsKey, validAfterKey } from "./redis-keys.ts";
+import {
+  deniedAccessKey,
+  emailHoldKey,
+  emailUndoKey,
+  familyKey,
+  lockoutKey,
+  otpKey,
+  otpSendsKey,
+  validAfterKey,
+} from "./redis-keys.ts";
 
 export type IssueResult = { status: "ok" } | { status: "cooldown"; retryAfterMs: number };
 
@@ -96,9 +105,20 @@ export interface EmailUndo {
 }
 
 /** Keeps the undo of an email change unless one is pending (then false: the pending one stays). */
-export async function keepEmailUndo(redis: Redis, userId: string, undo: EmailUndo, ttlMs: number): Promise<boolean> {
-  const args = [undo.digest, undo.oldEmail, undo.newEmail, String(ttlMs)];
-  return Number(await reachRedis(runScript(redis, KEEP_EMAIL_UNDO, [emailUndoKey(userId)], args))) === 1;
+export async function keepEmailUndo(
+  redis: Redis,
+  userId: string,
+  undo: EmailUndo & { oldAddressDigest: string },
+  ttlMs: number,
+): Promise<boolean> {
+  const keys = [emailUndoKey(userId), emailHoldKey(undo.oldAddressDigest)];
+  const args = [undo.digest, undo.oldEmail, undo.newEmail, String(ttlMs), userId];
+  return Number(await reachRedis(runScript(redis, KEEP_EMAIL_UNDO, keys, args))) === 1;
+}
+
+/** The account an address is held for (an email change's undo may give it back), or null. */
+export async function emailHolder(redis: Redis, addressDigest: string): Promise<string | null> {
+  return reachRedis(redis.get<string>(emailHoldKey(addressDigest)));
 }
 
 /** The undo whose token has this digest (taken: it works once; or only peeked at); null when none matches. */
@@ -113,5 +133,6 @@ export async function readEmailUndo(
   return { oldEmail: String(reply[0]), newEmail: String(reply[1]) };
 }
 
-export const otpStore = (redis: Redis) => bindTo(redis, { store: storeOtp, check: checkOtp, keepEmailUndo, readEmailUndo });
+export const otpStore = (redis: Redis) =>
+  bindTo(redis, { store: storeOtp, check: checkOtp, keepEmailUndo, readEmailUndo, emailHolder });
 export type OtpStore = ReturnType<typeof otpStore>;

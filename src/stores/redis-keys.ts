@@ -22,8 +22,10 @@ export const lockoutKey = (lock: { scope: LockoutScope; subject: string }) => `l
 /** Failed logins from one client (an IPv4 address or IPv6 /64), across accounts: when Turnstile is required. */
 export const ipFailuresKey = (ipKey: string) => `ip:${ipKey}:login-failures`;
 
-/** An email change's undo: the digest of its token, the old and the new address (7 days). */
+/** An email change's undo: the digest of its token, the old and the new address, its hold (7 days). */
 export const emailUndoKey = (userId: string) => `user:${userId}:email-undo`;
+/** An address an undo may give back, held for its account (by a keyed digest, never the address). */
+export const emailHoldKey = (addressDigest: string) => `email-hold:${addressDigest}`;
 
 /** The user's keys other than sessions and valid-after (codes and the code lockout). */
 export function otherUserKeys(userId: string): string[] {
