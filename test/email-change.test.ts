@@ -172,6 +172,16 @@ describe("undoing an email change from the old address", () => {
     expect((await undo(token)).body.data).toEqual({ email: user.email });
   });
 
+  it("releases the held address when the account is deleted", async () => {
+    const { user, session } = await changedAway();
+    const deleted = await api("DELETE", "/auth/user/delete/", {
+      headers: bearer(session.access),
+      json: { password: user.password },
+    });
+    expect(deleted.status, deleted.text).toBe(200);
+    expect((await signup({ email: user.email })).status).toBe(201);
+  });
+
   it("when the old address was taken anyway (outside the API): still signs every session out, and the token stays usable", async () => {
     const { user, session, thief, token } = await changedAway();
     const squatter = await userWithSession();

@@ -38,7 +38,9 @@ export async function changePassword(
   const deviceId = await recognizeDevice(deps, row, deviceToken);
   if (!valid && (await appliedEarlier(deps, row, input))) {
     // The same change, retried after an answer that did not say it was done (a 503 whose UPDATE
-    // committed late, or whose revocation failed): finish it, as the first try would have.
+    // committed late, or whose revocation failed): finish it, as the first try would have. The
+    // notice goes again: a late commit never sent it (twice is better than never).
+    sendEmail(deps, "password changed notice", passwordChangedEmail(deps.config.APP_NAME, row.email, "changed"));
     return finishChange(deps, row, deviceId, row.tokensValidAfter ?? deps.clock.now());
   }
   const errors: FieldErrors = {};

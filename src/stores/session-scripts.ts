@@ -179,7 +179,14 @@ return 1
  */
 export const DELETE_USER_STATE = `
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[2] .. sid) end
-for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 3, #KEYS do
+  -- A pending email undo holds the old address for this account: the hold goes with it.
+  if redis.call('TYPE', KEYS[i]).ok == 'hash' then
+    local hold = redis.call('HGET', KEYS[i], 'hold')
+    if hold then redis.call('DEL', hold) end
+  end
+  redis.call('DEL', KEYS[i])
+end
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[1])
 return 1
