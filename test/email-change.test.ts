@@ -14,6 +14,7 @@ import {
   testDb,
   userRowById,
   userWithSession,
+  verifyEmailAddress,
 } from "./helpers.ts";
 
 const change = (access: string, json: unknown) => api("POST", "/auth/user/email/change/", { headers: bearer(access), json });
@@ -103,11 +104,7 @@ describe("undoing an email change from the old address", () => {
   /** A user with a verified address (only those get an undo): signup's address confirmed by its code. */
   async function verifiedUser() {
     const created = await userWithSession();
-    expect((await api("POST", "/auth/verify/email/", { headers: bearer(created.session.access) })).status).toBe(200);
-    const otp = await latestCode(created.user.email);
-    expect((await api("POST", "/auth/confirm/email/", { headers: bearer(created.session.access), json: { otp } })).status).toBe(
-      200,
-    );
+    await verifyEmailAddress(created.user.email, created.session.access);
     return created;
   }
 

@@ -4,7 +4,7 @@
 // changing the email, adding a second factor (an app, SMS, email) and removing one each take a
 // current second factor: an app code, a code sent by /auth/secure/2fa/code/, or a recovery code.
 import { describe, expect, it } from "vitest";
-import { api, bearer, expectFailure, latestCode, outbox, userWithSession } from "./helpers.ts";
+import { api, bearer, expectFailure, latestCode, outbox, userWithSession, verifyEmailAddress } from "./helpers.ts";
 import { Authenticator, expectSuccess, setMethod, setupTwoFactor, userWithTwoFactor } from "./two-factor-helpers.ts";
 
 const changeEmail = (access: string, json: unknown) => api("POST", "/auth/user/email/change/", { headers: bearer(access), json });
@@ -25,9 +25,7 @@ describe("while 2FA is on, a stolen session and the password are not enough", ()
 
   it("to add a second factor: email refused without one (its address verified); the login still asks for the app", async () => {
     const { user, session } = await userWithTwoFactor();
-    expect((await api("POST", "/auth/verify/email/", { headers: bearer(session.access) })).status).toBe(200);
-    const otp = await latestCode(user.email);
-    expect((await api("POST", "/auth/confirm/email/", { headers: bearer(session.access), json: { otp } })).status).toBe(200);
+    await verifyEmailAddress(user.email, session.access);
     const details = expectFailure(
       await setMethod(session.access, { password: user.password, method: "email", enabled: true }),
       400,
@@ -71,9 +69,7 @@ describe("the owner, with a current second factor", () => {
   it("adds email as a second factor with a recovery code (spent)", async () => {
     const { user, session, recoveryCodes } = await userWithTwoFactor();
     // Email needs a verified address: signup's address is verified by its code first.
-    expect((await api("POST", "/auth/verify/email/", { headers: bearer(session.access) })).status).toBe(200);
-    const otp = await latestCode(user.email);
-    expect((await api("POST", "/auth/confirm/email/", { headers: bearer(session.access), json: { otp } })).status).toBe(200);
+    await verifyEmailAddress(user.email, session.access);
     const added = expectSuccess(
       await setMethod(session.access, {
         password: user.password,
@@ -101,9 +97,7 @@ describe("the owner, with a current second factor", () => {
 describe("adding an authenticator app while SMS or email is on", () => {
   it("takes a code of the method that is on", async () => {
     const { user, session } = await userWithSession();
-    expect((await api("POST", "/auth/verify/email/", { headers: bearer(session.access) })).status).toBe(200);
-    const otp = await latestCode(user.email);
-    expect((await api("POST", "/auth/confirm/email/", { headers: bearer(session.access), json: { otp } })).status).toBe(200);
+    await verifyEmailAddress(user.email, session.access);
     const on = expectSuccess(
       await setMethod(session.access, { password: user.password, method: "email", enabled: true }),
       "2fa methods successful",
@@ -154,9 +148,7 @@ describe("an app setup left pending", () => {
   it("is dropped when the methods change, so it cannot be confirmed later without a second factor", async () => {
     const { user, session } = await userWithSession();
     const pending = expectSuccess(await setupTwoFactor(session.access, { password: user.password }), "2fa setup successful");
-    expect((await api("POST", "/auth/verify/email/", { headers: bearer(session.access) })).status).toBe(200);
-    const otp = await latestCode(user.email);
-    expect((await api("POST", "/auth/confirm/email/", { headers: bearer(session.access), json: { otp } })).status).toBe(200);
+    await verifyEmailAddress(user.email, session.access);
     const on = expectSuccess(
       await setMethod(session.access, { password: user.password, method: "email", enabled: true }),
       "2fa methods successful",

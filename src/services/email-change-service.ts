@@ -44,10 +44,11 @@ export async function requestEmailChange(
 }
 
 const UNDO_DAYS = 7;
+// Keyed with the signing key's secret part: Redis holds digests of undo tokens and held addresses.
+const undoSecret = (deps: Pick<Deps, "config">) => `email-undo:${deps.config.JWT_PRIVATE_KEY.d}`;
 const undoDigest = (deps: Pick<Deps, "config">, userId: string, token: string) =>
-  otpDigest(`email-undo:${deps.config.JWT_PRIVATE_KEY.d}`, "email-undo", userId, token);
-const holdDigest = (deps: Pick<Deps, "config">, canonical: string) =>
-  otpDigest(`email-undo:${deps.config.JWT_PRIVATE_KEY.d}`, "email-hold", "", canonical);
+  otpDigest(undoSecret(deps), "email-undo", userId, token);
+const holdDigest = (deps: Pick<Deps, "config">, canonical: string) => otpDigest(undoSecret(deps), "email-hold", "", canonical);
 
 /**
  * Whether an address is held for another account: an email change's undo may give it back to that
