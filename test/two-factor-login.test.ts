@@ -139,8 +139,50 @@ describe("POST /auth/secure/2fa/verify/", () => {
     const outcomes = results.map((res) => `${res.status} ${res.body?.error?.code}`);
     expect(outcomes.filter((outcome) => outcome === "400 OTP_INVALID")).toHaveLength(19);
     expect(outcomes.filter((outcome) => outcome === "429 RATE_LIMITED")).toHaveLength(11);
-    // The answer script checks the budget again, atomically: the refused ones were not counted either.
+    // Each answer was counted when its challenge was read, before it was looked at; refused ones never were.
     expect(await testRedis().zcard(`lockout:mfa:${user.id}`)).toBe(20);
+  });
+
+  /** Nineteen wrong answers: the account's budget has room for exactly one more answer. */
+  async function budgetWithOneLeft(user: { username: string; password: string }, app: { wrongCode(): string }) {
+    for (let counted = 0; counted < 19; ) {
+      const token = await mfaToken(user);
+      for (let i = 0; i < 5 && counted < 19; i++, counted++)
+        expectFailure(await verify({ mfa_token: token, code: app.wrongCode() }), 400, "OTP_INVALID");
+    }
+  }
+
+  it("takes a right answer at the budget's edge and gives its place back: the budget still has room", async () => {
+    const { user, app, recoveryCodes } = await userWithTwoFactor();
+    await budgetWithOneLeft(user, app);
+    expectSuccess(await verify({ mfa_token: await mfaToken(user), recovery_code: recoveryCodes[0] }), "2fa verify successful");
+    expect(await testRedis().zcard(`lockout:mfa:${user.id}`)).toBe(19);
+    expectFailure(await verify({ mfa_token: await mfaToken(user), code: app.wrongCode() }), 429, "RATE_LIMITED");
+  });
+
+  it("never spends a right recovery code it refuses: racing wrong answers at the budget's edge, it either signs in or stays unspent", async () => {
+    for (let trial = 0; trial < 3; trial++) {
+      const { user, app, recoveryCodes } = await userWithTwoFactor();
+      await budgetWithOneLeft(user, app);
+      const codesBefore = (await userRowById(user.id))?.recoveryCodes;
+      const [wrongToken, rightToken] = [await mfaToken(user), await mfaToken(user)];
+      const [right, ...wrong] = await Promise.all([
+        verify({ mfa_token: rightToken, recovery_code: recoveryCodes[0] }),
+        ...Array.from({ length: 4 }, () => verify({ mfa_token: wrongToken, code: app.wrongCode() })),
+      ]);
+      // Each answer was counted before it was looked at, so exactly one was looked at.
+      const looked = [right, ...wrong].filter((res) => res.status !== 429);
+      expect(looked).toHaveLength(1);
+      const codesAfter = (await userRowById(user.id))?.recoveryCodes;
+      if (right.status === 200) {
+        expect(codesAfter).not.toBe(codesBefore);
+        expect(await testRedis().zcard(`lockout:mfa:${user.id}`)).toBe(19);
+      } else {
+        expectFailure(right, 429, "RATE_LIMITED");
+        expect(codesAfter).toBe(codesBefore);
+        expect(await testRedis().zcard(`lockout:mfa:${user.id}`)).toBe(20);
+      }
+    }
   });
 
   it("lets the right code through after four wrong ones", async () => {

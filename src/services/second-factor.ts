@@ -69,16 +69,23 @@ export async function prepareChallenge(deps: Pick<Deps, "config">, user: UserRow
   return { stored: { tokenDigest: await tokenDigest(token), fields, ttlMs: CHALLENGE_TTL_MS }, answer };
 }
 
-/** The challenge, or 429 while its guard refuses answers: then nothing of the answer is looked at. */
-async function openChallenge(deps: Pick<Deps, "clock" | "config" | "mfa" | "securityLog">, mfaToken: string) {
+/**
+ * The challenge, or 429 while its guard refuses answers: then nothing of the answer is looked at.
+ * With a reservation id, the answer about to be checked is counted in the guard already.
+ */
+async function openChallenge(
+  deps: Pick<Deps, "clock" | "config" | "mfa" | "securityLog">,
+  mfaToken: string,
+  reservationId: string | null,
+) {
   const digest = await tokenDigest(mfaToken);
-  const read = await deps.mfa.read(digest, deps.clock.now().getTime(), secondFactorPolicy(deps.config));
+  const read = await deps.mfa.read(digest, deps.clock.now().getTime(), secondFactorPolicy(deps.config), reservationId);
   if (read.status === "gone") throw new AppError("MFA_TOKEN_INVALID");
   if (read.status !== "ready") {
     refuseWhenLocked(deps, read, undefined);
     throw new Error(`unexpected challenge reply: ${read.status}`);
   }
-  return { digest, challenge: read.challenge, methods: parseMethods(read.challenge.methods) };
+  return { digest, challenge: read.challenge, filled: read.filled, methods: parseMethods(read.challenge.methods) };
 }
 
 /** Sends a sign-in code by SMS or email (an ordinary one-time code: 60 s resend cooldown). */
@@ -87,7 +94,7 @@ export async function sendSecondFactorCode(
   mfaToken: string,
   method: "sms" | "email",
 ): Promise<void> {
-  const { challenge, methods } = await openChallenge(deps, mfaToken);
+  const { challenge, methods } = await openChallenge(deps, mfaToken, null);
   if (!methods.includes(method)) throw validationError({ method: [`${method} is not a second factor of this account.`] });
   const target = method === "sms" ? challenge.phone : challenge.email;
   await sendTwoFactorCode(deps, challenge.userId, method, target);
@@ -118,14 +125,16 @@ async function checkAnswer(
 }
 
 /**
- * The second factor: one Redis script (the challenge, if its guard admits an answer), for TOTP
- * one conditional MySQL write, one Redis script (the answer, guarded again atomically).
+ * The second factor: one Redis script (the challenge, if its guard admits an answer, which counts
+ * this answer in the guard before it is looked at), for TOTP or a recovery code one conditional
+ * MySQL write, one Redis script (the answer: a right one gives its place in the guard back).
  */
 export async function verifySecondFactor(
   deps: Pick<Deps, "background" | "client" | "clock" | "config" | "ids" | "log" | "mfa" | "securityLog" | "tokens" | "users">,
   answer: SecondFactorAnswer,
 ): Promise<SignIn<TokenPair>> {
-  const { digest, challenge, methods } = await openChallenge(deps, answer.mfaToken);
+  const reservationId = deps.ids.uuid();
+  const { digest, challenge, filled, methods } = await openChallenge(deps, answer.mfaToken, reservationId);
   const userId = challenge.userId;
   const outcome = await checkAnswer(deps, challenge, methods, answer);
   const user = {
@@ -141,7 +150,7 @@ export async function verifySecondFactor(
     outcome,
     policy: secondFactorPolicy(deps.config),
     maxFailures: WRONG_ANSWERS_PER_CHALLENGE,
-    requestId: deps.ids.uuid(),
+    reservation: { id: reservationId, filled },
   });
   if (reply.status === "gone") throw new AppError("MFA_TOKEN_INVALID");
   if (reply.status === "failed" || (reply.status === "locked" && reply.started))

@@ -1,8 +1,14 @@
 // Lua for logins that need a second factor. The first factor ends in the login's one script
 // (login-scripts.ts), which stores the challenge instead of creating a session. The second factor
 // is two scripts, as many round trips as before: the challenge's read, which is also its guard's
-// gate (a refused answer is refused before any code is looked at), then the answer (the guard
-// again, atomically: concurrent answers cannot overrun it; the challenge spent, the session made).
+// gate, then the answer (the challenge spent, the session made).
+//
+// An answer is counted as a wrong guess before it is looked at: the read reserves a place in the
+// guard, and the answer script gives it back only when the answer was right. So concurrent answers
+// can never overrun the guard, and a refused answer is refused before anything of it is examined
+// or spent (a right recovery code or TOTP step sent while the guard is full stays unspent). A
+// reservation whose answer never arrives (a worker killed between the two scripts) stays counted:
+// failing closed, as a wrong guess.
 //
 // Keys: mfa:<sha-256 of the mfa_token>   hash {uid, uname, email, phone, tva, methods, secret,
 //                                         codes, device, guard_kind, guard, fails}, 5 minutes
@@ -16,8 +22,11 @@ import { LOCKOUT } from "./lockout-scripts.ts";
 import { CREATE_SESSION_STEPS, SESSION_STALE } from "./session-scripts.ts";
 
 /**
- * The challenge, if its guard admits an answer now. KEYS: challenge. ARGV: now, lockout policy (9).
- * Returns {'ok', {field, value, ...}} | {'gone'} | {'locked', ms left}.
+ * The challenge, if its guard admits an answer now; with a reservation id, the answer to come is
+ * counted in the guard already. KEYS: challenge. ARGV: now, reservation id ('' when no answer
+ * follows, as when a code is sent), lockout policy (9).
+ * Returns {'ok', {field, value, ...}, 'filled' | ''} ('filled': this reservation filled the guard)
+ * | {'gone'} | {'locked', ms left}.
  */
 export const MFA_READ = `${LOCKOUT}
 local now = tonumber(ARGV[1])
@@ -29,9 +38,12 @@ if tonumber(redis.call('GET', 'user:' .. g[3] .. ':tokens-valid-after') or '0') 
   redis.call('DEL', KEYS[1])
   return {'gone'}
 end
-local wait = guard_wait(g[1], g[2], now, lock_policy(2))
+local p = lock_policy(3)
+local wait = guard_wait(g[1], g[2], now, p)
 if wait > 0 then return {'locked', wait} end
-return {'ok', c}
+local filled = ''
+if ARGV[2] ~= '' and guard_fail(g[1], g[2], now, ARGV[2], p) > 0 then filled = 'filled' end
+return {'ok', c, filled}
 `;
 
 /**
@@ -39,7 +51,8 @@ return {'ok', c}
  * challenge, its guard, the user's two-factor code. ARGV: the 11 of CREATE_SESSION, outcome ('ok'
  * | 'failed', or 'code': compare ARGV[23] with the sent code's digest), wrong answers a challenge
  * survives, lockout policy (9), code digest, the phone number and the address the code may have
- * gone to (a code sent to a number since replaced does not count), guard kind, request id.
+ * gone to (a code sent to a number since replaced does not count), guard kind, the reservation id
+ * the read counted, 'filled' when that reservation filled the guard.
  * Returns {'ok'} | {'failed'} | {'gone'} (spent, expired or worn out) | {'locked', ms left[, 'started']}.
  */
 export const MFA_ANSWER = `${LOCKOUT}${SESSION_STALE}
@@ -52,8 +65,6 @@ if session_stale() then
   redis.call('DEL', KEYS[4])
   return {'gone'}
 end
-local wait = guard_wait(kind, KEYS[5], now, p)
-if wait > 0 then return {'locked', wait} end
 local outcome = ARGV[12]
 if outcome == 'code' then
   local sent = redis.call('HMGET', KEYS[6], 'hash', 'exp', 'target')
@@ -66,13 +77,15 @@ if outcome == 'code' then
 end
 if outcome == 'ok' then
   redis.call('DEL', KEYS[4])
-  if kind == 'device' then redis.call('DEL', KEYS[5]) end
+  -- The reservation is given back: a right answer from a known device clears its lockout.
+  if kind == 'device' then redis.call('DEL', KEYS[5]) else redis.call('ZREM', KEYS[5], ARGV[27]) end
   ${CREATE_SESSION_STEPS}
   return {'ok'}
 end
--- A wrong answer: the challenge dies after a few, and each counts toward its guard.
+-- A wrong answer (counted in its guard by the read already): the challenge dies after a few.
 if redis.call('HINCRBY', KEYS[4], 'fails', 1) >= tonumber(ARGV[13]) then redis.call('DEL', KEYS[4]) end
-wait = guard_fail(kind, KEYS[5], now, ARGV[27], p)
+local wait = 0
+if ARGV[28] == 'filled' then wait = guard_wait(kind, KEYS[5], now, p) end
 if wait > 0 then return {'locked', wait, 'started'} end
 return {'failed'}
 `;

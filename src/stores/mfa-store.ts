@@ -47,16 +47,30 @@ const FIELDS: Record<keyof MfaChallenge, string> = {
 export const mfaChallengeFields = (challenge: MfaChallenge): string[] =>
   Object.entries(FIELDS).flatMap(([name, field]) => [field, String(challenge[name as keyof MfaChallenge])]);
 
-export type ReadReply = { status: "ready"; challenge: MfaChallenge } | { status: "gone" } | LockoutReply;
+/** An answer counted in the challenge's guard before it is looked at (see mfa-scripts.ts). */
+export interface Reservation {
+  id: string;
+  /** This reservation filled the guard: a wrong answer starts the wait. */
+  filled: boolean;
+}
+
+/** 'filled': the reservation made by this read filled the guard (a wrong answer starts the wait). */
+export type ReadReply = { status: "ready"; challenge: MfaChallenge; filled: boolean } | { status: "gone" } | LockoutReply;
 
 /**
  * The challenge, unless it was spent, expired or worn out ('gone'), or its guard refuses answers
- * now ('locked': nothing of the answer has been looked at).
+ * now ('locked': nothing of the answer has been looked at). With a reservation id, the answer to
+ * come is counted in the guard now, and given back by a right answer.
  */
-async function readChallenge(redis: Redis, tokenDigest: string, nowMs: number, policy: LockoutPolicy): Promise<ReadReply> {
-  const reply = await reachRedis(
-    runScript<(string | number | string[])[]>(redis, MFA_READ, [mfaKey(tokenDigest)], [String(nowMs), ...lockoutArgs(policy)]),
-  );
+async function readChallenge(
+  redis: Redis,
+  tokenDigest: string,
+  nowMs: number,
+  policy: LockoutPolicy,
+  reservationId: string | null,
+): Promise<ReadReply> {
+  const args = [String(nowMs), reservationId ?? "", ...lockoutArgs(policy)];
+  const reply = await reachRedis(runScript<(string | number | string[])[]>(redis, MFA_READ, [mfaKey(tokenDigest)], args));
   if (reply[0] === "gone") return { status: "gone" };
   if (reply[0] !== "ok") return lockoutReply(reply as (string | number)[]);
   const pairs = Array.isArray(reply[1]) ? reply[1].map(String) : [];
@@ -64,6 +78,7 @@ async function readChallenge(redis: Redis, tokenDigest: string, nowMs: number, p
   const field = (name: keyof MfaChallenge) => hash.get(FIELDS[name]) ?? "";
   return {
     status: "ready",
+    filled: reply[2] === "filled",
     challenge: {
       userId: field("userId"),
       username: field("username"),
@@ -96,7 +111,7 @@ async function answerChallenge(
     outcome: { valid: boolean } | { codeDigest: string; phone: string; email: string };
     policy: LockoutPolicy;
     maxFailures: number;
-    requestId: string;
+    reservation: Reservation;
   },
 ): Promise<AnswerReply> {
   const userId = answer.session.userId;
@@ -109,7 +124,8 @@ async function answerChallenge(
     ...lockoutArgs(answer.policy),
     ...("codeDigest" in answer.outcome ? [answer.outcome.codeDigest, answer.outcome.phone, answer.outcome.email] : ["", "", ""]),
     answer.challenge.guardKind,
-    answer.requestId,
+    answer.reservation.id,
+    answer.reservation.filled ? "filled" : "",
   ];
   const reply = await reachRedis(runScript<(string | number)[]>(redis, MFA_ANSWER, keys, args));
   return reply[0] === "gone" ? { status: "gone" } : lockoutReply(reply);
