@@ -2,8 +2,10 @@
 // each answered with its envelope now. Outages are made real: a closed port (unreachable) and a
 // server that accepts connections and never answers (stalled).
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { createApp } from "../src/app.ts";
+import { users } from "../src/db/schema.ts";
 import { describeError, redact } from "../src/lib/redact.ts";
 import {
   api,
@@ -11,8 +13,11 @@ import {
   bearer,
   buildRequest,
   expectFailure,
+  latestCode,
+  loginStatus,
   readResponse,
   signupBody,
+  testDb,
   userRowById,
   userWithSession,
 } from "./helpers.ts";
@@ -123,14 +128,16 @@ describe("a database that is down or stalled", () => {
   });
 });
 
+/** The worker's env with MySQL reached through a fault proxy (and a short deadline). */
+const dbThrough = (proxy: string) => ({
+  ...env,
+  DATABASE_URL: Object.assign(new URL(String(env.DATABASE_URL)), { host: new URL(proxy).host }).toString(),
+  DATABASE_TIMEOUT_MS: "500",
+});
+
 describe("a write whose answer comes after the deadline", () => {
   it("signup looks for the row it may have written: the account exists, so the answer is 201, not 503", async () => {
-    const late = inject("faults").dbInsertLate;
-    const target = {
-      ...env,
-      DATABASE_URL: Object.assign(new URL(String(env.DATABASE_URL)), { host: new URL(late).host }).toString(),
-      DATABASE_TIMEOUT_MS: "500",
-    };
+    const target = dbThrough(inject("faults").dbInsertLate);
     const body = signupBody();
     const res = await send(target, "POST", "/auth/user/signup/", { json: body });
     expect(res.status, res.text).toBe(201);
@@ -202,6 +209,55 @@ describe("a write whose answer comes after the deadline", () => {
     });
     expect(expectFailure(wrong, 400, "VALIDATION_ERROR").old_password).toBeDefined();
     expect((await api("POST", "/auth/user/login/", { headers: basic(user.username, NEW) })).status).toBe(200);
+  });
+});
+
+describe("a one-time code whose write did not answer (503)", () => {
+  const { dbCodeWriteFails, dbCodeWriteLate } = inject("faults");
+  const confirmEmail = (target: object, access: string, otp: string) =>
+    send(target, "POST", "/auth/confirm/email/", { headers: bearer(access), json: { otp } });
+
+  for (const [what, proxy, applied, reason] of [
+    ["was not applied", dbCodeWriteFails, false, "unreachable"],
+    ["committed late", dbCodeWriteLate, true, "timed out"],
+  ] as const) {
+    it(`email verification: the write ${what}, the code is given back and the retry with it verifies (200)`, async () => {
+      const { user, session } = await userWithSession();
+      expect((await api("POST", "/auth/verify/email/", { headers: bearer(session.access) })).status).toBe(200);
+      const otp = await latestCode(user.email);
+      expectUnavailable(await confirmEmail(dbThrough(proxy), session.access, otp), "db", reason);
+      expect((await userRowById(user.id))?.isEmailVerified).toBe(applied);
+      const retried = await confirmEmail(env, session.access, otp);
+      expect(retried.status, retried.text).toBe(200);
+      expect((await userRowById(user.id))?.isEmailVerified).toBe(true);
+      // Still single use: the code is spent by the retry that answered.
+      expectFailure(await confirmEmail(env, session.access, otp), 400, "OTP_INVALID");
+    });
+
+    it(`password reset: the write ${what}, the code is given back and the retry with it sets the password (200)`, async () => {
+      const { user } = await userWithSession();
+      expect((await api("POST", "/auth/password/forget/", { json: { email: user.email } })).status).toBe(200);
+      const otp = await latestCode(user.email);
+      const NEW = "Given-back-passw0rd";
+      const json = { email: user.email, otp, password1: NEW, password2: NEW };
+      expectUnavailable(await send(dbThrough(proxy), "POST", "/auth/password/reset/", { json }), "db", reason);
+      expect(await loginStatus(user.username, NEW)).toBe(applied ? 200 : 401);
+      const retried = await api("POST", "/auth/password/reset/", { json });
+      expect(retried.status, retried.text).toBe(200);
+      expect(await loginStatus(user.username, NEW)).toBe(200);
+      expect(await loginStatus(user.username, user.password)).toBe(401);
+    });
+  }
+
+  it("keeps a code spent when the request was refused (4xx): a wrong-address code is not given back", async () => {
+    const { user, session } = await userWithSession();
+    expect((await api("POST", "/auth/verify/email/", { headers: bearer(session.access) })).status).toBe(200);
+    const otp = await latestCode(user.email);
+    // The address changes under the code (as an email change would): the write matches no row.
+    const moved = `moved.${user.email}`;
+    await testDb().update(users).set({ email: moved, emailCanonical: moved.toLowerCase() }).where(eq(users.id, user.id));
+    expectFailure(await confirmEmail(env, session.access, otp), 400, "VALIDATION_ERROR");
+    expectFailure(await confirmEmail(env, session.access, otp), 400, "OTP_INVALID");
   });
 });
 

@@ -30,6 +30,8 @@ async function preloadScripts(redisUrl: string): Promise<number> {
   return scripts.length;
 }
 
+const CODE_WRITE = /update `users` set `(is_email_verified|password_hash)`/i;
+
 export default async function setup(project: TestProject) {
   const stack = await startLocalStack({ log: (line) => console.log(`[stack] ${line}`) });
   console.log(`[stack] ${await preloadScripts(stack.redisUrl)} Lua scripts loaded`);
@@ -51,13 +53,21 @@ export default async function setup(project: TestProject) {
     startFaultProxy(stack.upstash.url, /9007199254740991/),
     // A signup's INSERT that commits but answers after the caller's deadline.
     startFaultProxy(stack.planetscale.url, /insert into `users`/i, "late"),
+    // The write a one-time code is spent on (an email verified, a password reset): refused, or
+    // committed with its answer late.
+    startFaultProxy(stack.planetscale.url, CODE_WRITE),
+    startFaultProxy(stack.planetscale.url, CODE_WRITE, "late"),
   ]);
-  const [dbDelete, redisRevoke, redisTombstone, dbInsertLate] = faults.map((fault) => fault.url);
+  const [dbDelete, redisRevoke, redisTombstone, dbInsertLate, dbCodeWriteFails, dbCodeWriteLate] = faults.map(
+    (fault) => fault.url,
+  );
   project.provide("faults", {
     dbDelete: String(dbDelete),
     redisRevoke: String(redisRevoke),
     redisTombstone: String(redisTombstone),
     dbInsertLate: String(dbInsertLate),
+    dbCodeWriteFails: String(dbCodeWriteFails),
+    dbCodeWriteLate: String(dbCodeWriteLate),
   });
 
   project.provide("jwtPrivateKey", JSON.stringify((await generateSigningKey()).privateJwk));

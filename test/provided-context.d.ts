@@ -7,8 +7,15 @@ declare module "vitest" {
     fakeProvidersUrl: string;
     /** Accepts connections and never answers (a stalled dependency). */
     stallUrl: string;
-    /** Protocol servers behind proxies that fail one step of account deletion each. */
-    faults: { dbDelete: string; redisRevoke: string; redisTombstone: string; dbInsertLate: string };
+    /** Protocol servers behind proxies that fail one step each: of account deletion, signup, a code's write. */
+    faults: {
+      dbDelete: string;
+      redisRevoke: string;
+      redisTombstone: string;
+      dbInsertLate: string;
+      dbCodeWriteFails: string;
+      dbCodeWriteLate: string;
+    };
     databaseUrl: string;
     redisRestUrl: string;
     redisRestToken: string;

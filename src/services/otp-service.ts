@@ -5,10 +5,10 @@
 // RESET_CODES_PER_HOUR of them are sent per account and hour.
 import type { Deps } from "../deps.ts";
 import { accessRef, type UncheckedAccess } from "../lib/access.ts";
-import { AppError, invalidTokenError } from "../lib/errors.ts";
+import { AppError, appErrorIn, invalidTokenError } from "../lib/errors.ts";
 import { generateOtp, type OtpPurpose, otpDigest } from "../lib/otp.ts";
 import type { CaptchaState, Lockable } from "../stores/lockout-store.ts";
-import type { CheckMode } from "../stores/otp-store.ts";
+import type { CheckMode, SpentCode } from "../stores/otp-store.ts";
 import { coolingDown, lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
 
 export const MAX_OTP_FAILURES = 5;
@@ -64,11 +64,14 @@ export interface OtpCheck {
   captcha?: CaptchaState;
 }
 
-/** Returns what the code was issued for (an address or number); every failure is one OTP_INVALID. */
+/**
+ * Returns what the code was issued for (an address or number); every failure is one OTP_INVALID.
+ * A consumed code comes with what it was, to give back (spendOtpOn).
+ */
 export async function verifyOtp(
   deps: Pick<Deps, "clock" | "config" | "otps" | "securityLog">,
   check: OtpCheck,
-): Promise<{ target: string; resetToken?: string }> {
+): Promise<{ target: string; resetToken?: string; spent?: SpentCode }> {
   const purposeOfSecret = check.mode === "consume-token" ? "reset-token" : check.purpose;
   const digest = await otpDigest(otpSecret(deps), purposeOfSecret, check.subject, check.secret);
   // Derived from the code, so concurrent confirms of one code all hand out the same, usable token.
@@ -94,5 +97,26 @@ export async function verifyOtp(
   if (result.status === "token-revoked") throw invalidTokenError();
   if (result.status === "locked") refuseWhenLocked(deps, result, check.userId);
   if (result.status !== "ok") throw new AppError("OTP_INVALID");
-  return { target: result.target, resetToken };
+  return { target: result.target, resetToken, spent: result.spent };
+}
+
+/**
+ * Consumes a code, then runs the writes it was for. When they fail (a 503: not known to be done),
+ * the code is given back, so the client's retry of the same request works instead of finding the
+ * code used; the writes must therefore be safe to run twice. A newer code sent meanwhile is kept.
+ */
+export async function spendOtpOn<T>(
+  deps: Pick<Deps, "clock" | "config" | "log" | "otps" | "securityLog">,
+  check: OtpCheck & { mode: "consume" | "consume-token" },
+  apply: (target: string) => Promise<T>,
+): Promise<T> {
+  const { target, spent } = await verifyOtp(deps, check);
+  try {
+    return await apply(target);
+  } catch (error) {
+    // A definite refusal (a 4xx) keeps the code spent; anything else did not finish.
+    if (spent && (appErrorIn(error)?.status ?? 500) >= 500)
+      await deps.otps.restore(spent).catch((cause: unknown) => deps.log.error("code_not_given_back", { error: cause }));
+    throw error;
+  }
 }

@@ -10,7 +10,7 @@ import { hashPassword } from "../lib/password-hash.ts";
 import { breachedPasswordProblem, nameLock, requireCaptcha } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, passwordChangedEmail } from "./messages.ts";
-import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
+import { issueOtp, otpMinutes, spendOtpOn, verifyOtp } from "./otp-service.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
 
@@ -96,7 +96,7 @@ export interface ResetInput extends AccountNames {
 
 /** Sets the password, uses up the code and token, and revokes every session. Signs no one in. */
 export async function resetPassword(
-  deps: DeliveryDeps & Pick<Deps, "breaches" | "clock" | "otps" | "securityLog" | "sessions" | "users">,
+  deps: DeliveryDeps & Pick<Deps, "breaches" | "clock" | "log" | "otps" | "securityLog" | "sessions" | "users">,
   input: ResetInput,
 ): Promise<void> {
   const user = await findAccount(deps, input);
@@ -117,26 +117,29 @@ export async function resetPassword(
 
   const secret = input.reset_token ?? input.otp ?? "";
   const mode = input.reset_token !== undefined ? "consume-token" : "consume";
-  const { target } = await verifyOtp(deps, {
+  const check = {
     subject: subjectFor(user, input),
     purpose: "password-reset",
     secret,
     mode,
     userId: user?.id,
     lock: null,
+  } as const;
+  // Setting the same password and revoking again are harmless: a 503 gives the code back for the retry.
+  const account = await spendOtpOn(deps, check, async (target) => {
+    if (!user || !sentToCurrentAddress(user, target)) throw new AppError("OTP_INVALID");
+    const now = deps.clock.now();
+    const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
+    const changes = { passwordHash, totpPendingSecret: null, tokensValidAfter: now, updatedAt: now };
+    if ((await deps.users.update(user.id, changes)) === 0) throw new AppError("OTP_INVALID");
+    // The owner proved control of the email and the password changed: the guesses counted against
+    // the account's names were guesses at the old password, and the second-factor answers were
+    // made by whoever held it; neither counts any more.
+    const names = await Promise.all([nameLock(deps, user.usernameCanonical), nameLock(deps, user.emailCanonical)]);
+    const liftLockouts = [...names, { scope: "mfa" as const, subject: user.id }];
+    await revokeSessionsInRedis(deps, user.id, now, { liftLockouts });
+    return user;
   });
-  if (!user || !sentToCurrentAddress(user, target)) throw new AppError("OTP_INVALID");
-
-  const now = deps.clock.now();
-  const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
-  if ((await deps.users.update(user.id, { passwordHash, totpPendingSecret: null, tokensValidAfter: now, updatedAt: now })) === 0)
-    throw new AppError("OTP_INVALID");
-  // The owner proved control of the email and the password changed: the guesses counted against
-  // the account's names were guesses at the old password, and the second-factor answers were
-  // made by whoever held it; neither counts any more.
-  const names = await Promise.all([nameLock(deps, user.usernameCanonical), nameLock(deps, user.emailCanonical)]);
-  const liftLockouts = [...names, { scope: "mfa" as const, subject: user.id }];
-  await revokeSessionsInRedis(deps, user.id, now, { liftLockouts });
-  deps.securityLog.record("password_reset", user.id);
-  sendEmail(deps, "password reset notice", passwordChangedEmail(deps.config.APP_NAME, user.email, "reset"));
+  deps.securityLog.record("password_reset", account.id);
+  sendEmail(deps, "password reset notice", passwordChangedEmail(deps.config.APP_NAME, account.email, "reset"));
 }

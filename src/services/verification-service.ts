@@ -6,7 +6,7 @@ import { invalidTokenError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
 import { sendEmail, sendSms } from "./delivery.ts";
 import { codeEmail, codeSms } from "./messages.ts";
-import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
+import { issueOtp, otpMinutes, spendOtpOn } from "./otp-service.ts";
 
 export type Channel = "email" | "phone";
 
@@ -33,27 +33,18 @@ export async function startVerification(
 }
 
 export async function confirmVerification(
-  deps: Pick<Deps, "clock" | "config" | "otps" | "securityLog" | "users">,
+  deps: Pick<Deps, "clock" | "config" | "log" | "otps" | "securityLog" | "users">,
   auth: UncheckedAccess,
   channel: Channel,
   otp: string,
 ): Promise<void> {
   const purpose = channel === "email" ? "email-verify" : "phone-verify";
-  const { target } = await verifyOtp(deps, {
-    subject: auth.sub,
-    purpose,
-    secret: otp,
-    mode: "consume",
-    access: auth,
-    userId: auth.sub,
-  });
-  // Zero rows: the address or number changed since the code was sent (or the user is gone).
-  const marked = await deps.users.markVerified(
-    auth.sub,
-    channel,
-    channel === "email" ? canonicalEmail(target) : target,
-    deps.clock.now(),
+  const check = { subject: auth.sub, purpose, secret: otp, mode: "consume", access: auth, userId: auth.sub } as const;
+  // Marking twice is harmless, so a 503 here gives the code back and the retry completes.
+  const marked = await spendOtpOn(deps, check, (target) =>
+    deps.users.markVerified(auth.sub, channel, channel === "email" ? canonicalEmail(target) : target, deps.clock.now()),
   );
+  // Zero rows: the address or number changed since the code was sent (or the user is gone).
   if (marked === 0)
     throw validationError({ otp: ["This code was sent to an address or number that is no longer on the account."] });
   deps.securityLog.record(channel === "email" ? "email_verified" : "phone_verified", auth.sub);

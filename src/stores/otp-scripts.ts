@@ -40,7 +40,8 @@ return {'ok', 0}
  * code's own tries bound guessing there) or 'lock', the access token's user id.
  * Modes: 'check' (keep the code), 'consume' (delete it), 'issue-token' (keep it and attach a
  * reset token), 'consume-token' (check the token instead of the code, then delete both).
- * Returns {'ok', target} | {'invalid'} | {'token-revoked'} | {'locked', ms left[, 'started']}.
+ * Returns {'ok', target[, spent fields, ms it had left]} | {'invalid'} | {'token-revoked'}
+ * | {'locked', ms left[, 'started']}.
  */
 export const CHECK_OTP = `${LOCKOUT}${ACCESS_REVOKED}
 local now = tonumber(ARGV[2])
@@ -73,9 +74,24 @@ if ARGV[4] == 'issue-token' then
   if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', KEYS[1], ARGV[6]) end
   return {'ok', stored[3]}
 end
--- Single use: consuming the code or its reset token removes both.
+-- Single use: consuming the code or its reset token removes both. What was removed is returned,
+-- for the caller to give back if the write the code was for does not answer (RESTORE_OTP).
+local spent = redis.call('HGETALL', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
 redis.call('DEL', KEYS[1])
-return {'ok', stored[3]}
+return {'ok', stored[3], spent, ttl}
+`;
+
+/**
+ * Gives a consumed code back (its fields as they were, for what was left of its life), unless a
+ * new code was sent meanwhile. KEYS: code. ARGV: ms left, then the field/value pairs.
+ * Returns 1 when given back.
+ */
+export const RESTORE_OTP = `
+if redis.call('EXISTS', KEYS[1]) == 1 or tonumber(ARGV[1]) <= 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
 `;
 
 /**

@@ -4,7 +4,7 @@ import type { AccessRef } from "../lib/access.ts";
 import type { OtpPurpose } from "../lib/otp.ts";
 import { bindTo } from "./bind.ts";
 import { type CaptchaState, type Lockable, type LockoutPolicy, lockoutArgs, lockoutReply } from "./lockout-store.ts";
-import { CHECK_OTP, ISSUE_OTP, KEEP_EMAIL_UNDO, READ_EMAIL_UNDO } from "./otp-scripts.ts";
+import { CHECK_OTP, ISSUE_OTP, KEEP_EMAIL_UNDO, READ_EMAIL_UNDO, RESTORE_OTP } from "./otp-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
 import {
   deniedAccessKey,
@@ -43,8 +43,16 @@ export async function storeOtp(
 }
 
 export type CheckMode = "check" | "consume" | "issue-token" | "consume-token";
+/** A consumed code as it was in Redis, to give back when the write it was spent for failed. */
+export interface SpentCode {
+  subject: string;
+  purpose: OtpPurpose;
+  fields: string[];
+  ttlMs: number;
+}
+
 export type CheckResult =
-  | { status: "ok"; target: string }
+  | { status: "ok"; target: string; spent?: SpentCode }
   | { status: "invalid" | "token-revoked" }
   | { status: "locked"; retryAfterMs: number; started: boolean };
 
@@ -75,7 +83,7 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
     familyKey(request.access?.sessionId ?? "-"),
   ];
   const reply = await reachRedis(
-    runScript<string[]>(redis, CHECK_OTP, keys, [
+    runScript<(string | number | string[])[]>(redis, CHECK_OTP, keys, [
       request.digest,
       String(request.nowMs),
       String(request.maxFailures),
@@ -89,14 +97,24 @@ export async function checkOtp(redis: Redis, request: CheckRequest): Promise<Che
       request.access?.userId ?? "",
     ]),
   );
-  if (reply[0] === "ok") return { status: "ok", target: String(reply[1] ?? "") };
+  if (reply[0] === "ok") {
+    const spent = Array.isArray(reply[2])
+      ? { subject, purpose, fields: reply[2].map(String), ttlMs: Number(reply[3]) }
+      : undefined;
+    return { status: "ok", target: String(reply[1] ?? ""), spent };
+  }
   if (reply[0] === "token-revoked" || reply[0] === "invalid") return { status: reply[0] };
-  const locked = lockoutReply(reply);
+  const locked = lockoutReply(reply as (string | number)[]);
   if (locked.status !== "locked") throw new Error(`unexpected code check reply: ${String(reply[0]).slice(0, 40)}`);
   return locked;
 }
 
-/** One-time codes, bound to this request's connection. */
+/** Puts a consumed code back (see RESTORE_OTP); false when a newer code took its place or its time ran out. */
+export async function restoreOtp(redis: Redis, spent: SpentCode): Promise<boolean> {
+  const args = [String(spent.ttlMs), ...spent.fields];
+  return Number(await reachRedis(runScript(redis, RESTORE_OTP, [otpKey(spent.subject, spent.purpose)], args))) === 1;
+}
+
 export interface EmailUndo {
   /** Digest of the undo token (the token itself is only in the message to the old address). */
   digest: string;
@@ -133,6 +151,7 @@ export async function readEmailUndo(
   return { oldEmail: String(reply[0]), newEmail: String(reply[1]) };
 }
 
+/** One-time codes, bound to this request's connection. */
 export const otpStore = (redis: Redis) =>
-  bindTo(redis, { store: storeOtp, check: checkOtp, keepEmailUndo, readEmailUndo, emailHolder });
+  bindTo(redis, { store: storeOtp, check: checkOtp, restore: restoreOtp, keepEmailUndo, readEmailUndo, emailHolder });
 export type OtpStore = ReturnType<typeof otpStore>;
