@@ -15,6 +15,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { passkeyRoutes } from "./routes/passkeys.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { profileImageUpload, profileRoutes } from "./routes/profile.ts";
 import { createRouter } from "./routes/router.ts";
@@ -67,6 +68,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", emailChangeRoutes);
   app.route("/", twoFactorRoutes);
   app.route("/", twoFactorVerifyRoutes);
+  app.route("/", passkeyRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);
   app.route("/", devOutboxRoutes);

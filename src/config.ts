@@ -44,6 +44,14 @@ const aesKey = z.string().refine((text) => {
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
+/** A web origin (scheme, host, port: no path) or an Android app's `android:apk-key-hash:...`. */
+const webauthnOrigin = z
+  .string()
+  .regex(
+    /^(https?:\/\/[a-z0-9.-]+(:\d{1,5})?|android:apk-key-hash:[A-Za-z0-9_-]+)$/i,
+    "must be origins like https://example.com",
+  );
+
 const configSchema = z
   .object({
     ENVIRONMENT: z.enum(["development", "test", "preview", "production"]),
@@ -101,6 +109,15 @@ const configSchema = z
       z.array(z.enum(TWO_FACTOR_METHODS)).min(1, "name at least one of totp, sms, email"),
     ),
     PWNED_PASSWORDS_API_URL: httpUrl.default("https://api.pwnedpasswords.com"),
+    // Passkeys: the relying party (the site's registrable domain, e.g. example.com), its name as
+    // authenticators show it, and the exact origins allowed to use them. Required in production
+    // and preview; development and tests default to localhost and http://localhost:8787.
+    WEBAUTHN_RP_ID: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, "must be a host name, like example.com")
+      .optional(),
+    WEBAUTHN_RP_NAME: z.string().min(1).max(100).optional(),
+    WEBAUTHN_ORIGINS: commaList("").pipe(z.array(webauthnOrigin)),
   })
   .superRefine((config, ctx) => {
     // Each provider needs its credentials; production must really deliver (the log provider
@@ -111,13 +128,24 @@ const configSchema = z
     };
     need(config.EMAIL_PROVIDER === "resend", ["RESEND_API_KEY"]);
     need(config.SMS_PROVIDER === "twilio", ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"]);
+    if (config.ENVIRONMENT === "production" || config.ENVIRONMENT === "preview") {
+      need(true, ["WEBAUTHN_RP_ID"]);
+      if (config.WEBAUTHN_ORIGINS.length === 0)
+        ctx.addIssue({ code: "custom", path: ["WEBAUTHN_ORIGINS"], message: "required: the origins passkeys are used from" });
+    }
     if (config.ENVIRONMENT === "production") {
       if (config.EMAIL_PROVIDER === "log")
         ctx.addIssue({ code: "custom", path: ["EMAIL_PROVIDER"], message: "log is not allowed in production" });
       if (config.SMS_PROVIDER === "log")
         ctx.addIssue({ code: "custom", path: ["SMS_PROVIDER"], message: "log is not allowed in production" });
     }
-  });
+  })
+  .transform((config) => ({
+    ...config,
+    WEBAUTHN_RP_ID: config.WEBAUTHN_RP_ID ?? "localhost",
+    WEBAUTHN_RP_NAME: config.WEBAUTHN_RP_NAME ?? config.APP_NAME,
+    WEBAUTHN_ORIGINS: config.WEBAUTHN_ORIGINS.length > 0 ? config.WEBAUTHN_ORIGINS : ["http://localhost:8787"],
+  }));
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -16,6 +16,8 @@ import type { LoginStore } from "./stores/login-store.ts";
 import type { MfaStore } from "./stores/mfa-store.ts";
 import type { OtpStore } from "./stores/otp-store.ts";
 import type { OutboxStore } from "./stores/outbox-store.ts";
+import type { PasskeyChallengeStore } from "./stores/passkey-challenge-store.ts";
+import type { PasskeyStore } from "./stores/passkey-store.ts";
 import type { SecurityEventStore } from "./stores/security-event-store.ts";
 import type { SessionStore } from "./stores/session-store.ts";
 import type { UserStore } from "./stores/user-store.ts";
@@ -37,6 +39,9 @@ export interface Deps {
   otps: OtpStore;
   /** Logins waiting for their second factor. */
   mfa: MfaStore;
+  passkeys: PasskeyStore;
+  /** WebAuthn challenges, and the passkey sign-in that spends one. */
+  passkeyChallenges: PasskeyChallengeStore;
   securityEvents: SecurityEventStore;
   /** The development outbox (read side); the mail and SMS `log` providers write to it. */
   outbox: OutboxStore;

@@ -20,6 +20,7 @@ async function preloadScripts(redisUrl: string): Promise<number> {
     import("../src/stores/login-scripts.ts"),
     import("../src/stores/otp-scripts.ts"),
     import("../src/stores/mfa-scripts.ts"),
+    import("../src/stores/passkey-scripts.ts"),
   ]);
   const values: unknown[] = modules.flatMap((module) => Object.values(module));
   const scripts = values.filter((value): value is string => typeof value === "string");

@@ -11,7 +11,8 @@ export const users = mysqlTable(
     usernameCanonical: varchar("username_canonical", { length: 100 }).notNull(),
     email: varchar("email", { length: 254 }).notNull(),
     emailCanonical: varchar("email_canonical", { length: 254 }).notNull(),
-    passwordHash: varchar("password_hash", { length: 255 }).notNull(),
+    // Null: the account has no password (it signs in another way: a passkey, a linked identity).
+    passwordHash: varchar("password_hash", { length: 255 }),
     firstName: varchar("first_name", { length: 150 }).notNull().default(""),
     lastName: varchar("last_name", { length: 150 }).notNull().default(""),
     countryAlphaCode: varchar("country_alpha_code", { length: 2 }),
@@ -75,3 +76,34 @@ export const securityEvents = mysqlTable(
 );
 
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
+
+/**
+ * A user's passkeys (WebAuthn credentials). The credential id can be up to 1,023 bytes, too long
+ * for a unique index, so lookups go by its SHA-256 (credential_digest). The public key is the
+ * COSE key as the authenticator sent it; sign_count only grows (a count going backwards means a
+ * cloned authenticator). Rows go with the account.
+ */
+export const passkeys = mysqlTable(
+  "passkeys",
+  {
+    id: varchar("id", { length: 36 }).primaryKey(), // UUID v4: the id the API shows
+    userId: varchar("user_id", { length: 36 }).notNull(),
+    credentialId: varchar("credential_id", { length: 1400 }).notNull(), // base64url
+    credentialDigest: varchar("credential_digest", { length: 64 }).notNull(), // SHA-256 hex of the id's bytes
+    publicKey: varchar("public_key", { length: 2048 }).notNull(), // COSE key, base64url
+    signCount: bigint("sign_count", { mode: "number", unsigned: true }).notNull().default(0),
+    transports: varchar("transports", { length: 255 }).notNull().default(""), // comma list
+    deviceType: varchar("device_type", { length: 16 }).notNull(), // singleDevice | multiDevice
+    backedUp: boolean("backed_up").notNull().default(false),
+    aaguid: varchar("aaguid", { length: 36 }).notNull(),
+    name: varchar("name", { length: 100 }).notNull(),
+    createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
+    lastUsedAt: datetime("last_used_at", { mode: "date", fsp: 3 }),
+  },
+  (table) => [
+    uniqueIndex("passkeys_credential_digest_unique").on(table.credentialDigest),
+    index("passkeys_user_id_idx").on(table.userId),
+  ],
+);
+
+export type PasskeyRow = typeof passkeys.$inferSelect;

@@ -65,7 +65,9 @@ export interface VerifyResult {
   needsRehash: boolean;
 }
 
-export async function verifyPassword(password: string, stored: string, options: HashOptions): Promise<VerifyResult> {
+/** `stored` null: the account has no password, so none is right. */
+export async function verifyPassword(password: string, stored: string | null, options: HashOptions): Promise<VerifyResult> {
+  if (stored === null) return { valid: false, needsRehash: false };
   // Imported from the original service: checked in Django's format once, then rehashed.
   if (stored.startsWith(DJANGO_PBKDF2_PREFIX)) {
     const valid = await verifyDjangoPassword(password, stored, PBKDF2_MAX_ITERATIONS);

@@ -18,6 +18,8 @@ import { loginStore } from "../stores/login-store.ts";
 import { mfaStore } from "../stores/mfa-store.ts";
 import { otpStore } from "../stores/otp-store.ts";
 import { outboxStore, redisOutbox } from "../stores/outbox-store.ts";
+import { passkeyChallengeStore } from "../stores/passkey-challenge-store.ts";
+import { passkeyStore } from "../stores/passkey-store.ts";
 import { createRedis } from "../stores/redis.ts";
 import { securityEventStore } from "../stores/security-event-store.ts";
 import { sessionStore } from "../stores/session-store.ts";
@@ -69,6 +71,8 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       lockouts: lockoutStore(redis),
       otps: otpStore(redis),
       mfa: mfaStore(redis),
+      passkeys: passkeyStore(db),
+      passkeyChallenges: passkeyChallengeStore(redis),
       securityEvents,
       outbox: outboxStore(redis),
       health: healthStore(db, redis),

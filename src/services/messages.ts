@@ -55,6 +55,13 @@ export function passwordChangedEmail(app: string, to: string, how: "changed" | "
   ]);
 }
 
+export function passkeyAddedEmail(app: string, to: string, name: string): EmailMessage {
+  return email(to, `A passkey was added to your ${app} account`, [
+    `A passkey named "${name}" was added to your ${app} account: it can now sign in to it.`,
+    "If this was not you, remove it (your app's passkey settings, or DELETE /auth/passkeys/{id}/), then change your password.",
+  ]);
+}
+
 export function emailChangedEmail(
   app: string,
   oldAddress: string,

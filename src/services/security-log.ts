@@ -22,6 +22,11 @@ export const SECURITY_EVENTS = [
   "recovery_codes_regenerated",
   "two_factor_failed",
   "two_factor_methods_changed",
+  "passkey_added",
+  "passkey_renamed",
+  "passkey_removed",
+  "passkey_login_failed",
+  "passkey_clone_suspected",
 ] as const;
 export type SecurityEvent = (typeof SECURITY_EVENTS)[number];
 

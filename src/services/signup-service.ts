@@ -56,7 +56,7 @@ export async function signUp(
   if (breached) throw validationError({ password: [breached] });
   if (held) throw validationError({ email: [EMAIL_TAKEN] });
   const now = deps.clock.now();
-  const row: NewUserRow & { createdAt: Date } = {
+  const row: NewUserRow & { createdAt: Date; passwordHash: string } = {
     id: deps.ids.uuid(),
     username: input.username,
     usernameCanonical: canonicalUsername(input.username),

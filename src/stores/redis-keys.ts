@@ -40,3 +40,6 @@ export function otherUserKeys(userId: string): string[] {
 
 /** A pending second factor, by the SHA-256 of its mfa_token (Redis never holds the token). */
 export const mfaKey = (tokenDigest: string) => `mfa:${tokenDigest}`;
+
+/** A WebAuthn challenge (base64url of 32 random bytes), until spent (see passkey-scripts.ts). */
+export const challengeKey = (challenge: string) => `webauthn:${challenge}`;

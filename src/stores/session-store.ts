@@ -234,6 +234,12 @@ export async function updateSessionEmails(redis: Redis, userId: string, email: s
 }
 
 /** Sessions and refresh tokens in Redis, bound to this request's connection. */
+/** When the session (refresh family) began, i.e. when its user signed in; null when it is gone. */
+export async function sessionStartedAt(redis: Redis, sessionId: string): Promise<number | null> {
+  const created = await reachRedis(redis.hget<string>(familyKey(sessionId), "created"));
+  return created ? Number(created) : null;
+}
+
 export const sessionStore = (redis: Redis) =>
   bindTo(redis, {
     create: createSession,
@@ -246,5 +252,6 @@ export const sessionStore = (redis: Redis) =>
     revokeAll: revokeAllSessions,
     deleteUserState,
     updateEmails: updateSessionEmails,
+    startedAt: sessionStartedAt,
   });
 export type SessionStore = ReturnType<typeof sessionStore>;

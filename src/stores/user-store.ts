@@ -3,6 +3,7 @@ import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { type NewUserRow, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
+import { deletePasskeysOf } from "./passkey-store.ts";
 import { deleteSecurityEventsOf } from "./security-event-store.ts";
 
 export type InsertResult = { inserted: true } | { inserted: false; duplicateKey: string };
@@ -122,6 +123,7 @@ export async function deleteUser(db: Database, id: string): Promise<number> {
     // row) wait and then find no user, instead of deadlocking on the events' index gap.
     const result = await tx.delete(users).where(eq(users.id, id));
     await deleteSecurityEventsOf(tx, id);
+    await deletePasskeysOf(tx, id);
     return result.rowsAffected;
   });
 }

@@ -1,0 +1,124 @@
+// Signing in with a passkey: options (a challenge, for any account or for the one a username
+// names), then the browser's assertion. A user-verified passkey is two factors in one (something
+// held, unlocked by something known or something one is), so no second-factor step follows.
+// Verifying costs one MySQL read (the passkey and its user) and one Redis script (the challenge
+// spent, the session opened); the sign count and last use are written after the response.
+import {
+  type AuthenticationResponseJSON,
+  generateAuthenticationOptions,
+  verifyAuthenticationResponse,
+} from "@simplewebauthn/server";
+import { base64url } from "jose";
+import type { Deps } from "../deps.ts";
+import { AppError } from "../lib/errors.ts";
+import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
+import { answeredChallenge, CHALLENGE_TTL_MS, credentialDigest, relyingParty } from "./passkey-rules.ts";
+import { prepareSession, type TokenPair } from "./token-pair.ts";
+
+/** A challenge bound to an account no credential belongs to: an unknown username's sign-in fails like a wrong passkey. */
+const NOBODY = "-";
+
+/**
+ * Options for navigator.credentials.get(). Without a username any of the site's passkeys may
+ * answer (the browser offers them, also as autofill); with one, only that account's. The answer
+ * is the same for a name that matches no account: no list of credentials, a fresh challenge.
+ */
+export async function startPasskeySignIn(
+  deps: Pick<Deps, "config" | "passkeyChallenges" | "users">,
+  username: string | undefined,
+) {
+  let boundTo = "";
+  if (username !== undefined) {
+    const name = username.includes("@") ? { email: canonicalEmail(username) } : { username: canonicalUsername(username) };
+    boundTo = (await deps.users.findForLogin(name))?.id ?? NOBODY;
+  }
+  const options = await generateAuthenticationOptions({
+    rpID: relyingParty(deps.config).id,
+    userVerification: "required",
+    timeout: CHALLENGE_TTL_MS,
+  });
+  await deps.passkeyChallenges.keep(options.challenge, "login", boundTo, CHALLENGE_TTL_MS);
+  return options;
+}
+
+const refused = () => new AppError("INVALID_CREDENTIALS", { message: "the passkey was not accepted" });
+
+type SignInDeps = Pick<
+  Deps,
+  | "background"
+  | "client"
+  | "clock"
+  | "config"
+  | "ids"
+  | "log"
+  | "passkeyChallenges"
+  | "passkeys"
+  | "securityLog"
+  | "tokens"
+  | "users"
+>;
+
+/** Verifies an assertion and opens a session; every refusal is the same 401 and spends the challenge. */
+export async function finishPasskeySignIn(deps: SignInDeps, response: AuthenticationResponseJSON): Promise<TokenPair> {
+  const challenge = answeredChallenge(response.response.clientDataJSON);
+  if (!challenge) throw refused();
+  const spendChallenge = () => deps.passkeyChallenges.take(challenge);
+  const digest = await credentialDigest(response.id);
+  const found = digest ? await deps.passkeys.findForLogin(digest) : null;
+  if (!found) {
+    await spendChallenge();
+    throw refused();
+  }
+  const { passkey, user } = found;
+  const rp = relyingParty(deps.config);
+  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null = null;
+  try {
+    verified = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.id,
+      // The count is compared below, where a backwards one can be told apart and recorded.
+      credential: { id: passkey.credentialId, publicKey: Uint8Array.from(base64url.decode(passkey.publicKey)), counter: 0 },
+      requireUserVerification: true,
+    });
+  } catch (error) {
+    deps.log.info("passkey_assertion_refused", { reason: error instanceof Error ? error.message.slice(0, 120) : "malformed" });
+  }
+  // For a discoverable credential the browser names the account it was made for: it must be the passkey's.
+  const handle = response.response.userHandle;
+  const handleMatches = !handle || safeDecode(handle) === user.id;
+  if (!verified?.verified || !handleMatches) {
+    await spendChallenge();
+    deps.securityLog.record("passkey_login_failed", user.id);
+    throw refused();
+  }
+  const newCount = verified.authenticationInfo.newCounter;
+  // A count that does not grow (unless the authenticator keeps none: both zero) is a copy of the key.
+  if ((newCount > 0 || passkey.signCount > 0) && newCount <= passkey.signCount) {
+    await spendChallenge();
+    deps.securityLog.record("passkey_clone_suspected", user.id);
+    throw refused();
+  }
+  const session = prepareSession(deps, user);
+  const outcome = await deps.passkeyChallenges.signIn(challenge, session.record);
+  if (outcome !== "ok") {
+    if (outcome === "other-user") deps.securityLog.record("passkey_login_failed", user.id);
+    throw refused();
+  }
+  const tokens = await session.sign();
+  deps.securityLog.record("login_succeeded", user.id);
+  const at = deps.clock.now();
+  deps.background("recording the passkey's use", async () => {
+    await Promise.all([deps.passkeys.recordUse(passkey.id, newCount, at), deps.users.recordLogin(user.id, at)]);
+  });
+  return tokens;
+}
+
+function safeDecode(handle: string): string | null {
+  try {
+    return new TextDecoder().decode(base64url.decode(handle));
+  } catch {
+    return null;
+  }
+}
