@@ -2,14 +2,18 @@
 // then opens /docs in Debian's Chromium (through playwright-core, no downloaded browser) with
 // every request that is not to the local origin blocked, and checks the page works offline: every
 // path of /openapi.json is listed, one real request goes out from the page and gets its answer,
-// and nothing breaks the page's CSP. A screenshot goes to .local/browser/docs.png. Exits non-zero
-// on any failure.
+// and nothing breaks the page's CSP. Then the passkeys demo (/examples/passkeys.html, at
+// http://localhost:PORT: an IP literal cannot be a WebAuthn RP ID) with a CDP virtual
+// authenticator (ctap2, internal, resident keys, user verification): sign up with a password, add
+// a passkey, sign out, sign in with the passkey alone (usernameless), check its token with
+// /auth/jwt/check/, delete the passkey. Screenshots go to .local/browser/. Exits non-zero on any
+// failure.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import { findBinary, freePort } from "./processes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -47,6 +51,7 @@ const check = (ok: boolean, what: string) => {
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
+const localhost = `http://localhost:${port}`;
 const dev = startDev(port);
 const profile = mkdtempSync(`${tmpdir()}/docs-browser-`);
 try {
@@ -68,7 +73,7 @@ try {
   });
   const blocked: string[] = [];
   await context.route("**/*", (route) => {
-    if (new URL(route.request().url()).origin === base) return route.continue();
+    if ([base, localhost].includes(new URL(route.request().url()).origin)) return route.continue();
     blocked.push(route.request().url());
     return route.abort();
   });
@@ -102,6 +107,7 @@ try {
 
   await page.screenshot({ path: `${outDir}/docs.png`, fullPage: false });
   console.log(`screenshot: ${outDir}/docs.png`);
+  await passkeysDemo(page);
   check(blocked.length === 0, `no request left the local origin${blocked.length ? ` (blocked: ${blocked.join(", ")})` : ""}`);
   check(problems.length === 0, `no console errors or CSP violations${problems.length ? `: ${problems.join(" | ")}` : ""}`);
   await context.close();
@@ -112,5 +118,57 @@ try {
   if (dev.pid) process.kill(-dev.pid, "SIGTERM");
   rmSync(profile, { recursive: true, force: true });
 }
+/** The passkeys demo page, driven as a person would, with a virtual authenticator. */
+async function passkeysDemo(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  });
+  const status = page.locator("#status");
+  const username = `demo_${Date.now().toString(36)}`;
+  await page.goto(`${localhost}/examples/passkeys.html`);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="email"]', `${username}@example.com`);
+  await page.fill('input[name="password"]', "Demo-passphrase-42");
+  await page.click("#signup");
+  await page.locator("#signed-in").waitFor({ timeout: 15_000 });
+  check((await page.textContent("#who")) === username, "signed up and in with a password on the demo page");
+
+  await page.click("#add-passkey");
+  await page.locator("#passkeys li").first().waitFor({ timeout: 15_000 });
+  const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+  check(
+    credentials.length === 1 && credentials[0]?.isResidentCredential === true && credentials[0]?.rpId === "localhost",
+    `a discoverable passkey for RP ID localhost is in the authenticator (${credentials.length})`,
+  );
+
+  await page.click("#logout");
+  await page.locator("#signed-out").waitFor();
+  const verified = page.waitForResponse((response) => response.url().endsWith("/auth/passkeys/login/verify/"));
+  await page.click("#passkey-login");
+  const answer = (await (await verified).json()) as { success: boolean; data?: { access?: string } };
+  await page.locator("#signed-in").waitFor({ timeout: 15_000 });
+  check(
+    answer.success && (await page.textContent("#who")) === username,
+    "signed in again with the passkey alone (no username typed)",
+  );
+  const tokenCheck = await fetch(`${localhost}/auth/jwt/check/`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${answer.data?.access ?? ""}` },
+  });
+  const claims = (await tokenCheck.json()) as { data?: { username?: string } };
+  check(
+    tokenCheck.status === 200 && claims.data?.username === username,
+    `the passkey's access token passes /auth/jwt/check/ (${tokenCheck.status})`,
+  );
+  await page.screenshot({ path: `${outDir}/passkeys.png`, fullPage: true });
+  console.log(`screenshot: ${outDir}/passkeys.png`);
+
+  await page.click("#passkeys li button");
+  await page.locator("#passkeys", { hasText: "None yet." }).waitFor({ timeout: 15_000 });
+  check((await status.textContent()) === "Passkey deleted.", "the passkey was deleted from the demo page");
+}
+
 console.log(failures.length === 0 ? "browser test passed" : `browser test failed: ${failures.length} check(s)`);
 process.exit(failures.length === 0 ? 0 : 1);

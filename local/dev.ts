@@ -49,6 +49,10 @@ const DEVELOPMENT: Record<string, string> = {
   EMAIL_PROVIDER: "log",
   SMS_PROVIDER: "log",
   CORS_ORIGINS: "http://localhost:3000,http://localhost:5173",
+  // Passkeys work for pages at http://localhost:<port> (an IP literal cannot be an RP ID).
+  WEBAUTHN_RP_ID: "localhost",
+  WEBAUTHN_ORIGINS: `http://localhost:${port}`,
+  PASSWORDLESS_EMAIL: "on",
 };
 
 const merged: Record<string, string> = {

@@ -1,18 +1,27 @@
-// The /docs page's Swagger UI files, copied from the pinned swagger-ui-dist package into
-// public/docs-assets/ (served by Workers static assets, git-ignored). Run before `wrangler dev`
-// and `wrangler deploy` so the page needs nothing from the internet.
+// Third-party browser files the static pages use, copied from their pinned packages into
+// public/ (served by Workers static assets, git-ignored): Swagger UI for /docs, and
+// @simplewebauthn/browser for the passkeys demo at /examples/passkeys.html. Run before
+// `wrangler dev` and `wrangler deploy`, so no page needs anything from the internet.
 import { copyFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const FILES = ["swagger-ui-bundle.js", "swagger-ui.css"];
 export const DOCS_ASSETS_DIR = fileURLToPath(new URL("../public/docs-assets", import.meta.url));
+const EXAMPLES_VENDOR_DIR = fileURLToPath(new URL("../public/examples/vendor", import.meta.url));
+
+/** [package, file in it, target directory, name there] */
+const COPIES: [string, string, string, string][] = [
+  ["swagger-ui-dist", "swagger-ui-bundle.js", DOCS_ASSETS_DIR, "swagger-ui-bundle.js"],
+  ["swagger-ui-dist", "swagger-ui.css", DOCS_ASSETS_DIR, "swagger-ui.css"],
+  ["@simplewebauthn/browser", "dist/bundle/index.umd.min.js", EXAMPLES_VENDOR_DIR, "simplewebauthn-browser.umd.min.js"],
+];
 
 export function copyDocsAssets(): void {
-  const source = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-  mkdirSync(DOCS_ASSETS_DIR, { recursive: true });
-  for (const file of FILES) copyFileSync(`${source}/${file}`, `${DOCS_ASSETS_DIR}/${file}`);
+  for (const [pkg, file, dir, name] of COPIES) {
+    // The installed package's folder (not every package exports its package.json to resolve).
+    const source = fileURLToPath(new URL(`../node_modules/${pkg}`, import.meta.url));
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(`${source}/${file}`, `${dir}/${name}`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) copyDocsAssets();

@@ -134,7 +134,7 @@ describe("GET /dev/outbox", () => {
   it("does not exist outside development (404 for every method)", async () => {
     const app = createApp();
     for (const ENVIRONMENT of ["production", "preview"]) {
-      const target = { ...providerEnv, ENVIRONMENT };
+      const target = { ...providerEnv, ENVIRONMENT, WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.com" };
       const get = buildRequest("GET", "/dev/outbox?to=a@b.c", { origin: LOOPBACK });
       expectFailure(await readResponse(app.fetch(get, target)), 404, "NOT_FOUND");
       expectFailure(
@@ -181,6 +181,9 @@ describe("GET /dev/outbox", () => {
       TWILIO_AUTH_TOKEN: "t",
       TWILIO_FROM: "+15005550006",
     };
+    // Passkeys need the site's domain and origins: no default outside development.
+    expectFailure(await readResponse(app.fetch(buildRequest("GET", "/health"), complete)), 500, "CONFIG_ERROR");
+    Object.assign(complete, { WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.com" });
     expect((await readResponse(app.fetch(buildRequest("GET", "/health"), complete))).status).toBe(200);
     const outboxRes = await readResponse(app.fetch(buildRequest("GET", "/dev/outbox?to=a@b.c", { origin: LOOPBACK }), complete));
     expectFailure(outboxRes, 404, "NOT_FOUND");

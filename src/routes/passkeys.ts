@@ -164,6 +164,8 @@ const loginOptionsRoute = createRoute({
   request: optionalJson(z.strictObject({ username: z.string().trim().min(1).max(254).optional() })),
   responses: {
     200: jsonContent(successEnvelope(optionsSchema), "PublicKeyCredentialRequestOptionsJSON (challenge valid 5 minutes)"),
+    400: errorResponse("VALIDATION_ERROR: username is not a string of 1..254"),
+    429: errorResponse("RATE_LIMITED: too many requests from this client IP"),
   },
 });
 
