@@ -19,6 +19,7 @@ export default defineConfig({
           EMAIL_PROVIDER: "log",
           SMS_PROVIDER: "log",
           CORS_ORIGINS: "http://localhost:3000,http://localhost:5173",
+          PASSWORDLESS_EMAIL: "on",
           DATABASE_URL: inject("databaseUrl"),
           UPSTASH_REDIS_REST_URL: inject("redisRestUrl"),
           UPSTASH_REDIS_REST_TOKEN: inject("redisRestToken"),

@@ -17,6 +17,7 @@ import { loginRoutes } from "./routes/login.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
+import { passwordlessRoutes } from "./routes/passwordless.ts";
 import { profileImageUpload, profileRoutes } from "./routes/profile.ts";
 import { createRouter } from "./routes/router.ts";
 import { securityEventRoutes } from "./routes/security-events.ts";
@@ -69,6 +70,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", twoFactorRoutes);
   app.route("/", twoFactorVerifyRoutes);
   app.route("/", passkeyRoutes);
+  app.route("/", passwordlessRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);
   app.route("/", devOutboxRoutes);

@@ -118,6 +118,10 @@ const configSchema = z
       .optional(),
     WEBAUTHN_RP_NAME: z.string().min(1).max(100).optional(),
     WEBAUTHN_ORIGINS: commaList("").pipe(z.array(webauthnOrigin)),
+    // Email sign-in codes (passwordless): off unless "on"; with a link URL, the mail also carries
+    // <URL>#email=...&code=... (a fragment: no server or mail scanner sees the code).
+    PASSWORDLESS_EMAIL: z.enum(["on", "off"]).default("off"),
+    PASSWORDLESS_LINK_URL: httpUrl.optional(),
   })
   .superRefine((config, ctx) => {
     // Each provider needs its credentials; production must really deliver (the log provider

@@ -8,6 +8,7 @@ import { Client, DatabaseError } from "@planetscale/database";
 import { Redis } from "@upstash/redis/cloudflare";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { SoftAuthenticator } from "../local/software-authenticator.ts";
 import { createApp } from "../src/app.ts";
 import { securityEvents } from "../src/db/schema.ts";
 import { generateTotp } from "../src/lib/totp.ts";
@@ -353,6 +354,35 @@ describe("round trips, counted by the protocol servers", () => {
     expect((await counts()).redis).toBe(2);
     // The step's conditional UPDATE; after the response, last-login time and the security event.
     expect(await settledCounts({ db: 3, redis: 2 })).toEqual({ db: 3, redis: 2 });
+  });
+
+  it("a passkey sign-in: options cost one Redis write (plus one MySQL read with a username); verify one MySQL read and one Redis script", async () => {
+    const { body, tokens } = await loggedIn();
+    const send = async (path: string, json: object, access?: string) => {
+      const headers: Record<string, string> = access ? { authorization: `Bearer ${access}` } : {};
+      const res = await app.fetch(buildRequest("POST", path, { json, headers }), probeEnv());
+      return ((await res.json()) as { data: Record<string, unknown> }).data;
+    };
+    const authenticator = await SoftAuthenticator.create();
+    const creation = await send("/auth/passkeys/register/options/", {}, tokens.access);
+    await send("/auth/passkeys/register/verify/", { response: await authenticator.register(creation as never) }, tokens.access);
+    // Registration's own work after its response (the passkey_added event) settles first.
+    await settledCounts({ db: 5, redis: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    await resetStats();
+    const options = await send("/auth/passkeys/login/options/", {});
+    expect(await counts()).toEqual({ db: 0, redis: 1 });
+    await resetStats();
+    await send("/auth/passkeys/login/options/", { username: body.username });
+    expect(await counts()).toEqual({ db: 1, redis: 1 });
+
+    await resetStats();
+    const signedIn = await send("/auth/passkeys/login/verify/", { response: await authenticator.assert(options as never) });
+    expect(signedIn.access).toEqual(expect.any(String));
+    expect(await counts()).toEqual({ db: 1, redis: 1 });
+    // After the response (3 more): the passkey's count and last use, the last-login time, the security event.
+    expect(await settledCounts({ db: 4, redis: 1 })).toEqual({ db: 4, redis: 1 });
   });
 
   it("a failed login costs one MySQL read alongside one Redis read, then one Redis script, known account or not", async () => {

@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { type Ceremony, SoftAuthenticator } from "../local/software-authenticator.ts";
 import { createApp } from "../src/app.ts";
 import { passkeys, users } from "../src/db/schema.ts";
 import {
@@ -18,7 +19,7 @@ import {
   testDb,
   userWithSession,
 } from "./helpers.ts";
-import { type Ceremony, SoftAuthenticator } from "./software-authenticator.ts";
+import { userWithTwoFactor, verify } from "./two-factor-helpers.ts";
 
 type Body = Record<string, unknown>;
 const registerOptions = (access: string, json?: Body) =>
@@ -312,5 +313,57 @@ describe("managing passkeys: GET /auth/passkeys/, PATCH and DELETE /auth/passkey
     const res = await api("DELETE", "/auth/user/delete/", { headers: bearer(session.access), json: { password: user.password } });
     expect(res.status, res.text).toBe(200);
     expect(await passkeyRows(user.id)).toEqual([]);
+  });
+});
+
+describe("a passkey as the second factor: POST /auth/secure/2fa/verify/ {mfa_token, passkey}", () => {
+  /** A user with a password and an authenticator app on, and a passkey. */
+  async function twoFactorUserWithPasskey() {
+    const { user, session, app } = await userWithTwoFactor();
+    const authenticator = await SoftAuthenticator.create();
+    const options = (await registerOptions(session.access)).body.data;
+    expect((await registerVerify(session.access, { response: await authenticator.register(options) })).status).toBe(201);
+    return { user, app, authenticator };
+  }
+  const passwordStep = async (user: { username: string; password: string }) =>
+    (await api("POST", "/auth/user/login/", { json: { username: user.username, password: user.password } })).body.data;
+
+  it("offers the passkey after the password (methods and passkey_options), and its assertion completes the login", async () => {
+    const { user, authenticator } = await twoFactorUserWithPasskey();
+    const step = await passwordStep(user);
+    expect(step).toMatchObject({ mfa_required: true, methods: ["totp", "passkey"] });
+    expect(step.passkey_options).toMatchObject({ rpId: "localhost", userVerification: "required", timeout: 300_000 });
+    const res = await verify({ mfa_token: step.mfa_token, passkey: await authenticator.assert(step.passkey_options) });
+    expect(res.status, res.text).toBe(200);
+    expect((await check(res.body.data.access)).status).toBe(200);
+    // The mfa_token is spent with it.
+    expectFailure(
+      await verify({ mfa_token: step.mfa_token, passkey: await authenticator.assert(step.passkey_options) }),
+      401,
+      "MFA_TOKEN_INVALID",
+    );
+  });
+
+  it("refuses with OTP_INVALID a passkey answering another challenge, another account's passkey, and no user verification", async () => {
+    const { user, authenticator } = await twoFactorUserWithPasskey();
+    const stranger = await userWithPasskey();
+    const step = await passwordStep(user);
+    const elsewhere = (await loginOptions()).body.data;
+    for (const passkey of [
+      await authenticator.assert(elsewhere),
+      await stranger.authenticator.assert(step.passkey_options),
+      await authenticator.assert(step.passkey_options, { userVerified: false }),
+    ]) {
+      expectFailure(await verify({ mfa_token: step.mfa_token, passkey }), 400, "OTP_INVALID");
+    }
+  });
+
+  it("does not offer a passkey to an account without one, and refuses one sent anyway", async () => {
+    const { user } = await userWithTwoFactor();
+    const step = await passwordStep(user);
+    expect(Object.keys(step).sort()).toEqual(["methods", "mfa_required", "mfa_token"]);
+    const { authenticator } = await userWithPasskey();
+    const assertion = await authenticator.assert((await loginOptions()).body.data);
+    expectFailure(await verify({ mfa_token: step.mfa_token, passkey: assertion }), 400, "OTP_INVALID");
   });
 });

@@ -2,7 +2,9 @@
 // API itself (signup, login, the dev outbox for one-time codes), so every measured request is a
 // valid one answered 2xx. Consumable things (a session to log out, a code, a reset token, an
 // mfa_token) are made one per request.
+
 import { Secret, TOTP } from "otpauth";
+import { SoftAuthenticator } from "../software-authenticator.ts";
 import { authed, call, expectData, inParallel, json } from "./measure.ts";
 
 export const PASSWORD = "Bench-passphrase-42";
@@ -161,6 +163,42 @@ export class Fixtures {
    * with a pending login's mfa_token and the TOTP step it last used: a code is accepted once per
    * step, so every verify is a different account.
    */
+  /** `n` accounts, each with a passkey from a software authenticator that keeps no sign count (as many platform ones). */
+  async passkeyUsers(n: number): Promise<SoftAuthenticator[]> {
+    const signedIn = await this.signIn(await this.accounts(n));
+    return inParallel(signedIn, SETUP_PARALLEL, async ({ tokens }) => {
+      const authenticator = await SoftAuthenticator.create();
+      const options = await expectData<{ challenge: string; user: { id: string } }>(
+        this.base,
+        { method: "POST", path: "/auth/passkeys/register/options/", ...authed(tokens.access, {}) },
+        200,
+      );
+      const response = await authenticator.register(options);
+      await expectData(
+        this.base,
+        { method: "POST", path: "/auth/passkeys/register/verify/", ...authed(tokens.access, { response }) },
+        201,
+      );
+      return authenticator;
+    });
+  }
+
+  /** One fresh sign-in challenge per request, answered in advance (challenges live 5 minutes). */
+  async passkeyAssertions(authenticators: SoftAuthenticator[], n: number): Promise<unknown[]> {
+    return inParallel(
+      Array.from({ length: n }, (_, i) => i),
+      SETUP_PARALLEL,
+      async (i) => {
+        const options = await expectData<{ challenge: string }>(
+          this.base,
+          { method: "POST", path: "/auth/passkeys/login/options/", ...json({}) },
+          200,
+        );
+        return (authenticators[i % authenticators.length] as SoftAuthenticator).assert(options, { signCount: 0 });
+      },
+    );
+  }
+
   async mfaLogins(n: number): Promise<{ mfaToken: string; secret: string; lastStep: number }[]> {
     const signedIn = await this.signIn(await this.accounts(n));
     return inParallel(signedIn, SETUP_PARALLEL, async ({ account, tokens }) => {

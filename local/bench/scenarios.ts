@@ -333,6 +333,28 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    key: "passkey-options",
+    name: "POST passkeys/login/options",
+    expect: 200,
+    heavy: false,
+    floor: { redis: 1, note: "the challenge stored" },
+    prepare: async () => ({ request: () => ({ method: "POST", path: "/auth/passkeys/login/options/", ...json({}) }) }),
+  },
+  {
+    key: "passkey-login",
+    name: "POST passkeys/login/verify",
+    expect: 200,
+    heavy: true,
+    floor: { db: 1, redis: 1, note: "passkey and user read, challenge spent with the session made" },
+    prepare: async (fixtures, count) => {
+      const authenticators = await fixtures.once("passkey users", () => fixtures.passkeyUsers(16));
+      const assertions = await fixtures.passkeyAssertions(authenticators, count);
+      return {
+        request: (i) => ({ method: "POST", path: "/auth/passkeys/login/verify/", ...json({ response: assertions[i] }) }),
+      };
+    },
+  },
+  {
     key: "2fa-verify",
     name: "POST 2fa/verify (TOTP)",
     expect: 200,

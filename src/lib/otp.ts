@@ -3,7 +3,7 @@
 import { toHex } from "./hex.ts";
 
 /** What a code is for: a code of one purpose never works for another. */
-export const OTP_PURPOSES = ["email-verify", "phone-verify", "password-reset", "email-change", "two-factor"] as const;
+export const OTP_PURPOSES = ["email-verify", "phone-verify", "password-reset", "email-change", "two-factor", "sign-in"] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 const CODE_SPACE = 1_000_000;
 // The largest multiple of 10^6 below 2^32: values at or above it are redrawn, so every code is equally likely.

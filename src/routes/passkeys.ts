@@ -18,45 +18,7 @@ import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } fr
 import { ok } from "./respond.ts";
 import { action, createRouter, signedIn } from "./router.ts";
 import { tokenPairSchema } from "./schemas.ts";
-
-const base64url = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[A-Za-z0-9_-]+$/, "Must be base64url.");
-const TRANSPORTS = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"] as const;
-
-const credentialFields = {
-  id: base64url(1400),
-  rawId: base64url(1400),
-  type: z.literal("public-key"),
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
-};
-
-const registrationResponse = z
-  .looseObject({
-    ...credentialFields,
-    response: z.looseObject({
-      clientDataJSON: base64url(8192),
-      attestationObject: base64url(16_384),
-      transports: z.array(z.enum(TRANSPORTS)).max(10).optional(),
-    }),
-  })
-  .openapi("PasskeyRegistrationResponse", { description: "The browser's RegistrationResponseJSON" });
-
-const authenticationResponse = z
-  .looseObject({
-    ...credentialFields,
-    response: z.looseObject({
-      clientDataJSON: base64url(8192),
-      authenticatorData: base64url(8192),
-      signature: base64url(2048),
-      userHandle: base64url(512).optional(),
-    }),
-  })
-  .openapi("PasskeyAuthenticationResponse", { description: "The browser's AuthenticationResponseJSON" });
+import { authenticationResponse, registrationResponse } from "./webauthn-schemas.ts";
 
 const passwordBody = z.strictObject({ password: z.string().min(1).max(1024).optional() }).openapi("PasskeyReauthentication");
 const passkeyName = z.string().trim().min(1).max(100);

@@ -60,7 +60,13 @@ export const secondFactorRequiredSchema = z
   .object({
     mfa_required: z.literal(true),
     mfa_token: z.string().openapi({ description: "For POST /auth/secure/2fa/verify/: single use, 5 minutes" }),
-    methods: z.array(z.enum(TWO_FACTOR_METHODS)),
+    methods: z.array(z.enum([...TWO_FACTOR_METHODS, "passkey"])),
+    passkey_options: z
+      .object({ challenge: z.string(), rpId: z.string(), timeout: z.number(), userVerification: z.literal("required") })
+      .optional()
+      .openapi({
+        description: "With `passkey` among the methods: for navigator.credentials.get(), its answer goes in `passkey`",
+      }),
   })
   .openapi("SecondFactorRequired");
 

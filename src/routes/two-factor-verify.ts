@@ -2,6 +2,7 @@
 // login's mfa_token, and a code (app, SMS or email) or a recovery code; or a method, to have an
 // SMS or email code sent.
 import { createRoute, z } from "@hono/zod-openapi";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { sendSecondFactorCode, verifySecondFactor } from "../services/second-factor.ts";
 import { sendDeviceToken } from "./device-token.ts";
@@ -10,6 +11,7 @@ import { ok } from "./respond.ts";
 import { action, createRouter } from "./router.ts";
 import { otpSchema, tokenPairSchema } from "./schemas.ts";
 import { codeMethod, PROOF_ERRORS, proofOf, recoveryCode } from "./two-factor.ts";
+import { authenticationResponse } from "./webauthn-schemas.ts";
 
 const verifyBody = z
   .object({
@@ -17,11 +19,15 @@ const verifyBody = z
     code: otpSchema.optional(),
     recovery_code: recoveryCode.optional(),
     method: codeMethod.optional(),
+    passkey: authenticationResponse.optional(),
   })
-  .refine((body) => [body.code, body.recovery_code, body.method].filter((value) => value !== undefined).length === 1, {
-    message: "Give one of code, recovery_code, or method (to have a code sent).",
-    path: ["non_field_errors"],
-  })
+  .refine(
+    (body) => [body.code, body.recovery_code, body.method, body.passkey].filter((value) => value !== undefined).length === 1,
+    {
+      message: "Give one of code, recovery_code, passkey, or method (to have a code sent).",
+      path: ["non_field_errors"],
+    },
+  )
   .openapi("TwoFactorVerifyRequest", { example: { mfa_token: "q3V…", code: "123456" } });
 
 const verifyRoute = createRoute({
@@ -29,7 +35,7 @@ const verifyRoute = createRoute({
   path: "/auth/secure/2fa/verify",
   tags: ["two-factor"],
   summary:
-    "The second step of a login with 2FA on: the login's mfa_token and a code (app, SMS or email) or a recovery code give the token pair; `method` sends an SMS or email code",
+    "The second step of a login with 2FA on: the login's mfa_token and a code (app, SMS or email), a recovery code, or a passkey's assertion (for the login's passkey_options) give the token pair; `method` sends an SMS or email code",
   middleware: [action("2fa verify"), limitPerIp("login")] as const,
   request: jsonBody(verifyBody),
   responses: {
@@ -51,7 +57,8 @@ export const twoFactorVerifyRoutes = createRouter().openapi(verifyRoute, async (
     await sendSecondFactorCode(c.var.deps, body.mfa_token, body.method);
     return ok(c, "Code sent", 200);
   }
-  const signIn = await verifySecondFactor(c.var.deps, { mfaToken: body.mfa_token, ...proofOf(body) });
+  const proof = body.passkey ? { passkey: body.passkey as unknown as AuthenticationResponseJSON } : proofOf(body);
+  const signIn = await verifySecondFactor(c.var.deps, { mfaToken: body.mfa_token, ...proof });
   sendDeviceToken(c, signIn.deviceToken);
   return ok(c, signIn.result, 200);
 });

@@ -22,6 +22,7 @@ const CODE_SUBJECTS: Record<EmailedPurpose, (app: string) => string> = {
   "password-reset": (app) => `Your ${app} password reset code`,
   "email-change": (app) => `Confirm your new email address for ${app}`,
   "two-factor": (app) => `Your ${app} sign-in code`,
+  "sign-in": (app) => `Your ${app} sign-in code`,
 };
 
 const CODE_REASONS: Record<EmailedPurpose, string> = {
@@ -29,11 +30,20 @@ const CODE_REASONS: Record<EmailedPurpose, string> = {
   "password-reset": "to reset your password",
   "email-change": "to make this your account's email address",
   "two-factor": "to confirm it is you (two-factor authentication)",
+  "sign-in": "to sign in without a password",
 };
 
-export function codeEmail(app: string, purpose: EmailedPurpose, to: string, code: string, minutes: number): EmailMessage {
+export function codeEmail(
+  app: string,
+  purpose: EmailedPurpose,
+  to: string,
+  code: string,
+  minutes: number,
+  link?: string,
+): EmailMessage {
   return email(to, CODE_SUBJECTS[purpose](app), [
     `Your ${app} code ${CODE_REASONS[purpose]} is ${code}.`,
+    ...(link ? [`Or open this link on the device you are signing in on: ${link}`] : []),
     `It expires in ${minutes} minutes and works once. If you did not ask for it, ignore this message; nothing changes.`,
   ]);
 }

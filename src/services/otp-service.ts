@@ -41,7 +41,8 @@ export async function issueOtp(
       nowMs: deps.clock.now().getTime(),
       ttlMs: ttlMs(deps),
       cooldownMs: RESEND_COOLDOWN_MS,
-      sendsPerHour: purpose === "password-reset" ? RESET_CODES_PER_HOUR : 0,
+      // The codes a stranger can have mailed to someone are capped per account and hour.
+      sendsPerHour: purpose === "password-reset" || purpose === "sign-in" ? RESET_CODES_PER_HOUR : 0,
     },
   );
   if (result.status === "cooldown") throw coolingDown(result.retryAfterMs);

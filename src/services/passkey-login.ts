@@ -3,15 +3,11 @@
 // held, unlocked by something known or something one is), so no second-factor step follows.
 // Verifying costs one MySQL read (the passkey and its user) and one Redis script (the challenge
 // spent, the session opened); the sign count and last use are written after the response.
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-} from "@simplewebauthn/server";
-import { base64url } from "jose";
+import { type AuthenticationResponseJSON, generateAuthenticationOptions } from "@simplewebauthn/server";
 import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
+import { checkAssertion } from "./passkey-assertion.ts";
 import { answeredChallenge, CHALLENGE_TTL_MS, credentialDigest, relyingParty } from "./passkey-rules.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
 
@@ -70,36 +66,13 @@ export async function finishPasskeySignIn(deps: SignInDeps, response: Authentica
     throw refused();
   }
   const { passkey, user } = found;
-  const rp = relyingParty(deps.config);
-  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null = null;
-  try {
-    verified = await verifyAuthenticationResponse({
-      response,
-      expectedChallenge: challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.id,
-      // The count is compared below, where a backwards one can be told apart and recorded.
-      credential: { id: passkey.credentialId, publicKey: Uint8Array.from(base64url.decode(passkey.publicKey)), counter: 0 },
-      requireUserVerification: true,
-    });
-  } catch (error) {
-    deps.log.info("passkey_assertion_refused", { reason: error instanceof Error ? error.message.slice(0, 120) : "malformed" });
-  }
-  // For a discoverable credential the browser names the account it was made for: it must be the passkey's.
-  const handle = response.response.userHandle;
-  const handleMatches = !handle || safeDecode(handle) === user.id;
-  if (!verified?.verified || !handleMatches) {
+  const check = await checkAssertion(deps, passkey, response, challenge);
+  if (check.status !== "valid") {
     await spendChallenge();
-    deps.securityLog.record("passkey_login_failed", user.id);
+    deps.securityLog.record(check.status === "cloned" ? "passkey_clone_suspected" : "passkey_login_failed", user.id);
     throw refused();
   }
-  const newCount = verified.authenticationInfo.newCounter;
-  // A count that does not grow (unless the authenticator keeps none: both zero) is a copy of the key.
-  if ((newCount > 0 || passkey.signCount > 0) && newCount <= passkey.signCount) {
-    await spendChallenge();
-    deps.securityLog.record("passkey_clone_suspected", user.id);
-    throw refused();
-  }
+  const newCount = check.newCount;
   const session = prepareSession(deps, user);
   const outcome = await deps.passkeyChallenges.signIn(challenge, session.record);
   if (outcome !== "ok") {
@@ -113,12 +86,4 @@ export async function finishPasskeySignIn(deps: SignInDeps, response: Authentica
     await Promise.all([deps.passkeys.recordUse(passkey.id, newCount, at), deps.users.recordLogin(user.id, at)]);
   });
   return tokens;
-}
-
-function safeDecode(handle: string): string | null {
-  try {
-    return new TextDecoder().decode(base64url.decode(handle));
-  } catch {
-    return null;
-  }
 }

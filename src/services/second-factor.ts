@@ -5,6 +5,7 @@
 // mfa_token lives 5 minutes, is spent by the right answer and worn out by 5 wrong ones, and each
 // wrong answer also counts toward its guard: the device's lockout when the password came from a
 // known device, else the account's second-factor budget (20 an hour).
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { base64url } from "jose";
 import type { UserRow } from "../db/schema.ts";
 import type { DeliveryDeps, Deps } from "../deps.ts";
@@ -16,19 +17,38 @@ import { refuseWhenLocked, secondFactorPolicy } from "./abuse-guards.ts";
 import { issueDeviceToken, secondFactorGuard } from "./known-devices.ts";
 import type { SignIn } from "./login-service.ts";
 import { codeDigest } from "./otp-service.ts";
+import { checkAssertion } from "./passkey-assertion.ts";
+import { answeredChallenge, credentialDigest, relyingParty } from "./passkey-rules.ts";
 import { acceptTotp, sendTwoFactorCode, spendRecoveryCode } from "./second-factor-proofs.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
 const WRONG_ANSWERS_PER_CHALLENGE = 5;
 
+/** What a login may answer its second step with: an enabled method, or a passkey the account has. */
+export type LoginMethod = TwoFactorMethod | "passkey";
+
+/** What navigator.credentials.get() needs to answer the second step with a passkey. */
+export interface PasskeyRequestOptions {
+  challenge: string;
+  rpId: string;
+  timeout: number;
+  userVerification: "required";
+}
+
 export interface SecondFactorRequired {
   mfa_required: true;
   mfa_token: string;
-  methods: TwoFactorMethod[];
+  methods: LoginMethod[];
+  /** With "passkey" among the methods. */
+  passkey_options?: PasskeyRequestOptions;
 }
 
-export type SecondFactorAnswer = { mfaToken: string } & ({ code: string } | { recoveryCode: string });
+export type SecondFactorAnswer = { mfaToken: string } & (
+  | { code: string }
+  | { recoveryCode: string }
+  | { passkey: AuthenticationResponseJSON }
+);
 
 /**
  * The enabled methods this login can use now: offered by the operator (TWO_FACTOR_METHODS), and
@@ -50,9 +70,17 @@ const tokenDigest = (token: string): Promise<string> => digestHex("SHA-256", tok
  * script decides), prepared before that is known. Its answers are guarded by the device the
  * password came from, or by the account's second-factor budget.
  */
-export async function prepareChallenge(deps: Pick<Deps, "config">, user: UserRow, deviceId: string | null) {
-  const methods = usableMethods(deps, user);
+export async function prepareChallenge(
+  deps: Pick<Deps, "config">,
+  user: UserRow & { hasPasskey?: boolean },
+  deviceId: string | null,
+  /** A method that was the first factor cannot be the second too. */
+  firstFactor?: TwoFactorMethod,
+) {
+  const methods = usableMethods(deps, user).filter((method) => method !== firstFactor);
   const token = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+  // A passkey answers a WebAuthn challenge made now and kept with the login's challenge.
+  const passkeyChallenge = user.hasPasskey ? base64url.encode(crypto.getRandomValues(new Uint8Array(32))) : "";
   const fields: MfaChallenge = {
     userId: user.id,
     username: user.username,
@@ -63,9 +91,22 @@ export async function prepareChallenge(deps: Pick<Deps, "config">, user: UserRow
     sealedSecret: user.totpSecret ?? "",
     recoveryCodes: user.recoveryCodes ?? "",
     deviceId: deviceId ?? "",
+    passkeyChallenge,
     ...secondFactorGuard(user.id, deviceId),
   };
-  const answer: SecondFactorRequired = { mfa_required: true, mfa_token: token, methods };
+  const answer: SecondFactorRequired = passkeyChallenge
+    ? {
+        mfa_required: true,
+        mfa_token: token,
+        methods: [...methods, "passkey"],
+        passkey_options: {
+          challenge: passkeyChallenge,
+          rpId: relyingParty(deps.config).id,
+          timeout: CHALLENGE_TTL_MS,
+          userVerification: "required",
+        },
+      }
+    : { mfa_required: true, mfa_token: token, methods };
   return { stored: { tokenDigest: await tokenDigest(token), fields, ttlMs: CHALLENGE_TTL_MS }, answer };
 }
 
@@ -105,11 +146,12 @@ export async function sendSecondFactorCode(
  * when SMS or email is a method, left for the answer script to compare with the code it sent.
  */
 async function checkAnswer(
-  deps: Pick<Deps, "clock" | "config" | "log" | "users">,
+  deps: Pick<Deps, "background" | "clock" | "config" | "log" | "passkeys" | "securityLog" | "users">,
   challenge: MfaChallenge,
   methods: TwoFactorMethod[],
   answer: SecondFactorAnswer,
 ): Promise<{ valid: boolean } | { codeDigest: string; phone: string; email: string }> {
+  if ("passkey" in answer) return { valid: await acceptPasskey(deps, challenge, answer.passkey) };
   if ("recoveryCode" in answer)
     return { valid: await spendRecoveryCode(deps, challenge.userId, challenge.recoveryCodes, answer.recoveryCode) };
   if (methods.includes("totp") && (await acceptTotp(deps, challenge.userId, challenge.sealedSecret, answer.code)))
@@ -125,12 +167,37 @@ async function checkAnswer(
 }
 
 /**
+ * A passkey of the account, answering the WebAuthn challenge made with this login. Its new sign
+ * count is written after the response; a count gone backwards is recorded as a cloned key.
+ */
+async function acceptPasskey(
+  deps: Pick<Deps, "background" | "clock" | "config" | "log" | "passkeys" | "securityLog">,
+  challenge: MfaChallenge,
+  response: AuthenticationResponseJSON,
+): Promise<boolean> {
+  if (!challenge.passkeyChallenge || answeredChallenge(response.response.clientDataJSON) !== challenge.passkeyChallenge)
+    return false;
+  const digest = await credentialDigest(response.id);
+  const found = digest ? await deps.passkeys.findForLogin(digest) : null;
+  if (!found || found.passkey.userId !== challenge.userId) return false;
+  const check = await checkAssertion(deps, found.passkey, response, challenge.passkeyChallenge);
+  if (check.status === "cloned") deps.securityLog.record("passkey_clone_suspected", challenge.userId);
+  if (check.status !== "valid") return false;
+  const at = deps.clock.now();
+  deps.background("recording the passkey's use", () => deps.passkeys.recordUse(found.passkey.id, check.newCount, at));
+  return true;
+}
+
+/**
  * The second factor: one Redis script (the challenge, if its guard admits an answer, which counts
  * this answer in the guard before it is looked at), for TOTP or a recovery code one conditional
  * MySQL write, one Redis script (the answer: a right one gives its place in the guard back).
  */
 export async function verifySecondFactor(
-  deps: Pick<Deps, "background" | "client" | "clock" | "config" | "ids" | "log" | "mfa" | "securityLog" | "tokens" | "users">,
+  deps: Pick<
+    Deps,
+    "background" | "client" | "clock" | "config" | "ids" | "log" | "mfa" | "passkeys" | "securityLog" | "tokens" | "users"
+  >,
   answer: SecondFactorAnswer,
 ): Promise<SignIn<TokenPair>> {
   const reservationId = deps.ids.uuid();

@@ -22,6 +22,16 @@ import { LOCKOUT } from "./lockout-scripts.ts";
 import { CREATE_SESSION_STEPS, SESSION_STALE } from "./session-scripts.ts";
 
 /**
+ * A challenge opened outside the password login's script (an email sign-in code was the first
+ * factor). KEYS: challenge. ARGV: ttl ms, then its field/value pairs.
+ */
+export const MFA_OPEN = `
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+/**
  * The challenge, if its guard admits an answer now; with a reservation id, the answer to come is
  * counted in the guard already. KEYS: challenge. ARGV: now, reservation id ('' when no answer
  * follows, as when a code is sent), lockout policy (9).

@@ -2,7 +2,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { bindTo } from "./bind.ts";
 import { type LockoutPolicy, type LockoutReply, lockoutArgs, lockoutReply } from "./lockout-store.ts";
-import { MFA_ANSWER, MFA_READ } from "./mfa-scripts.ts";
+import { MFA_ANSWER, MFA_OPEN, MFA_READ } from "./mfa-scripts.ts";
 import { reachRedis, runScript } from "./redis.ts";
 import { mfaKey, otpKey } from "./redis-keys.ts";
 import { type NewSession, sessionKeys, sessionScriptArgs } from "./session-store.ts";
@@ -23,6 +23,8 @@ export interface MfaChallenge {
   recoveryCodes: string;
   /** The known device the password came from, or "" (a new one is made when the login completes). */
   deviceId: string;
+  /** The WebAuthn challenge a passkey may answer (base64url), or "" when the account has none. */
+  passkeyChallenge: string;
   /** What guards the answers: the device's lockout, or the account's second-factor budget. */
   guardKind: "device" | "budget";
   /** The guard's Redis key. */
@@ -39,6 +41,7 @@ const FIELDS: Record<keyof MfaChallenge, string> = {
   sealedSecret: "secret",
   recoveryCodes: "codes",
   deviceId: "device",
+  passkeyChallenge: "wa",
   guardKind: "guard_kind",
   guard: "guard",
 };
@@ -89,6 +92,7 @@ async function readChallenge(
       sealedSecret: field("sealedSecret"),
       recoveryCodes: field("recoveryCodes"),
       deviceId: field("deviceId"),
+      passkeyChallenge: field("passkeyChallenge"),
       guardKind: field("guardKind") === "device" ? "device" : "budget",
       guard: field("guard"),
     },
@@ -131,6 +135,12 @@ async function answerChallenge(
   return reply[0] === "gone" ? { status: "gone" } : lockoutReply(reply);
 }
 
+/** Stores a challenge whose first factor was not a password (the password login's script stores its own). */
+async function openChallenge(redis: Redis, stored: { tokenDigest: string; fields: MfaChallenge; ttlMs: number }): Promise<void> {
+  const args = [String(stored.ttlMs), ...mfaChallengeFields(stored.fields)];
+  await reachRedis(runScript(redis, MFA_OPEN, [mfaKey(stored.tokenDigest)], args));
+}
+
 /** Pending second factors, bound to this request's connection. */
-export const mfaStore = (redis: Redis) => bindTo(redis, { read: readChallenge, answer: answerChallenge });
+export const mfaStore = (redis: Redis) => bindTo(redis, { open: openChallenge, read: readChallenge, answer: answerChallenge });
 export type MfaStore = ReturnType<typeof mfaStore>;

@@ -34,6 +34,7 @@ export function otherUserKeys(userId: string): string[] {
     lockoutKey({ scope: "otp", subject: userId }),
     lockoutKey({ scope: "mfa", subject: userId }),
     otpSendsKey(userId, "password-reset"),
+    otpSendsKey(userId, "sign-in"),
     emailUndoKey(userId),
   ];
 }

@@ -1,5 +1,5 @@
 // Users in MySQL. The only code that reads or writes the users table.
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, isNull, lt, or, sql } from "drizzle-orm";
 import { type NewUserRow, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
@@ -61,9 +61,17 @@ export async function findUserForLogin(
     identifier.email === undefined ? undefined : eq(users.emailCanonical, identifier.email),
   ].filter((condition) => condition !== undefined);
   if (conditions.length === 0) return null;
-  // Each column has a unique index: at most one candidate per name.
+  // Each column has a unique index: at most one candidate per name. Whether the account has a
+  // passkey rides along (a second factor it may offer), in the same round trip.
   const rows = await db
-    .select()
+    .select({
+      ...getTableColumns(users),
+      // Qualified by hand: Drizzle leaves column names bare in a one-table select, and bare ones
+      // would resolve inside the subquery.
+      hasPasskey: sql<boolean>`exists (select 1 from \`passkeys\` where \`passkeys\`.\`user_id\` = \`users\`.\`id\`)`.mapWith(
+        (value) => Number(value) === 1,
+      ),
+    })
     .from(users)
     .where(or(...conditions))
     .limit(2);

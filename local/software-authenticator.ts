@@ -1,4 +1,4 @@
-// A software passkey authenticator for the tests: what a phone or a security key does, built by
+// A software passkey authenticator for the tests and the benchmark: what a phone or a security key does, built by
 // hand from Web Crypto, so every byte the server checks can also be made wrong on purpose.
 //   attestationObject = CBOR {fmt: "none", attStmt: {}, authData}
 //   authData = SHA-256(rpId) ‖ flags ‖ signCount (4 bytes BE) [‖ AAGUID (16) ‖ id length (2) ‖ id ‖ COSE key]
@@ -10,6 +10,7 @@ const AT = 0x40;
 export const TEST_ORIGIN = "http://localhost:8787";
 export const TEST_RP_ID = "localhost";
 
+type Bytes = Uint8Array<ArrayBuffer>;
 const b64url = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, "-")
@@ -17,9 +18,9 @@ const b64url = (bytes: Uint8Array) =>
     .replace(/=+$/, "");
 const fromB64url = (text: string) =>
   Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (char) => char.charCodeAt(0));
-const utf8 = (text: string) => new TextEncoder().encode(text);
-const sha256 = async (bytes: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-const concat = (...parts: Uint8Array[]) => {
+const utf8 = (text: string): Bytes => Uint8Array.from(new TextEncoder().encode(text));
+const sha256 = async (bytes: Bytes) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+const concat = (...parts: Uint8Array[]): Bytes => {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
   for (const part of parts) {
@@ -128,7 +129,7 @@ export class SoftAuthenticator {
     );
   }
 
-  private clientData(type: string, challenge: string, ceremony: Ceremony): Uint8Array {
+  private clientData(type: string, challenge: string, ceremony: Ceremony): Bytes {
     return utf8(
       JSON.stringify({
         type: ceremony.type ?? type,
