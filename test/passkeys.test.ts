@@ -19,7 +19,7 @@ import {
   testDb,
   userWithSession,
 } from "./helpers.ts";
-import { userWithTwoFactor, verify } from "./two-factor-helpers.ts";
+import { codeForStep, STEP_MS, userWithTwoFactor, verify } from "./two-factor-helpers.ts";
 
 type Body = Record<string, unknown>;
 const registerOptions = (access: string, json?: Body) =>
@@ -365,5 +365,23 @@ describe("a passkey as the second factor: POST /auth/secure/2fa/verify/ {mfa_tok
     const { authenticator } = await userWithPasskey();
     const assertion = await authenticator.assert((await loginOptions()).body.data);
     expectFailure(await verify({ mfa_token: step.mfa_token, passkey: assertion }), 400, "OTP_INVALID");
+  });
+});
+
+describe("with two-factor authentication on", () => {
+  it("adding a passkey on a session older than 10 minutes takes the password and a current second factor", async () => {
+    const { user, session, secret } = await userWithTwoFactor();
+    const laterMs = Date.now() + 11 * 60_000;
+    const later = createApp({ clock: { now: () => new Date(laterMs) } });
+    const at = (json?: Body) =>
+      readResponse(
+        later.fetch(buildRequest("POST", "/auth/passkeys/register/options/", { headers: bearer(session.access), json }), env),
+      );
+    expectFailure(await at(), 401, "REAUTHENTICATION_REQUIRED");
+    const details = expectFailure(await at({ password: user.password }), 400, "VALIDATION_ERROR");
+    expect(details.non_field_errors?.[0]).toBeDefined();
+    // The app's code of the step the server's clock is in.
+    const code = await codeForStep(secret, Math.floor(laterMs / STEP_MS));
+    expect((await at({ password: user.password, code })).status).toBe(200);
   });
 });

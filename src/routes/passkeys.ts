@@ -18,9 +18,15 @@ import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } fr
 import { ok } from "./respond.ts";
 import { action, createRouter, signedIn } from "./router.ts";
 import { tokenPairSchema } from "./schemas.ts";
+import { AT_MOST_ONE_PROOF, atMostOneProof, optionalProofFields, optionalProofOf } from "./two-factor.ts";
 import { authenticationResponse, registrationResponse } from "./webauthn-schemas.ts";
 
-const passwordBody = z.strictObject({ password: z.string().min(1).max(1024).optional() }).openapi("PasskeyReauthentication");
+const passwordBody = z
+  .strictObject({ password: z.string().min(1).max(1024).optional(), ...optionalProofFields })
+  .refine(atMostOneProof, AT_MOST_ONE_PROOF)
+  .openapi("PasskeyReauthentication");
+type PasswordBody = { password?: string; code?: string; recovery_code?: string };
+const reauthOf = (body: PasswordBody) => ({ password: body.password, proof: optionalProofOf(body) });
 const passkeyName = z.string().trim().min(1).max(100);
 const passkeySchema = z
   .object({
@@ -34,7 +40,8 @@ const passkeySchema = z
   .openapi("Passkey");
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const optionsSchema = z.record(z.string(), z.unknown());
-const REAUTH = "REAUTHENTICATION_REQUIRED: the session began over 10 minutes ago; send `password`";
+const REAUTH =
+  "REAUTHENTICATION_REQUIRED: the session began over 10 minutes ago; send `password` (and, while 2FA is on, `code` or `recovery_code`)";
 
 const optionalJson = <T extends z.ZodType>(schema: T) => ({
   body: { content: { "application/json": { schema } }, required: false },
@@ -154,8 +161,8 @@ const optionalBody = <T>(req: { valid: unknown }): T =>
 
 export const passkeyRoutes = createRouter()
   .openapi(registerOptionsRoute, async (c) => {
-    const body = optionalBody<{ password?: string }>(c.req);
-    return ok(c, await startRegistration(c.var.deps, signedIn(c.var.auth), body.password), 200);
+    const body = optionalBody<PasswordBody>(c.req);
+    return ok(c, await startRegistration(c.var.deps, signedIn(c.var.auth), reauthOf(body)), 200);
   })
   .openapi(registerVerifyRoute, async (c) => {
     const body = c.req.valid("json");
@@ -168,8 +175,8 @@ export const passkeyRoutes = createRouter()
     return ok(c, null, 200);
   })
   .openapi(deleteRoute, async (c) => {
-    const body = optionalBody<{ password?: string }>(c.req);
-    await removePasskey(c.var.deps, signedIn(c.var.auth), c.req.valid("param").id, body.password);
+    const body = optionalBody<PasswordBody>(c.req);
+    await removePasskey(c.var.deps, signedIn(c.var.auth), c.req.valid("param").id, reauthOf(body));
     return ok(c, null, 200);
   })
   .openapi(loginOptionsRoute, async (c) => {

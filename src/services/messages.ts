@@ -61,7 +61,7 @@ export function codeSms(
 export function passwordChangedEmail(app: string, to: string, how: "changed" | "reset"): EmailMessage {
   return email(to, `Your ${app} password was ${how}`, [
     `The password of your ${app} account was ${how}, and every signed-in session was signed out.`,
-    "If this was not you, reset your password now and check your account.",
+    "If this was not you, reset your password now and check your account, its passkeys too (remove any you do not know).",
   ]);
 }
 

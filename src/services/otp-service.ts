@@ -3,13 +3,15 @@
 // lockout (a few failures lock every code check of the account for a growing, capped cool-down);
 // password-reset codes have none (the mailbox path must stay open to the owner) but at most
 // RESET_CODES_PER_HOUR of them are sent per account and hour.
-import type { Deps } from "../deps.ts";
+import type { EmailMessage } from "../delivery/ports.ts";
+import type { DeliveryDeps, Deps } from "../deps.ts";
 import { accessRef, type UncheckedAccess } from "../lib/access.ts";
 import { AppError, appErrorIn, invalidTokenError } from "../lib/errors.ts";
 import { generateOtp, type OtpPurpose, otpDigest } from "../lib/otp.ts";
 import type { CaptchaState, Lockable } from "../stores/lockout-store.ts";
 import type { CheckMode, SpentCode } from "../stores/otp-store.ts";
 import { coolingDown, lockoutPolicy, refuseWhenLocked } from "./abuse-guards.ts";
+import { sendEmail } from "./delivery.ts";
 
 export const MAX_OTP_FAILURES = 5;
 export const RESEND_COOLDOWN_MS = 60_000;
@@ -120,4 +122,28 @@ export async function spendOtpOn<T>(
       await deps.otps.restore(spent).catch((cause: unknown) => deps.log.error("code_not_given_back", { error: cause }));
     throw error;
   }
+}
+
+/**
+ * The mailbox paths (password forget, email sign-in): after the response, the account `find`
+ * names, if any, is mailed a fresh code. Inside the cooldown or over the hourly cap nothing is
+ * sent; the request's answer was the same anyway, so nothing tells which happened.
+ */
+export function mailCodeAfterResponse(
+  deps: DeliveryDeps & Pick<Deps, "clock" | "otps">,
+  purpose: "password-reset" | "sign-in",
+  find: () => Promise<{ id: string; email: string; emailCanonical: string } | null>,
+  message: (user: { email: string }, code: string) => EmailMessage,
+): void {
+  const what = purpose === "password-reset" ? "password reset code" : "sign-in code";
+  deps.background(what, async () => {
+    const user = await find();
+    if (!user) return;
+    try {
+      const code = await issueOtp(deps, user.id, purpose, user.emailCanonical);
+      sendEmail(deps, what, message(user, code));
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === "RATE_LIMITED")) throw error;
+    }
+  });
 }

@@ -68,8 +68,9 @@ export async function finishPasskeySignIn(deps: SignInDeps, response: Authentica
   const { passkey, user } = found;
   const check = await checkAssertion(deps, passkey, response, challenge);
   if (check.status !== "valid") {
-    await spendChallenge();
-    deps.securityLog.record(check.status === "cloned" ? "passkey_clone_suspected" : "passkey_login_failed", user.id);
+    // A replay of an assertion that worked once also shows an old count: only a live challenge makes it a clone.
+    const live = await spendChallenge();
+    deps.securityLog.record(check.status === "cloned" && live ? "passkey_clone_suspected" : "passkey_login_failed", user.id);
     throw refused();
   }
   const newCount = check.newCount;

@@ -1,6 +1,8 @@
 // Passkeys of a signed-in user: registering one (options, then the browser's response), listing,
 // renaming and removing them. Registering and removing need a recent sign-in (the session began
-// less than 10 minutes ago) or the password: a stolen access token alone cannot plant a passkey.
+// less than 10 minutes ago: with 2FA on, that sign-in passed the second factor) or the password
+// and, while 2FA is on, a current second factor: a passkey signs in without a second step, so a
+// stolen session and the password alone must not be able to plant one.
 import {
   type AuthenticatorTransport,
   generateRegistrationOptions,
@@ -16,13 +18,19 @@ import { sendEmail } from "./delivery.ts";
 import { passkeyAddedEmail } from "./messages.ts";
 import { answeredChallenge, CHALLENGE_TTL_MS, credentialDigest, PASSKEY_ALGORITHMS, relyingParty } from "./passkey-rules.ts";
 import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
+import { requireSecondFactorWhenOn, type SecondFactorProof, type SettingsDeps } from "./two-factor-service.ts";
 
 const RECENT_SIGN_IN_MS = 10 * 60_000;
+/** The public_key column's size. */
+const MAX_PUBLIC_KEY_CHARS = 2048;
 
-type PasskeyDeps = Pick<
-  Deps,
-  "clock" | "config" | "lockouts" | "passkeyChallenges" | "passkeys" | "securityLog" | "sessions" | "users"
->;
+type PasskeyDeps = SettingsDeps & Pick<Deps, "passkeyChallenges" | "passkeys" | "sessions">;
+
+/** How the caller proves it is still them: nothing (a recent sign-in), or the password (and a second factor while 2FA is on). */
+export interface Reauthentication {
+  password?: string;
+  proof?: SecondFactorProof;
+}
 
 /** A passkey as the API shows it: never its key or credential id. */
 export function passkeyView(row: PasskeyRow) {
@@ -40,10 +48,11 @@ export function passkeyView(row: PasskeyRow) {
  * The caller signed in less than 10 minutes ago, or proves the password now (a wrong one counts
  * toward the session's lockout); otherwise 401 REAUTHENTICATION_REQUIRED.
  */
-async function requireRecentSignIn(deps: PasskeyDeps, caller: SignedIn, password: string | undefined) {
-  if (password !== undefined) {
-    const { valid } = await checkCurrentPassword(deps, caller, password);
+async function requireRecentSignIn(deps: PasskeyDeps, caller: SignedIn, reauth: Reauthentication) {
+  if (reauth.password !== undefined) {
+    const { row, valid } = await checkCurrentPassword(deps, caller, reauth.password);
     if (!valid) throw validationError({ password: ["Incorrect password."] });
+    await requireSecondFactorWhenOn(deps, caller, row, reauth.proof);
     return;
   }
   const startedAt = await deps.sessions.startedAt(caller.sessionId);
@@ -53,8 +62,8 @@ async function requireRecentSignIn(deps: PasskeyDeps, caller: SignedIn, password
 }
 
 /** Options for the browser's navigator.credentials.create(): a discoverable, user-verified passkey. */
-export async function startRegistration(deps: PasskeyDeps, caller: SignedIn, password: string | undefined) {
-  await requireRecentSignIn(deps, caller, password);
+export async function startRegistration(deps: PasskeyDeps, caller: SignedIn, reauth: Reauthentication) {
+  await requireRecentSignIn(deps, caller, reauth);
   const [user, existing] = await Promise.all([deps.users.findById(caller.userId), deps.passkeys.list(caller.userId)]);
   if (!user) throw invalidTokenError();
   const rp = relyingParty(deps.config);
@@ -109,13 +118,16 @@ export async function finishRegistration(
   const info = verification.registrationInfo;
   const digest = await credentialDigest(info.credential.id);
   if (!digest) throw refused("The credential id is not base64url.");
+  const publicKey = base64url.encode(info.credential.publicKey);
+  // An RSA key of 8,192 bits fits; larger ones are no authenticator's.
+  if (publicKey.length > MAX_PUBLIC_KEY_CHARS) throw refused("The passkey's public key is too large.");
   const now = deps.clock.now();
   const row: NewPasskey = {
     id: deps.ids.uuid(),
     userId: caller.userId,
     credentialId: info.credential.id,
     credentialDigest: digest,
-    publicKey: base64url.encode(info.credential.publicKey),
+    publicKey,
     signCount: info.credential.counter,
     transports: (info.credential.transports ?? []).join(","),
     deviceType: info.credentialDeviceType,
@@ -143,8 +155,8 @@ export async function renamePasskey(deps: Pick<Deps, "passkeys" | "securityLog">
 }
 
 /** Removes a passkey, never the account's last way to sign in (400). */
-export async function removePasskey(deps: PasskeyDeps, caller: SignedIn, id: string, password: string | undefined) {
-  await requireRecentSignIn(deps, caller, password);
+export async function removePasskey(deps: PasskeyDeps, caller: SignedIn, id: string, reauth: Reauthentication) {
+  await requireRecentSignIn(deps, caller, reauth);
   const result = await deps.passkeys.delete(caller.userId, id);
   if (result === "not-found") throw new AppError("NOT_FOUND");
   if (result === "last-way-in")

@@ -10,7 +10,7 @@ import { hashPassword } from "../lib/password-hash.ts";
 import { breachedPasswordProblem, nameLock, requireCaptcha } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
 import { codeEmail, passwordChangedEmail } from "./messages.ts";
-import { issueOtp, otpMinutes, spendOtpOn, verifyOtp } from "./otp-service.ts";
+import { mailCodeAfterResponse, otpMinutes, spendOtpOn, verifyOtp } from "./otp-service.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
 
@@ -51,21 +51,12 @@ export async function forgetPassword(
   captchaToken: string | undefined,
 ): Promise<void> {
   await requireCaptcha(deps, captchaToken);
-  deps.background("password forget", async () => {
-    const user = await findAccount(deps, names);
-    if (!user) return;
-    try {
-      const code = await issueOtp(deps, user.id, "password-reset", user.emailCanonical);
-      sendEmail(
-        deps,
-        "password reset code",
-        codeEmail(deps.config.APP_NAME, "password-reset", user.email, code, otpMinutes(deps)),
-      );
-    } catch (error) {
-      // Inside the resend cooldown nothing is sent; the answer was the same anyway.
-      if (!(error instanceof AppError && error.code === "RATE_LIMITED")) throw error;
-    }
-  });
+  mailCodeAfterResponse(
+    deps,
+    "password-reset",
+    () => findAccount(deps, names),
+    (user, code) => codeEmail(deps.config.APP_NAME, "password-reset", user.email, code, otpMinutes(deps)),
+  );
 }
 
 /** Checks the code (the try counts) without using it up, and hands out a single-use reset token. */

@@ -5,13 +5,12 @@
 // caps bound guessing: 25 tries an hour against a million codes). A code is one factor: with
 // two-factor authentication on, the answer is mfa_required, as after a password.
 import type { DeliveryDeps, Deps } from "../deps.ts";
-import { AppError } from "../lib/errors.ts";
+import { AppError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
 import { parseMethods } from "../lib/two-factor.ts";
 import { requireCaptcha } from "./abuse-guards.ts";
-import { sendEmail } from "./delivery.ts";
 import { codeEmail } from "./messages.ts";
-import { issueOtp, otpMinutes, verifyOtp } from "./otp-service.ts";
+import { mailCodeAfterResponse, otpMinutes, verifyOtp } from "./otp-service.ts";
 import { prepareChallenge, type SecondFactorRequired } from "./second-factor.ts";
 import { startSession, type TokenPair } from "./token-pair.ts";
 
@@ -31,18 +30,18 @@ export async function sendSignInCode(
   captchaToken: string | undefined,
 ): Promise<void> {
   await requireCaptcha(deps, captchaToken);
-  deps.background("sign-in code", async () => {
-    const user = await deps.users.findForLogin({ email: canonicalEmail(email) });
-    if (!user) return;
-    try {
-      const code = await issueOtp(deps, user.id, "sign-in", user.emailCanonical);
-      const link = signInLink(deps, user.email, code);
-      sendEmail(deps, "sign-in code", codeEmail(deps.config.APP_NAME, "sign-in", user.email, code, otpMinutes(deps), link));
-    } catch (error) {
-      // Inside the cooldown or over the hourly cap nothing is sent; the answer was the same anyway.
-      if (!(error instanceof AppError && error.code === "RATE_LIMITED")) throw error;
-    }
-  });
+  mailCodeAfterResponse(
+    deps,
+    "sign-in",
+    // Only to a verified address: someone who signed up first with another's address (and a
+    // password of their own) must not share the account with its real owner.
+    async () => {
+      const user = await deps.users.findForLogin({ email: canonicalEmail(email) });
+      return user?.isEmailVerified ? user : null;
+    },
+    (user, code) =>
+      codeEmail(deps.config.APP_NAME, "sign-in", user.email, code, otpMinutes(deps), signInLink(deps, user.email, code)),
+  );
 }
 
 /** The code for the account's current address signs in; an unknown address fails the same way after the same work. */
@@ -61,10 +60,12 @@ export async function signInWithCode(
     userId: user?.id,
     lock: null,
   });
-  if (!user || target !== user.emailCanonical) throw new AppError("OTP_INVALID");
+  if (!user?.isEmailVerified || target !== user.emailCanonical) throw new AppError("OTP_INVALID");
   if (parseMethods(user.twoFactorMethods).length > 0) {
     // The mailbox was the first factor: an emailed code cannot be the second one too.
     const challenge = await prepareChallenge(deps, user, null, "email");
+    if (challenge.answer.methods.length === 0)
+      throw validationError({ code: ["This account's only second factor is its email: sign in with the password."] });
     await deps.mfa.open(challenge.stored);
     return challenge.answer;
   }

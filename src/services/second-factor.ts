@@ -203,7 +203,11 @@ export async function verifySecondFactor(
   const reservationId = deps.ids.uuid();
   const { digest, challenge, filled, methods } = await openChallenge(deps, answer.mfaToken, reservationId);
   const userId = challenge.userId;
-  const outcome = await checkAnswer(deps, challenge, methods, answer);
+  const outcome = await checkAnswer(deps, challenge, methods, answer).catch(async (error: unknown) => {
+    // Not looked at to the end (MySQL failed): the answer was no wrong guess, so its place goes back.
+    await deps.mfa.release(challenge, reservationId).catch(() => undefined);
+    throw error;
+  });
   const user = {
     id: userId,
     username: challenge.username,

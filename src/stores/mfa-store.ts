@@ -141,6 +141,15 @@ async function openChallenge(redis: Redis, stored: { tokenDigest: string; fields
   await reachRedis(runScript(redis, MFA_OPEN, [mfaKey(stored.tokenDigest)], args));
 }
 
+/**
+ * Gives back a reservation whose answer was never looked at to the end (an outage). A budget's
+ * place is one member; a device lockout's count is left as it is (it forgets within its window).
+ */
+async function releaseReservation(redis: Redis, challenge: Pick<MfaChallenge, "guardKind" | "guard">, reservationId: string) {
+  if (challenge.guardKind === "budget") await reachRedis(redis.zrem(challenge.guard, reservationId));
+}
+
 /** Pending second factors, bound to this request's connection. */
-export const mfaStore = (redis: Redis) => bindTo(redis, { open: openChallenge, read: readChallenge, answer: answerChallenge });
+export const mfaStore = (redis: Redis) =>
+  bindTo(redis, { open: openChallenge, read: readChallenge, answer: answerChallenge, release: releaseReservation });
 export type MfaStore = ReturnType<typeof mfaStore>;
