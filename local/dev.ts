@@ -4,6 +4,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { DEV_OIDC_CLIENT } from "./dev-oidc-clients.ts";
+import { startDevOidcProvider } from "./dev-oidc-provider.ts";
 import { ensureDevVars, readDevVars, writeEnvFile } from "./dev-vars.ts";
 import { copyDocsAssets } from "./docs-assets.ts";
 import { type LocalStack, MissingServerError, startLocalStack, stopOnExit } from "./stack.ts";
@@ -18,6 +20,7 @@ const vars = readDevVars(devVarsPath);
 const external = Boolean(vars.DATABASE_URL && vars.UPSTASH_REDIS_REST_URL && vars.UPSTASH_REDIS_REST_TOKEN);
 
 let stack: LocalStack | undefined;
+let oidc: Awaited<ReturnType<typeof startDevOidcProvider>> | undefined;
 let wrangler: ChildProcess | undefined;
 
 // wrangler runs in its own process group (workerd is its child): the whole group is signalled.
@@ -29,7 +32,7 @@ const stopWrangler = () => {
   }
 };
 const stopStack = async () => {
-  await stack?.stop();
+  await Promise.all([stack?.stop(), oidc?.close()]);
   console.log(`\n[dev] stopped wrangler dev${stack ? " and the local stack (database and Redis servers)" : ""}`);
 };
 stopOnExit(stopStack, stopWrangler);
@@ -37,6 +40,16 @@ stopOnExit(stopStack, stopWrangler);
 try {
   if (external) console.log("[dev] using DATABASE_URL and UPSTASH_* from .dev.vars");
   else stack = await startLocalStack({ log: (line) => console.log(`[stack] ${line}`) });
+  // A real OpenID provider for "sign in with" in development (never in production).
+  oidc = await startDevOidcProvider({
+    clients: [
+      {
+        ...DEV_OIDC_CLIENT,
+        redirect_uris: [`http://localhost:${port}/auth/oauth/dev/callback`, `http://127.0.0.1:${port}/auth/oauth/dev/callback`],
+      },
+    ],
+  });
+  console.log(`[dev] dev OpenID provider at ${oidc.issuer} (client ${DEV_OIDC_CLIENT.client_id})`);
 } catch (error) {
   console.error(error instanceof MissingServerError ? error.message : error);
   process.exit(1);

@@ -3,6 +3,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createClient } from "redis";
 import type { TestProject } from "vitest/node";
+import { DEV_OIDC_TEST_CLIENT } from "../local/dev-oidc-clients.ts";
+import { startDevOidcProvider } from "../local/dev-oidc-provider.ts";
 import { startFakeProviders, startFaultProxy, startStallServer } from "../local/fake-providers.ts";
 import { startPlanetScaleServer } from "../local/psdb-server.ts";
 import { startLocalStack } from "../local/stack.ts";
@@ -42,6 +44,9 @@ export default async function setup(project: TestProject) {
   const probeDb = await startPlanetScaleServer({ mysqlUrl: stack.mysqlUrl, username: "probe", password: probeToken });
   const probeRedis = await startUpstashServer({ redisUrl: stack.redisUrl, token: probeToken });
   const providers = await startFakeProviders();
+  // A real OpenID provider (oidc-provider): the sign-in-with flows are tested against it, not a mock.
+  const oidc = await startDevOidcProvider({ clients: [DEV_OIDC_TEST_CLIENT] });
+  project.provide("oidcIssuer", oidc.issuer);
   project.provide("fakeProvidersUrl", providers.url);
   const stall = await startStallServer();
   project.provide("stallUrl", stall.url);
@@ -86,6 +91,7 @@ export default async function setup(project: TestProject) {
       probeDb.close(),
       probeRedis.close(),
       providers.close(),
+      oidc.close(),
       stall.close(),
       ...faults.map((fault) => fault.close()),
     ]);

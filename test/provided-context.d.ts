@@ -5,6 +5,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     jwtPrivateKey: string;
     fakeProvidersUrl: string;
+    /** The dev OpenID provider's issuer (local/dev-oidc-provider.ts), with DEV_OIDC_TEST_CLIENT registered. */
+    oidcIssuer: string;
     /** Accepts connections and never answers (a stalled dependency). */
     stallUrl: string;
     /** Protocol servers behind proxies that fail one step each: of account deletion, signup, a code's write. */
