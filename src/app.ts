@@ -12,6 +12,7 @@ import { countryRoutes } from "./routes/countries.ts";
 import { devOutboxRoutes } from "./routes/dev-outbox.ts";
 import { emailChangeRoutes } from "./routes/email-change.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { identityRoutes } from "./routes/identities.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
@@ -70,6 +71,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", twoFactorRoutes);
   app.route("/", twoFactorVerifyRoutes);
   app.route("/", passkeyRoutes);
+  app.route("/", identityRoutes);
   app.route("/", passwordlessRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);

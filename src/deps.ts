@@ -11,6 +11,7 @@ import type { CaptchaVerifier } from "./providers/turnstile.ts";
 import type { RequestContext, SecurityLog } from "./services/security-log.ts";
 import type { TokenIssuer } from "./services/token-issuer.ts";
 import type { HealthStore } from "./stores/health-store.ts";
+import type { IdentityStore } from "./stores/identity-store.ts";
 import type { LockoutStore } from "./stores/lockout-store.ts";
 import type { LoginStore } from "./stores/login-store.ts";
 import type { MfaStore } from "./stores/mfa-store.ts";
@@ -40,6 +41,8 @@ export interface Deps {
   /** Logins waiting for their second factor. */
   mfa: MfaStore;
   passkeys: PasskeyStore;
+  /** Linked identities (accounts at other providers). */
+  identities: IdentityStore;
   /** WebAuthn challenges, and the passkey sign-in that spends one. */
   passkeyChallenges: PasskeyChallengeStore;
   securityEvents: SecurityEventStore;

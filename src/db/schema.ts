@@ -107,3 +107,28 @@ export const passkeys = mysqlTable(
 );
 
 export type PasskeyRow = typeof passkeys.$inferSelect;
+
+/**
+ * Accounts at other providers ("sign in with"): one row per provider subject, linked to one user.
+ * The provider's `sub` is the identity; the email is what the provider said when last seen, with
+ * whether it vouched for it. Rows go with the account.
+ */
+export const identities = mysqlTable(
+  "identities",
+  {
+    id: varchar("id", { length: 36 }).primaryKey(), // UUID v4: the id the API shows
+    userId: varchar("user_id", { length: 36 }).notNull(),
+    provider: varchar("provider", { length: 32 }).notNull(),
+    subject: varchar("subject", { length: 255 }).notNull(),
+    email: varchar("email", { length: 254 }),
+    emailVerified: boolean("email_verified").notNull().default(false),
+    createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
+    lastUsedAt: datetime("last_used_at", { mode: "date", fsp: 3 }),
+  },
+  (table) => [
+    uniqueIndex("identities_provider_subject_unique").on(table.provider, table.subject),
+    index("identities_user_id_idx").on(table.userId),
+  ],
+);
+
+export type IdentityRow = typeof identities.$inferSelect;

@@ -13,6 +13,7 @@ import { createSecurityLog } from "../services/security-log.ts";
 import { createTokenIssuer } from "../services/token-issuer.ts";
 import { createDatabase } from "../stores/database.ts";
 import { healthStore } from "../stores/health-store.ts";
+import { identityStore } from "../stores/identity-store.ts";
 import { lockoutStore } from "../stores/lockout-store.ts";
 import { loginStore } from "../stores/login-store.ts";
 import { mfaStore } from "../stores/mfa-store.ts";
@@ -72,6 +73,7 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       otps: otpStore(redis),
       mfa: mfaStore(redis),
       passkeys: passkeyStore(db),
+      identities: identityStore(db),
       passkeyChallenges: passkeyChallengeStore(redis),
       securityEvents,
       outbox: outboxStore(redis),

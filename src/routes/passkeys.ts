@@ -15,18 +15,12 @@ import {
   startRegistration,
 } from "../services/passkey-service.ts";
 import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { optionalBody, optionalJson, REAUTH, type ReauthBody, reauthBody, reauthOf } from "./recent-sign-in.ts";
 import { ok } from "./respond.ts";
 import { action, createRouter, signedIn } from "./router.ts";
 import { tokenPairSchema } from "./schemas.ts";
-import { AT_MOST_ONE_PROOF, atMostOneProof, optionalProofFields, optionalProofOf } from "./two-factor.ts";
 import { authenticationResponse, registrationResponse } from "./webauthn-schemas.ts";
 
-const passwordBody = z
-  .strictObject({ password: z.string().min(1).max(1024).optional(), ...optionalProofFields })
-  .refine(atMostOneProof, AT_MOST_ONE_PROOF)
-  .openapi("PasskeyReauthentication");
-type PasswordBody = { password?: string; code?: string; recovery_code?: string };
-const reauthOf = (body: PasswordBody) => ({ password: body.password, proof: optionalProofOf(body) });
 const passkeyName = z.string().trim().min(1).max(100);
 const passkeySchema = z
   .object({
@@ -40,13 +34,6 @@ const passkeySchema = z
   .openapi("Passkey");
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const optionsSchema = z.record(z.string(), z.unknown());
-const REAUTH =
-  "REAUTHENTICATION_REQUIRED: the session began over 10 minutes ago; send `password` (and, while 2FA is on, `code` or `recovery_code`)";
-
-const optionalJson = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: false },
-});
-
 const registerOptionsRoute = createRoute(
   bearerRoute({
     method: "post",
@@ -54,7 +41,7 @@ const registerOptionsRoute = createRoute(
     tags: ["passkeys"],
     summary: "Options for navigator.credentials.create(): a discoverable, user-verified passkey for the caller",
     middleware: [action("passkey register options"), limitPerIp("login"), requireAuth()] as const,
-    request: optionalJson(passwordBody),
+    request: optionalJson(reauthBody),
     responses: {
       200: jsonContent(successEnvelope(optionsSchema), "PublicKeyCredentialCreationOptionsJSON (challenge valid 5 minutes)"),
       400: errorResponse("VALIDATION_ERROR: wrong password"),
@@ -113,7 +100,7 @@ const deleteRoute = createRoute(
     tags: ["passkeys"],
     summary: "Removes one of the caller's passkeys; never the account's last way to sign in",
     middleware: [action("passkey delete"), limitPerIp("login"), requireAuth()] as const,
-    request: { params: idParam, ...optionalJson(passwordBody) },
+    request: { params: idParam, ...optionalJson(reauthBody) },
     responses: {
       200: jsonContent(successEnvelope(z.null()), "Removed"),
       400: errorResponse("VALIDATION_ERROR: wrong password, or the account's last way to sign in"),
@@ -155,13 +142,9 @@ const loginVerifyRoute = createRoute({
   },
 });
 
-/** An optional JSON body: validated when present, {} when absent (zod-openapi's types do not model it). */
-const optionalBody = <T>(req: { valid: unknown }): T =>
-  ((req.valid as (target: "json") => T | undefined).call(req, "json") ?? {}) as T;
-
 export const passkeyRoutes = createRouter()
   .openapi(registerOptionsRoute, async (c) => {
-    const body = optionalBody<PasswordBody>(c.req);
+    const body = optionalBody<ReauthBody>(c.req);
     return ok(c, await startRegistration(c.var.deps, signedIn(c.var.auth), reauthOf(body)), 200);
   })
   .openapi(registerVerifyRoute, async (c) => {
@@ -175,7 +158,7 @@ export const passkeyRoutes = createRouter()
     return ok(c, null, 200);
   })
   .openapi(deleteRoute, async (c) => {
-    const body = optionalBody<PasswordBody>(c.req);
+    const body = optionalBody<ReauthBody>(c.req);
     await removePasskey(c.var.deps, signedIn(c.var.auth), c.req.valid("param").id, reauthOf(body));
     return ok(c, null, 200);
   })

@@ -72,6 +72,13 @@ export function passkeyAddedEmail(app: string, to: string, name: string): EmailM
   ]);
 }
 
+export function identityUnlinkedEmail(app: string, to: string, provider: string): EmailMessage {
+  return email(to, `A sign-in was unlinked from your ${app} account`, [
+    `Your ${provider} account no longer signs in to your ${app} account.`,
+    "If this was not you, reset your password now and check your account's passkeys and linked sign-ins.",
+  ]);
+}
+
 export function emailChangedEmail(
   app: string,
   oldAddress: string,

@@ -17,20 +17,13 @@ import type { NewPasskey } from "../stores/passkey-store.ts";
 import { sendEmail } from "./delivery.ts";
 import { passkeyAddedEmail } from "./messages.ts";
 import { answeredChallenge, CHALLENGE_TTL_MS, credentialDigest, PASSKEY_ALGORITHMS, relyingParty } from "./passkey-rules.ts";
-import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
-import { requireSecondFactorWhenOn, type SecondFactorProof, type SettingsDeps } from "./two-factor-service.ts";
+import type { SignedIn } from "./reauthentication.ts";
+import { type Reauthentication, type RecentSignInDeps, requireRecentSignIn } from "./recent-sign-in.ts";
 
-const RECENT_SIGN_IN_MS = 10 * 60_000;
 /** The public_key column's size. */
 const MAX_PUBLIC_KEY_CHARS = 2048;
 
-type PasskeyDeps = SettingsDeps & Pick<Deps, "passkeyChallenges" | "passkeys" | "sessions">;
-
-/** How the caller proves it is still them: nothing (a recent sign-in), or the password (and a second factor while 2FA is on). */
-export interface Reauthentication {
-  password?: string;
-  proof?: SecondFactorProof;
-}
+type PasskeyDeps = RecentSignInDeps & Pick<Deps, "passkeyChallenges" | "passkeys">;
 
 /** A passkey as the API shows it: never its key or credential id. */
 export function passkeyView(row: PasskeyRow) {
@@ -42,23 +35,6 @@ export function passkeyView(row: PasskeyRow) {
     backed_up: row.backedUp,
     transports: row.transports ? row.transports.split(",") : [],
   };
-}
-
-/**
- * The caller signed in less than 10 minutes ago, or proves the password now (a wrong one counts
- * toward the session's lockout); otherwise 401 REAUTHENTICATION_REQUIRED.
- */
-async function requireRecentSignIn(deps: PasskeyDeps, caller: SignedIn, reauth: Reauthentication) {
-  if (reauth.password !== undefined) {
-    const { row, valid } = await checkCurrentPassword(deps, caller, reauth.password);
-    if (!valid) throw validationError({ password: ["Incorrect password."] });
-    await requireSecondFactorWhenOn(deps, caller, row, reauth.proof);
-    return;
-  }
-  const startedAt = await deps.sessions.startedAt(caller.sessionId);
-  if (startedAt === null) throw invalidTokenError();
-  if (deps.clock.now().getTime() - startedAt > RECENT_SIGN_IN_MS)
-    throw new AppError("REAUTHENTICATION_REQUIRED", { message: "sign in again, or send your password" });
 }
 
 /** Options for the browser's navigator.credentials.create(): a discoverable, user-verified passkey. */

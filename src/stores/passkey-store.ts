@@ -3,6 +3,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { type PasskeyRow, passkeys, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
+import { type Removal, removeUnlessLast } from "./ways-in.ts";
 
 export type NewPasskey = Omit<PasskeyRow, "lastUsedAt">;
 
@@ -74,26 +75,16 @@ export async function renamePasskey(db: Database, userId: string, id: string, na
 
 /**
  * Deletes one of the user's passkeys, unless it is their last way to sign in (no password, no
- * other passkey). The user row is locked first, so two concurrent deletions of an account's last
- * two passkeys cannot both pass the count.
+ * other passkey, no linked identity; counted under the user row's lock, see ways-in.ts).
  */
-export async function deletePasskey(db: Database, userId: string, id: string): Promise<"deleted" | "not-found" | "last-way-in"> {
-  return db.transaction(async (tx) => {
-    const [user] = await tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).for("update");
-    if (!user) return "not-found";
-    if (user.passwordHash === null) {
-      const [count] = await tx.select({ n: sql<number>`count(*)` }).from(passkeys).where(eq(passkeys.userId, userId));
-      if (Number(count?.n ?? 0) <= 1) {
-        const [mine] = await tx
-          .select({ id: passkeys.id })
-          .from(passkeys)
-          .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)));
-        return mine ? "last-way-in" : "not-found";
-      }
-    }
-    const result = await tx.delete(passkeys).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)));
-    return result.rowsAffected === 1 ? "deleted" : "not-found";
-  });
+export function deletePasskey(db: Database, userId: string, id: string): Promise<Removal> {
+  const mine = and(eq(passkeys.id, id), eq(passkeys.userId, userId));
+  return removeUnlessLast(
+    db,
+    userId,
+    async (tx) => (await tx.select({ id: passkeys.id }).from(passkeys).where(mine)).length === 1,
+    (tx) => tx.delete(passkeys).where(mine),
+  );
 }
 
 /** Records a sign-in: when, and the new count, only ever forward (a slower concurrent sign-in never moves it back). */

@@ -3,6 +3,7 @@ import { and, eq, getTableColumns, isNull, lt, or, sql } from "drizzle-orm";
 import { type NewUserRow, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
+import { deleteIdentitiesOf } from "./identity-store.ts";
 import { deletePasskeysOf } from "./passkey-store.ts";
 import { deleteSecurityEventsOf } from "./security-event-store.ts";
 
@@ -132,6 +133,7 @@ export async function deleteUser(db: Database, id: string): Promise<number> {
     const result = await tx.delete(users).where(eq(users.id, id));
     await deleteSecurityEventsOf(tx, id);
     await deletePasskeysOf(tx, id);
+    await deleteIdentitiesOf(tx, id);
     return result.rowsAffected;
   });
 }
