@@ -5,7 +5,13 @@ import { type AuthenticationResponseJSON, verifyAuthenticationResponse } from "@
 import { base64url } from "jose";
 import type { PasskeyRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import { relyingParty } from "./passkey-rules.ts";
+import { credentialDigest, relyingParty } from "./passkey-rules.ts";
+
+/** The stored passkey (with its user) that a response names by its credential id, or null. */
+export async function namedPasskey(deps: Pick<Deps, "passkeys">, response: AuthenticationResponseJSON) {
+  const digest = await credentialDigest(response.id);
+  return digest ? deps.passkeys.findForLogin(digest) : null;
+}
 
 export type AssertionCheck = { status: "valid"; newCount: number } | { status: "invalid" | "cloned" };
 

@@ -7,8 +7,8 @@ import { type AuthenticationResponseJSON, generateAuthenticationOptions } from "
 import type { Deps } from "../deps.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
-import { checkAssertion } from "./passkey-assertion.ts";
-import { answeredChallenge, CHALLENGE_TTL_MS, credentialDigest, relyingParty } from "./passkey-rules.ts";
+import { checkAssertion, namedPasskey } from "./passkey-assertion.ts";
+import { answeredChallenge, CHALLENGE_TTL_MS, relyingParty } from "./passkey-rules.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
 
 /** A challenge bound to an account no credential belongs to: an unknown username's sign-in fails like a wrong passkey. */
@@ -59,8 +59,7 @@ export async function finishPasskeySignIn(deps: SignInDeps, response: Authentica
   const challenge = answeredChallenge(response.response.clientDataJSON);
   if (!challenge) throw refused();
   const spendChallenge = () => deps.passkeyChallenges.take(challenge);
-  const digest = await credentialDigest(response.id);
-  const found = digest ? await deps.passkeys.findForLogin(digest) : null;
+  const found = await namedPasskey(deps, response);
   if (!found) {
     await spendChallenge();
     throw refused();

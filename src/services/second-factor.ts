@@ -17,8 +17,8 @@ import { refuseWhenLocked, secondFactorPolicy } from "./abuse-guards.ts";
 import { issueDeviceToken, secondFactorGuard } from "./known-devices.ts";
 import type { SignIn } from "./login-service.ts";
 import { codeDigest } from "./otp-service.ts";
-import { checkAssertion } from "./passkey-assertion.ts";
-import { answeredChallenge, credentialDigest, relyingParty } from "./passkey-rules.ts";
+import { checkAssertion, namedPasskey } from "./passkey-assertion.ts";
+import { answeredChallenge, relyingParty } from "./passkey-rules.ts";
 import { acceptTotp, sendTwoFactorCode, spendRecoveryCode } from "./second-factor-proofs.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
 
@@ -177,8 +177,7 @@ async function acceptPasskey(
 ): Promise<boolean> {
   if (!challenge.passkeyChallenge || answeredChallenge(response.response.clientDataJSON) !== challenge.passkeyChallenge)
     return false;
-  const digest = await credentialDigest(response.id);
-  const found = digest ? await deps.passkeys.findForLogin(digest) : null;
+  const found = await namedPasskey(deps, response);
   if (!found || found.passkey.userId !== challenge.userId) return false;
   const check = await checkAssertion(deps, found.passkey, response, challenge.passkeyChallenge);
   if (check.status === "cloned") deps.securityLog.record("passkey_clone_suspected", challenge.userId);
