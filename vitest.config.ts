@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { DEV_OIDC_TEST_CLIENT } from "./local/dev-oidc-clients.ts";
 import { hermeticWranglerConfig } from "./local/test-wrangler-config.ts";
 
 // wrangler.toml, copied where no .dev.vars or .env is: tests never see a developer's local settings.
@@ -26,6 +27,24 @@ export default defineConfig({
           PASSWORD_PEPPER: "test-pepper-0123456789abcdef0123456789",
           TOTP_ENCRYPTION_KEY: "dGVzdC10b3RwLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=",
           JWT_PRIVATE_KEY: inject("jwtPrivateKey"),
+          // Sign-in-with: the dev OpenID provider (test/global-setup.ts starts it), a GitHub
+          // Enterprise stand-in, and a provider whose keys the tests hold (native ID tokens).
+          OAUTH_PROVIDERS: "dev,github,native,apple",
+          OAUTH_DEV_ISSUER: inject("oidcIssuer"),
+          OAUTH_DEV_CLIENT_ID: DEV_OIDC_TEST_CLIENT.client_id,
+          OAUTH_DEV_CLIENT_SECRET: DEV_OIDC_TEST_CLIENT.client_secret,
+          OAUTH_GITHUB_BASE_URL: inject("identityProvidersUrl"),
+          OAUTH_GITHUB_CLIENT_ID: "github-test-client",
+          OAUTH_GITHUB_CLIENT_SECRET: "github-test-secret",
+          OAUTH_NATIVE_ISSUER: `${inject("identityProvidersUrl")}/native`,
+          OAUTH_NATIVE_CLIENT_ID: "native-web-client",
+          OAUTH_NATIVE_CLIENT_IDS: "native-ios-client,native-android-client",
+          OAUTH_NATIVE_CLIENT_SECRET: "native-web-secret",
+          OAUTH_APPLE_CLIENT_ID: "com.example.web",
+          OAUTH_APPLE_TEAM_ID: "TEAM123456",
+          OAUTH_APPLE_KEY_ID: "KEY1234567",
+          OAUTH_APPLE_PRIVATE_KEY: inject("applePrivateKey"),
+          OAUTH_REDIRECT_URIS: "https://app.example.com/auth/done,http://localhost:3000/*",
         },
       },
     })),

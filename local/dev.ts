@@ -66,10 +66,17 @@ const DEVELOPMENT: Record<string, string> = {
   WEBAUTHN_RP_ID: "localhost",
   WEBAUTHN_ORIGINS: `http://localhost:${port}`,
   PASSWORDLESS_EMAIL: "on",
+  // Sign in with the local OpenID provider started above; flows may return to the dev CORS
+  // origins and to the demo pages.
+  OAUTH_PROVIDERS: "dev",
+  OAUTH_DEV_CLIENT_ID: DEV_OIDC_CLIENT.client_id,
+  OAUTH_DEV_CLIENT_SECRET: DEV_OIDC_CLIENT.client_secret,
+  OAUTH_REDIRECT_URIS: `http://localhost:3000/*,http://localhost:5173/*,http://localhost:${port}/examples/*`,
 };
 
 const merged: Record<string, string> = {
   ...DEVELOPMENT,
+  ...(oidc ? { OAUTH_DEV_ISSUER: oidc.issuer } : {}),
   ...vars,
   DATABASE_URL: vars.DATABASE_URL || stack?.databaseUrl || "",
   UPSTASH_REDIS_REST_URL:

@@ -15,6 +15,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { identityRoutes } from "./routes/identities.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
 import { loginRoutes } from "./routes/login.ts";
+import { appleCallbackForm, oauthRoutes } from "./routes/oauth.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
@@ -36,7 +37,7 @@ export interface AppOptions {
 
 export function createApp(options: AppOptions = {}) {
   const app = createRouter();
-  const bodies = bodyGuard([profileImageUpload]);
+  const bodies = bodyGuard([profileImageUpload, appleCallbackForm]);
   // First: whatever answer follows, the request body is not left unread on the connection.
   app.use(bodies.settle);
   // A client's own id is kept if it is short (it is logged and stored with security events).
@@ -73,6 +74,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", passkeyRoutes);
   app.route("/", identityRoutes);
   app.route("/", passwordlessRoutes);
+  app.route("/", oauthRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);
   app.route("/", devOutboxRoutes);

@@ -6,6 +6,7 @@ import { log } from "./lib/log.ts";
 import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
 import { privateJwkSchema, publicJwkSchema } from "./lib/signing-keys.ts";
 import { TWO_FACTOR_METHODS } from "./lib/two-factor.ts";
+import { type OAuthSettings, readOAuthSettings } from "./oauth-config.ts";
 
 /** A JSON value in a string binding (JWKs arrive as JSON text from secrets). */
 const jsonText = <T extends z.ZodType>(schema: T) =>
@@ -151,7 +152,8 @@ const configSchema = z
     WEBAUTHN_ORIGINS: config.WEBAUTHN_ORIGINS.length > 0 ? config.WEBAUTHN_ORIGINS : ["http://localhost:8787"],
   }));
 
-export type Config = z.infer<typeof configSchema>;
+/** The settings, with the "sign in with" providers (read by name from the bindings, see oauth-config.ts). */
+export type Config = z.infer<typeof configSchema> & { OAUTH: OAuthSettings };
 
 /** Every setting as the runtime hands it over: a string binding (a var or a secret), or unset. */
 export type ConfigVars = { [K in keyof z.input<typeof configSchema>]?: string };
@@ -165,13 +167,19 @@ export function loadConfig(bindings: object): Config {
   // Empty strings mean "not set" (an empty .dev.vars line, an unset wrangler var).
   const present = Object.fromEntries(Object.entries(bindings).filter(([, value]) => typeof value === "string" && value !== ""));
   const result = configSchema.safeParse(present);
-  if (!result.success) {
+  const oauth = readOAuthSettings(present as Record<string, string>, String(present.ENVIRONMENT ?? ""));
+  const problems = [
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => ({ variable: issue.path.join(".") || "(bindings)", problem: issue.message }))),
+    ...oauth.problems,
+  ];
+  if (!result.success || problems.length > 0) {
     // Name the variables, never their values: they are secrets.
-    for (const issue of result.error.issues) {
-      log.error("config_error", { variable: issue.path.join(".") || "(bindings)", problem: issue.message });
-    }
+    for (const { variable, problem } of problems) log.error("config_error", { variable, problem });
     throw new AppError("CONFIG_ERROR");
   }
-  parsed.set(bindings, result.data);
-  return result.data;
+  const config = { ...result.data, OAUTH: oauth.settings };
+  parsed.set(bindings, config);
+  return config;
 }

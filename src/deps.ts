@@ -15,6 +15,7 @@ import type { IdentityStore } from "./stores/identity-store.ts";
 import type { LockoutStore } from "./stores/lockout-store.ts";
 import type { LoginStore } from "./stores/login-store.ts";
 import type { MfaStore } from "./stores/mfa-store.ts";
+import type { OAuthStore } from "./stores/oauth-store.ts";
 import type { OtpStore } from "./stores/otp-store.ts";
 import type { OutboxStore } from "./stores/outbox-store.ts";
 import type { PasskeyChallengeStore } from "./stores/passkey-challenge-store.ts";
@@ -45,6 +46,8 @@ export interface Deps {
   identities: IdentityStore;
   /** WebAuthn challenges, and the passkey sign-in that spends one. */
   passkeyChallenges: PasskeyChallengeStore;
+  /** Sign-in-with flows and their one-time codes. */
+  oauth: OAuthStore;
   securityEvents: SecurityEventStore;
   /** The development outbox (read side); the mail and SMS `log` providers write to it. */
   outbox: OutboxStore;

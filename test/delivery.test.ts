@@ -134,7 +134,15 @@ describe("GET /dev/outbox", () => {
   it("does not exist outside development (404 for every method)", async () => {
     const app = createApp();
     for (const ENVIRONMENT of ["production", "preview"]) {
-      const target = { ...providerEnv, ENVIRONMENT, WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.com" };
+      // The tests' sign-in settings (the dev provider, a wildcard redirect) are refused in production.
+      const target = {
+        ...providerEnv,
+        ENVIRONMENT,
+        WEBAUTHN_RP_ID: "example.com",
+        WEBAUTHN_ORIGINS: "https://example.com",
+        OAUTH_PROVIDERS: "",
+        OAUTH_REDIRECT_URIS: "",
+      };
       const get = buildRequest("GET", "/dev/outbox?to=a@b.c", { origin: LOOPBACK });
       expectFailure(await readResponse(app.fetch(get, target)), 404, "NOT_FOUND");
       expectFailure(

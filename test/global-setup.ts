@@ -1,11 +1,12 @@
 // Runs in Node before the suite: starts the local stack (private MariaDB and Redis unless
 // MYSQL_URL/REDIS_URL are set) and hands its URLs to the tests running in workerd.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { createClient } from "redis";
 import type { TestProject } from "vitest/node";
 import { DEV_OIDC_TEST_CLIENT } from "../local/dev-oidc-clients.ts";
 import { startDevOidcProvider } from "../local/dev-oidc-provider.ts";
 import { startFakeProviders, startFaultProxy, startStallServer } from "../local/fake-providers.ts";
+import { startIdentityProviders } from "../local/identity-providers.ts";
 import { startPlanetScaleServer } from "../local/psdb-server.ts";
 import { startLocalStack } from "../local/stack.ts";
 import { startUpstashServer } from "../local/upstash-server.ts";
@@ -23,6 +24,7 @@ async function preloadScripts(redisUrl: string): Promise<number> {
     import("../src/stores/otp-scripts.ts"),
     import("../src/stores/mfa-scripts.ts"),
     import("../src/stores/passkey-scripts.ts"),
+    import("../src/stores/oauth-scripts.ts"),
   ]);
   const values: unknown[] = modules.flatMap((module) => Object.values(module));
   const scripts = values.filter((value): value is string => typeof value === "string");
@@ -47,6 +49,14 @@ export default async function setup(project: TestProject) {
   // A real OpenID provider (oidc-provider): the sign-in-with flows are tested against it, not a mock.
   const oidc = await startDevOidcProvider({ clients: [DEV_OIDC_TEST_CLIENT] });
   project.provide("oidcIssuer", oidc.issuer);
+  const identityProviders = await startIdentityProviders({ clientId: "github-test-client", clientSecret: "github-test-secret" });
+  project.provide("identityProvidersUrl", identityProviders.url);
+  project.provide("nativeIdpKeys", identityProviders.nativeKeys);
+  // Sign in with Apple is configured with a .p8-style key of its own (its endpoints are Apple's: only starts are tested).
+  project.provide(
+    "applePrivateKey",
+    String(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "pem", type: "pkcs8" })),
+  );
   project.provide("fakeProvidersUrl", providers.url);
   const stall = await startStallServer();
   project.provide("stallUrl", stall.url);
@@ -92,6 +102,7 @@ export default async function setup(project: TestProject) {
       probeRedis.close(),
       providers.close(),
       oidc.close(),
+      identityProviders.close(),
       stall.close(),
       ...faults.map((fault) => fault.close()),
     ]);

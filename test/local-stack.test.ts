@@ -24,6 +24,7 @@ import {
   uniqueName,
   userRowById,
 } from "./helpers.ts";
+import { Browser, callback, signInAtDevProvider, startFlow } from "./oauth-helpers.ts";
 
 const probe = inject("probe");
 const db = () => new Client({ url: probe.databaseUrl });
@@ -383,6 +384,33 @@ describe("round trips, counted by the protocol servers", () => {
     expect(await counts()).toEqual({ db: 1, redis: 1 });
     // After the response (3 more): the passkey's count and last use, the last-login time, the security event.
     expect(await settledCounts({ db: 4, redis: 1 })).toEqual({ db: 4, redis: 1 });
+  });
+
+  it("sign in with a provider: start one Redis write; callback one MySQL read (and one transaction for a new account) and one Redis read; exchange one MySQL read and one Redis script", async () => {
+    const email = `${uniqueName("rt")}@example.com`;
+    const run = async () => {
+      const browser = new Browser((request) => app.fetch(request, probeEnv()));
+      await resetStats();
+      const providerUrl = await startFlow(browser, "dev");
+      const started = await counts();
+      const back = await signInAtDevProvider(browser, providerUrl, email, true);
+      await resetStats();
+      const code = String((await callback(browser, back)).searchParams.get("code"));
+      const called = await counts();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await resetStats();
+      const res = await app.fetch(buildRequest("POST", "/auth/oauth/exchange/", { json: { code } }), probeEnv());
+      expect(res.status).toBe(200);
+      return { started, called, exchanged: await counts() };
+    };
+    // A new account: the user and the identity in one transaction (BEGIN, two INSERTs, COMMIT).
+    const first = await run();
+    expect(first).toEqual({ started: { db: 0, redis: 1 }, called: { db: 5, redis: 1 }, exchanged: { db: 1, redis: 1 } });
+    // Settle the first run's writes after the response, then a returning user: one read.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const again = await run();
+    expect(again.called).toEqual({ db: 1, redis: 1 });
+    expect(again.exchanged).toEqual({ db: 1, redis: 1 });
   });
 
   it("a failed login costs one MySQL read alongside one Redis read, then one Redis script, known account or not", async () => {

@@ -7,6 +7,12 @@ declare module "vitest" {
     fakeProvidersUrl: string;
     /** The dev OpenID provider's issuer (local/dev-oidc-provider.ts), with DEV_OIDC_TEST_CLIENT registered. */
     oidcIssuer: string;
+    /** GitHub (Enterprise) endpoints and an OpenID provider under /native (local/identity-providers.ts). */
+    identityProvidersUrl: string;
+    /** The private JWKs that provider's published keys belong to (the tests sign native ID tokens). */
+    /** A PKCS#8 P-256 key in PEM, as Sign in with Apple's .p8 (OAUTH_APPLE_PRIVATE_KEY). */
+    applePrivateKey: string;
+    nativeIdpKeys: { rs256: Record<string, unknown>; es256: Record<string, unknown> };
     /** Accepts connections and never answers (a stalled dependency). */
     stallUrl: string;
     /** Protocol servers behind proxies that fail one step each: of account deletion, signup, a code's write. */

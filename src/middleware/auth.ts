@@ -43,3 +43,15 @@ export function requireAuthCheckedByScript(): MiddlewareHandler<AppEnv & { Varia
     await next();
   };
 }
+
+/**
+ * Routes a token is optional on (a link's code needs its user's token; a sign-in's none): with an
+ * Authorization header it must be valid, as for requireAuth; c.var.auth is set only then.
+ */
+export function optionalAuth(): MiddlewareHandler<AppEnv & { Variables: { auth?: CheckedAccess } }> {
+  const required = requireAuth();
+  return async (c, next) => {
+    if (c.req.header("Authorization") === undefined) return next();
+    return required(c as never, next);
+  };
+}

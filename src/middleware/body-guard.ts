@@ -17,10 +17,11 @@ import { AppError } from "../lib/errors.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** A route that takes a multipart upload instead of JSON, with its own request size limit. */
+/** A route that takes another body than JSON (an upload, a form), with its own media type and size limit. */
 export interface UploadRoute {
   path: string;
   maxBytes: number;
+  mediaType: RegExp;
 }
 
 const routePath = (path: string) => path.replace(/\/$/, "");
@@ -85,17 +86,17 @@ function hasBody(request: Request): boolean {
  * ("application/json;", "charset=utf-8"), and 415 for anything else.
  */
 const requireJsonBody =
-  (uploads: Map<string, unknown>): MiddlewareHandler<AppEnv> =>
+  (uploads: Map<string, UploadRoute>): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     const headers = c.req.raw.headers;
-    const multipart = uploads.has(routePath(c.req.path));
+    const upload = uploads.get(routePath(c.req.path));
     const mediaType = (headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
     if (!hasBody(c.req.raw)) {
-      if (headers.has("content-type") && !multipart) await replaceHeaders(c, (copy) => copy.delete("content-type"));
+      if (headers.has("content-type") && !upload) await replaceHeaders(c, (copy) => copy.delete("content-type"));
       return next();
     }
-    if (multipart) {
-      if (!/^multipart\/form-data$/i.test(mediaType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
+    if (upload) {
+      if (!upload.mediaType.test(mediaType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
       return next();
     }
     if (!JSON_MEDIA_TYPE.test(mediaType)) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
@@ -114,10 +115,11 @@ export function bodyGuard(uploadRoutes: UploadRoute[]): {
   settle: MiddlewareHandler<AppEnv>;
   guard: MiddlewareHandler<AppEnv>[];
 } {
-  const uploads = new Map(
+  const uploads = new Map(uploadRoutes.map((route) => [routePath(route.path), route]));
+  const limits = new Map(
     uploadRoutes.map((route) => [routePath(route.path), bodyLimit({ maxSize: route.maxBytes, onError: tooLarge })]),
   );
-  const limitBody: MiddlewareHandler<AppEnv> = (c, next) => (uploads.get(routePath(c.req.path)) ?? jsonLimit)(c, next);
+  const limitBody: MiddlewareHandler<AppEnv> = (c, next) => (limits.get(routePath(c.req.path)) ?? jsonLimit)(c, next);
   const largest = Math.max(MAX_BODY_BYTES, ...uploadRoutes.map((route) => route.maxBytes));
   return { settle: settleRequestBody(largest), guard: [limitBody, requireJsonBody(uploads)] };
 }

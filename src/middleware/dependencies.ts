@@ -17,6 +17,7 @@ import { identityStore } from "../stores/identity-store.ts";
 import { lockoutStore } from "../stores/lockout-store.ts";
 import { loginStore } from "../stores/login-store.ts";
 import { mfaStore } from "../stores/mfa-store.ts";
+import { oauthStore } from "../stores/oauth-store.ts";
 import { otpStore } from "../stores/otp-store.ts";
 import { outboxStore, redisOutbox } from "../stores/outbox-store.ts";
 import { passkeyChallengeStore } from "../stores/passkey-challenge-store.ts";
@@ -75,6 +76,7 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       passkeys: passkeyStore(db),
       identities: identityStore(db),
       passkeyChallenges: passkeyChallengeStore(redis),
+      oauth: oauthStore(redis),
       securityEvents,
       outbox: outboxStore(redis),
       health: healthStore(db, redis),

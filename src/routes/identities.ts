@@ -8,7 +8,7 @@ import { optionalBody, optionalJson, REAUTH, type ReauthBody, reauthBody, reauth
 import { ok } from "./respond.ts";
 import { action, createRouter, signedIn } from "./router.ts";
 
-const identitySchema = z
+export const identitySchema = z
   .object({
     id: z.string(),
     provider: z.string(),

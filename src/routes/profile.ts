@@ -53,6 +53,7 @@ const updateRoute = (method: "put" | "patch") =>
 export const profileImageUpload: UploadRoute = {
   path: "/profile/upload_profile_image",
   maxBytes: PROFILE_IMAGE_MAX_BYTES + 64 * 1024,
+  mediaType: /^multipart\/form-data$/i,
 };
 
 const uploadRoute = createRoute(

@@ -72,6 +72,13 @@ export function passkeyAddedEmail(app: string, to: string, name: string): EmailM
   ]);
 }
 
+export function identityLinkedEmail(app: string, to: string, provider: string): EmailMessage {
+  return email(to, `A new way to sign in to your ${app} account`, [
+    `Your ${provider} account now signs in to your ${app} account.`,
+    "If this was not you, reset your password now and unlink it under your account's linked sign-ins.",
+  ]);
+}
+
 export function identityUnlinkedEmail(app: string, to: string, provider: string): EmailMessage {
   return email(to, `A sign-in was unlinked from your ${app} account`, [
     `Your ${provider} account no longer signs in to your ${app} account.`,

@@ -27,6 +27,7 @@ export const SECURITY_EVENTS = [
   "passkey_removed",
   "passkey_login_failed",
   "passkey_clone_suspected",
+  "identity_linked",
   "identity_unlinked",
 ] as const;
 export type SecurityEvent = (typeof SECURITY_EVENTS)[number];

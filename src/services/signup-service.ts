@@ -23,7 +23,7 @@ export interface SignupInput extends ContactInput {
   dob?: string | null;
 }
 
-const REFERRAL_ID_LENGTH = 10;
+export const REFERRAL_ID_LENGTH = 10;
 const USERNAME_TAKEN = "This username is already taken.";
 const EMAIL_TAKEN = "This email is already registered.";
 
@@ -76,7 +76,7 @@ export async function signUp(
   // Retry only on the (astronomically rare) referral-id collision.
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = await insertOrFindOut(deps, row);
-    if (result.inserted) return publicUser({ ...defaults, ...row, createdAt: now }, now);
+    if (result.inserted) return publicUser({ ...NEW_USER_DEFAULTS, ...row, createdAt: now }, now);
     if (result.duplicateKey.includes("referral")) {
       row.referralId = deps.ids.alphanumeric(REFERRAL_ID_LENGTH);
       continue;
@@ -167,7 +167,7 @@ function duplicateDetails(row: NewUserRow, holders: UserRow[], duplicateKey: str
 }
 
 /** Column defaults of a freshly inserted row, for building the response without reading it back. */
-const defaults = {
+export const NEW_USER_DEFAULTS = {
   countryAlphaCode: null,
   countryName: null,
   countryPhoneCode: null,

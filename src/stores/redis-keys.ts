@@ -44,3 +44,7 @@ export const mfaKey = (tokenDigest: string) => `mfa:${tokenDigest}`;
 
 /** A WebAuthn challenge (base64url of 32 random bytes), until spent (see passkey-scripts.ts). */
 export const challengeKey = (challenge: string) => `webauthn:${challenge}`;
+/** A sign-in-with flow, by the digest of its state: provider, PKCE verifier, nonce, where it returns (10 minutes). */
+export const oauthFlowKey = (stateDigest: string) => `oauth:flow:${stateDigest}`;
+/** A spent one-time code of a flow, or a spent native ID token, by its id or digest (until it would have expired). */
+export const oauthSpentKey = (id: string) => `oauth:spent:${id}`;

@@ -1,11 +1,12 @@
 // Users in MySQL. The only code that reads or writes the users table.
-import { and, eq, getTableColumns, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { type NewUserRow, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import { type Database, duplicateKeyName } from "./database.ts";
 import { deleteIdentitiesOf } from "./identity-store.ts";
 import { deletePasskeysOf } from "./passkey-store.ts";
 import { deleteSecurityEventsOf } from "./security-event-store.ts";
+import { userWithPasskeyFlag } from "./user-columns.ts";
 
 export type InsertResult = { inserted: true } | { inserted: false; duplicateKey: string };
 
@@ -42,6 +43,12 @@ export async function findUsersByEitherName(db: Database, usernameCanonical: str
     .limit(2);
 }
 
+/** A user about to be signed in (by id): with whether they have a passkey, as findUserForLogin. */
+export async function findUserToSignIn(db: Database, id: string) {
+  const [row] = await db.select(userWithPasskeyFlag).from(users).where(eq(users.id, id)).limit(1);
+  return row ?? null;
+}
+
 export async function findUserById(db: Database, id: string) {
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return row ?? null;
@@ -65,14 +72,7 @@ export async function findUserForLogin(
   // Each column has a unique index: at most one candidate per name. Whether the account has a
   // passkey rides along (a second factor it may offer), in the same round trip.
   const rows = await db
-    .select({
-      ...getTableColumns(users),
-      // Qualified by hand: Drizzle leaves column names bare in a one-table select, and bare ones
-      // would resolve inside the subquery.
-      hasPasskey: sql<boolean>`exists (select 1 from \`passkeys\` where \`passkeys\`.\`user_id\` = \`users\`.\`id\`)`.mapWith(
-        (value) => Number(value) === 1,
-      ),
-    })
+    .select(userWithPasskeyFlag)
     .from(users)
     .where(or(...conditions))
     .limit(2);
@@ -221,6 +221,7 @@ export const userStore = (db: Database) =>
     findByEitherName: findUsersByEitherName,
     findById: findUserById,
     findForLogin: findUserForLogin,
+    findToSignIn: findUserToSignIn,
     recordLogin,
     setTokensValidAfter,
     update: updateUser,
