@@ -6,8 +6,9 @@
 // http://localhost:PORT: an IP literal cannot be a WebAuthn RP ID) with a CDP virtual
 // authenticator (ctap2, internal, resident keys, user verification): sign up with a password, add
 // a passkey, sign out, sign in with the passkey alone (usernameless), check its token with
-// /auth/jwt/check/, delete the passkey. Screenshots go to .local/browser/. Exits non-zero on any
-// failure.
+// /auth/jwt/check/, delete the passkey. Then the sign-in-with demo (/examples/social.html): the dev
+// OpenID provider's button, its form, back to the page with a code it exchanges (with its own
+// PKCE), signed in. Screenshots go to .local/browser/. Exits non-zero on any failure.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -73,7 +74,9 @@ try {
   });
   const blocked: string[] = [];
   await context.route("**/*", (route) => {
-    if ([base, localhost].includes(new URL(route.request().url()).origin)) return route.continue();
+    // This machine only: the dev server, and the dev OpenID provider on its own port.
+    const { origin, hostname } = new URL(route.request().url());
+    if ([base, localhost].includes(origin) || (hostname === "127.0.0.1" && origin.startsWith("http://"))) return route.continue();
     blocked.push(route.request().url());
     return route.abort();
   });
@@ -108,6 +111,7 @@ try {
   await page.screenshot({ path: `${outDir}/docs.png`, fullPage: false });
   console.log(`screenshot: ${outDir}/docs.png`);
   await passkeysDemo(page);
+  await socialDemo(page);
   check(blocked.length === 0, `no request left the local origin${blocked.length ? ` (blocked: ${blocked.join(", ")})` : ""}`);
   check(problems.length === 0, `no console errors or CSP violations${problems.length ? `: ${problems.join(" | ")}` : ""}`);
   await context.close();
@@ -168,6 +172,35 @@ async function passkeysDemo(page: Page): Promise<void> {
   await page.click("#passkeys li button");
   await page.locator("#passkeys", { hasText: "None yet." }).waitFor({ timeout: 15_000 });
   check((await status.textContent()) === "Passkey deleted.", "the passkey was deleted from the demo page");
+}
+
+/** The sign-in-with demo: the dev OpenID provider's button, its form, back to the page, signed in. */
+async function socialDemo(page: Page): Promise<void> {
+  const address = `social.${Date.now().toString(36)}@example.com`;
+  await page.goto(`${localhost}/examples/social.html`);
+  await page.click("#provider-dev");
+  // The provider's own page (another origin): one form, an address and "email verified".
+  await page.waitForSelector('input[name="email"]', { timeout: 15_000 });
+  check(new URL(page.url()).origin !== localhost, `the browser went to the provider (${new URL(page.url()).origin})`);
+  await page.fill('input[name="email"]', address);
+  await page.check('input[name="email_verified"]');
+  const exchanged = page.waitForResponse((response) => response.url().endsWith("/auth/oauth/exchange/"));
+  await page.click('button[type="submit"]');
+  const answer = (await (await exchanged).json()) as { success: boolean; data?: { access?: string } };
+  await page.locator("#signed-in").waitFor({ timeout: 15_000 });
+  check(
+    answer.success && (await page.textContent("#email")) === address,
+    "signed up through the dev provider and back on the demo page",
+  );
+  check(new URL(page.url()).search === "", "the one-time code was taken out of the page's address");
+  check(
+    ((await page.textContent("#identities")) ?? "").includes(`dev: ${address} (verified)`),
+    "the page lists the linked dev identity, its address verified",
+  );
+  await page.screenshot({ path: `${outDir}/social.png`, fullPage: true });
+  console.log(`screenshot: ${outDir}/social.png`);
+  await page.click("#logout");
+  await page.locator("#signed-out").waitFor();
 }
 
 console.log(failures.length === 0 ? "browser test passed" : `browser test failed: ${failures.length} check(s)`);
