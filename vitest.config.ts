@@ -29,7 +29,7 @@ export default defineConfig({
           JWT_PRIVATE_KEY: inject("jwtPrivateKey"),
           // Sign-in-with: the dev OpenID provider (test/global-setup.ts starts it), a GitHub
           // Enterprise stand-in, and a provider whose keys the tests hold (native ID tokens).
-          OAUTH_PROVIDERS: "dev,github,native,apple",
+          OAUTH_PROVIDERS: "dev,github,native,apple,down",
           OAUTH_DEV_ISSUER: inject("oidcIssuer"),
           OAUTH_DEV_CLIENT_ID: DEV_OIDC_TEST_CLIENT.client_id,
           OAUTH_DEV_CLIENT_SECRET: DEV_OIDC_TEST_CLIENT.client_secret,
@@ -44,6 +44,9 @@ export default defineConfig({
           OAUTH_APPLE_TEAM_ID: "TEAM123456",
           OAUTH_APPLE_KEY_ID: "KEY1234567",
           OAUTH_APPLE_PRIVATE_KEY: inject("applePrivateKey"),
+          OAUTH_DOWN_ISSUER: `${inject("identityProvidersUrl")}/down`,
+          OAUTH_DOWN_CLIENT_ID: "down-client",
+          OAUTH_DOWN_CLIENT_SECRET: "down-secret",
           OAUTH_REDIRECT_URIS: "https://app.example.com/auth/done,http://localhost:3000/*",
         },
       },

@@ -14,7 +14,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Fixtures } from "./bench/fixtures.ts";
+import { Fixtures, OAUTH_BENCH_REDIRECT } from "./bench/fixtures.ts";
 import {
   alternateFor,
   describeFloor,
@@ -30,6 +30,9 @@ import {
 import { call, measure, type Phase } from "./bench/measure.ts";
 import { MAX_CONCURRENCY, SCENARIOS, type Scenario } from "./bench/scenarios.ts";
 import { type BundleReport, bundleReport, type StartupReport, startupReport } from "./bench/startup.ts";
+import { DEV_OIDC_CLIENT } from "./dev-oidc-clients.ts";
+import { startDevOidcProvider } from "./dev-oidc-provider.ts";
+import { freePort } from "./processes.ts";
 import { MissingServerError } from "./stack.ts";
 import { startWorkerdOnStack, workerdBinary } from "./workerd-runner.ts";
 
@@ -240,7 +243,32 @@ async function main() {
 
   const started = performance.now();
   for (const log of ["workerd.log", "floor-workerd.log"]) writeFileSync(join(dir, log), "");
-  const { stack, worker, stop } = await startWorkerdOnStack(dir, {}, { logFile: join(dir, "workerd.log") });
+  // Sign in with the dev OpenID provider: its port is chosen first (the worker's bindings name its
+  // issuer), it starts once the worker's URL (its redirect URI) is known.
+  const oidcPort = await freePort();
+  const {
+    stack,
+    worker,
+    stop: stopWorker,
+  } = await startWorkerdOnStack(
+    dir,
+    {
+      OAUTH_PROVIDERS: "dev",
+      OAUTH_DEV_ISSUER: `http://127.0.0.1:${oidcPort}`,
+      OAUTH_DEV_CLIENT_ID: DEV_OIDC_CLIENT.client_id,
+      OAUTH_DEV_CLIENT_SECRET: DEV_OIDC_CLIENT.client_secret,
+      OAUTH_REDIRECT_URIS: OAUTH_BENCH_REDIRECT,
+    },
+    { logFile: join(dir, "workerd.log") },
+  );
+  const oidc = await startDevOidcProvider({
+    clients: [{ ...DEV_OIDC_CLIENT, redirect_uris: [`${worker.url}/auth/oauth/dev/callback`] }],
+    port: oidcPort,
+  });
+  const stop = async () => {
+    await oidc.close();
+    await stopWorker();
+  };
   const floorWorker = await startFloorWorker(stack, join(dir, "floor"), PBKDF2_ITERATIONS, join(dir, "floor-workerd.log")).catch(
     async (error: unknown) => {
       await stop();

@@ -4,7 +4,8 @@
 //     (client secret and PKCE checked, errors answered with 200 as GitHub does), and the API's
 //     /user and /user/emails;
 //   - an OpenID provider under /native whose signing keys the tests hold (handed over by the
-//     setup), for native apps' ID tokens: discovery and JWKS only, the tests sign the tokens.
+//     setup), for native apps' ID tokens: discovery and JWKS only, the tests sign the tokens;
+//   - one under /down that answers 503 to everything (a provider's outage).
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -69,6 +70,8 @@ export async function startIdentityProviders(github: GithubTestClient) {
         jwks_uri: `${base}/native/jwks`,
       });
     if (url.pathname === "/native/jwks") return json(res, 200, keys.jwks);
+    // A provider having an outage: everything under /down answers 503.
+    if (url.pathname.startsWith("/down/")) return json(res, 503, { error: "temporarily_unavailable" });
     if (url.pathname === "/login/oauth/authorize") {
       const params = url.searchParams;
       if (params.get("client_id") !== github.clientId) return json(res, 400, { error: "unknown client" });

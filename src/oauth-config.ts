@@ -21,7 +21,7 @@ export interface OAuthProviderConfig {
   issuer: string;
   /** github: https://github.com or a GitHub Enterprise Server's URL. */
   baseUrl: string;
-  /** microsoft: "common", "organizations", "consumers" or a tenant id. */
+  /** microsoft: "common", "organizations", "consumers" or a tenant id (lower case). */
   tenant: string;
   apple: { teamId: string; keyId: string; privateKey: string } | undefined;
 }
@@ -97,8 +97,13 @@ export function readOAuthSettings(
       problem(`${prefix}ISSUER`, "required: the provider's issuer URL (https)");
     const baseUrl = get("BASE_URL") ?? "https://github.com";
     if (kind === "github" && !httpsUrl(baseUrl, local)) problem(`${prefix}BASE_URL`, "must be an https URL");
-    const tenant = get("TENANT") ?? "common";
-    if (kind === "microsoft" && !/^[A-Za-z0-9.-]{1,64}$/.test(tenant)) problem(`${prefix}TENANT`, "must be a tenant id or name");
+    const tenant = (get("TENANT") ?? "common").toLowerCase();
+    // A tenant id, not a domain name: the issuer check compares ids (a name would let any tenant in).
+    if (
+      kind === "microsoft" &&
+      !/^(common|organizations|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.test(tenant)
+    )
+      problem(`${prefix}TENANT`, "must be common, organizations, consumers or a tenant id (a GUID)");
     let apple: OAuthProviderConfig["apple"];
     if (kind === "apple") {
       const [teamId, keyId, privateKey] = [get("TEAM_ID"), get("KEY_ID"), get("PRIVATE_KEY")];
@@ -119,7 +124,8 @@ export function readOAuthSettings(
       clientId,
       audiences: [clientId, ...list(get("CLIENT_IDS")).filter((extra) => extra !== clientId)],
       clientSecret,
-      issuer: issuer?.replace(/\/$/, "") ?? "",
+      // Exactly as configured: it is compared exactly with the discovery document's and the tokens'.
+      issuer: issuer ?? "",
       baseUrl: baseUrl.replace(/\/$/, ""),
       tenant,
       apple,

@@ -24,7 +24,7 @@ import {
   uniqueName,
   userRowById,
 } from "./helpers.ts";
-import { Browser, callback, signInAtDevProvider, startFlow } from "./oauth-helpers.ts";
+import { APP_VERIFIER, Browser, callback, signInAtDevProvider, startFlow } from "./oauth-helpers.ts";
 
 const probe = inject("probe");
 const db = () => new Client({ url: probe.databaseUrl });
@@ -399,7 +399,10 @@ describe("round trips, counted by the protocol servers", () => {
       const called = await counts();
       await new Promise((resolve) => setTimeout(resolve, 300));
       await resetStats();
-      const res = await app.fetch(buildRequest("POST", "/auth/oauth/exchange/", { json: { code } }), probeEnv());
+      const res = await app.fetch(
+        buildRequest("POST", "/auth/oauth/exchange/", { json: { code, code_verifier: APP_VERIFIER } }),
+        probeEnv(),
+      );
       expect(res.status).toBe(200);
       return { started, called, exchanged: await counts() };
     };

@@ -2,10 +2,22 @@
 // transplanted state (login CSRF), a code injected into another flow (PKCE), one-time codes used
 // twice, late or tampered with, open redirects, and parallel replays.
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { identities } from "../src/db/schema.ts";
 import { flowCodeKey, openFlowCode, sealFlowCode } from "../src/lib/flow-codes.ts";
-import { api, expectFailure, uniqueName } from "./helpers.ts";
-import { APP, Browser, callback, devSignIn, exchange, signInAtDevProvider, startFlow } from "./oauth-helpers.ts";
+import { api, expectFailure, latestCode, messageTo, testDb, uniqueName } from "./helpers.ts";
+import {
+  APP,
+  APP_VERIFIER,
+  Browser,
+  callback,
+  challengeOf,
+  devSignIn,
+  exchange,
+  signInAtDevProvider,
+  startFlow,
+} from "./oauth-helpers.ts";
 
 const emailOf = (name: string) => `${name}@example.com`;
 
@@ -111,7 +123,7 @@ describe("the one-time code", () => {
     expectFailure(await exchange(flipped.join(".")), 400, "OAUTH_CODE_INVALID");
     const foreign = await sealFlowCode(
       crypto.getRandomValues(new Uint8Array(32)),
-      { kind: "sign-in", userId: "x", appChallenge: "", identityId: "y" },
+      { kind: "sign-in", userId: "x", appChallenge: await challengeOf(APP_VERIFIER), identityId: "y" },
       new Date(),
     );
     expectFailure(await exchange(foreign), 400, "OAUTH_CODE_INVALID");
@@ -140,7 +152,8 @@ describe("redirect_uri: only the app URLs on the list, exactly", () => {
   ];
   for (const uri of tricks)
     it(`refuses ${JSON.stringify(uri)} with 400, no redirect and no cookie`, async () => {
-      const res = await api("GET", `/auth/oauth/dev/start/?redirect_uri=${encodeURIComponent(uri)}`);
+      const challenge = await challengeOf(APP_VERIFIER);
+      const res = await api("GET", `/auth/oauth/dev/start/?redirect_uri=${encodeURIComponent(uri)}&code_challenge=${challenge}`);
       expectFailure(res, 400, "VALIDATION_ERROR");
       expect(res.headers.get("location")).toBeNull();
       expect(res.headers.get("set-cookie")).toBeNull();
@@ -149,14 +162,76 @@ describe("redirect_uri: only the app URLs on the list, exactly", () => {
   it("accepts a listed URL and a path under a development wildcard", async () => {
     // The browser: a service binding's fetch would follow the 302 back into this worker.
     const browser = new Browser();
-    const start = (uri: string) => browser.go(`https://api.test/auth/oauth/dev/start/?redirect_uri=${encodeURIComponent(uri)}`);
+    const challenge = await challengeOf(APP_VERIFIER);
+    const start = (uri: string) =>
+      browser.go(`https://api.test/auth/oauth/dev/start/?redirect_uri=${encodeURIComponent(uri)}&code_challenge=${challenge}`);
     expect((await start(APP)).status).toBe(302);
     const wildcard = await start("http://localhost:3000/app/callback");
     expect(wildcard.status).toBe(302);
     const cookie = String(wildcard.headers.get("set-cookie"));
-    expect(cookie).toMatch(/^lse_oauth_[0-9a-f]{16}=/);
+    expect(cookie).toMatch(/^__Host-lse_oauth_[0-9a-f]{16}=/);
+    expect(cookie).toMatch(/Path=\/;/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).toMatch(/Secure/);
+  });
+});
+
+describe("malformed requests", () => {
+  it("answers an exchange without a body, or with another media type, with a 4xx", async () => {
+    expectFailure(await api("POST", "/auth/oauth/exchange/"), 400, "VALIDATION_ERROR");
+    const latin1 = await api("POST", "/auth/oauth/exchange/", {
+      body: "",
+      headers: { "content-type": "application/json; charset=latin1" },
+    });
+    expect(latin1.status).toBe(400);
+    const form = await api("POST", "/auth/oauth/exchange/", {
+      body: "code=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expectFailure(form, 415, "UNSUPPORTED_MEDIA_TYPE");
+    expectFailure(await api("POST", "/auth/oauth/dev/id-token/"), 400, "VALIDATION_ERROR");
+    expectFailure(
+      await api("POST", "/auth/oauth/dev/link/", { headers: { authorization: "Bearer x.y.z" } }),
+      401,
+      "INVALID_TOKEN",
+    );
+  });
+});
+
+describe("an address the provider did not vouch for", () => {
+  it("gives no lasting way in: the owner's password reset removes the unvouched sign-in, and it cannot come back", async () => {
+    // Someone signs in first with the owner's address, at a provider that does not check addresses.
+    const email = emailOf(uniqueName("preclaimed"));
+    const made = await exchange(String((await devSignIn(email, false)).searchParams.get("code")));
+    expect(made.status, made.text).toBe(200);
+    const account = (await api("GET", "/profile/", { headers: { authorization: `Bearer ${made.body.data.access}` } })).body.data
+      .user;
+    // The owner takes the account over through the mailbox: forget, code, reset.
+    expect((await api("POST", "/auth/password/forget/", { json: { email } })).status).toBe(200);
+    const otp = await latestCode(email);
+    const confirmed = await api("POST", "/auth/password/forget/confirm/", { json: { email, otp } });
+    const password = "the Owner's own passphrase 7";
+    const reset = await api("POST", "/auth/password/reset/", {
+      json: { email, reset_token: confirmed.body.data.reset_token, password1: password, password2: password },
+    });
+    expect(reset.status, reset.text).toBe(200);
+    expect(await testDb().select().from(identities).where(eq(identities.userId, account.user_id))).toHaveLength(0);
+    await messageTo(email, "Sign-ins were removed");
+    // The stranger's sessions died with the reset, and their provider no longer signs in to it.
+    expect(
+      (await api("POST", "/auth/jwt/check/", { headers: { authorization: `Bearer ${made.body.data.access}` } })).status,
+    ).toBe(401);
+    expect((await devSignIn(email, false)).searchParams.get("error")).toBe("ACCOUNT_EXISTS");
+  });
+});
+
+describe("the provider's outage", () => {
+  it("answers a start with 503 (its discovery document did not come), not a configuration error", async () => {
+    const res = await api(
+      "GET",
+      `/auth/oauth/down/start/?redirect_uri=${encodeURIComponent(APP)}&code_challenge=${await challengeOf(APP_VERIFIER)}`,
+    );
+    expectFailure(res, 503, "SERVICE_UNAVAILABLE");
   });
 });

@@ -43,7 +43,8 @@ describe("OAUTH_* settings", () => {
       "ios.apps.googleusercontent.com",
       "android.apps.googleusercontent.com",
     ]);
-    expect(settings.providers[2]?.issuer).toBe("https://example.okta.com");
+    // Exactly as configured (with its slash): it is compared exactly with what the provider publishes.
+    expect(settings.providers[2]?.issuer).toBe("https://example.okta.com/");
     expect(settings.redirects).toEqual({ allowed: ["https://app.example.com/auth/done"], wildcards: false });
   });
 
@@ -92,22 +93,46 @@ describe("OAUTH_* settings", () => {
     expect(problemsOf({ ...google, OAUTH_REDIRECT_URIS: "https://APP.example.com/x" })).toEqual(["OAUTH_REDIRECT_URIS"]);
   });
 
-  it("pins Microsoft's issuer to the tenant, or to the user's own tenant on the multi-tenant endpoints", async () => {
-    const base = readOAuthSettings(
-      { OAUTH_PROVIDERS: "microsoft", OAUTH_MICROSOFT_CLIENT_ID: "a", OAUTH_MICROSOFT_CLIENT_SECRET: "b" },
-      "test",
-    );
-    const common = await endpointsOf({ ...(base.settings.providers[0] as NonNullable<(typeof base.settings.providers)[0]>) });
-    const tid = "9188040d-6c67-4c5b-b112-36a304b66dad";
-    expect(common.issuedBy(`https://login.microsoftonline.com/${tid}/v2.0`, { tid })).toBe(true);
-    expect(common.issuedBy(`https://login.microsoftonline.com/${tid}/v2.0`, { tid: "other" })).toBe(false);
-    const pinned = await endpointsOf({
-      ...(base.settings.providers[0] as NonNullable<(typeof base.settings.providers)[0]>),
-      tenant: tid,
-    });
-    expect(pinned.issuedBy(`https://login.microsoftonline.com/${tid}/v2.0`, { tid })).toBe(true);
-    const other = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-    expect(pinned.issuedBy(`https://login.microsoftonline.com/${other}/v2.0`, { tid: other })).toBe(false);
+  it("checks Microsoft's issuer against the token's own tenant, and the tenant against the configuration", async () => {
+    const microsoft = async (tenant: string) => {
+      const vars = {
+        OAUTH_PROVIDERS: "microsoft",
+        OAUTH_MICROSOFT_CLIENT_ID: "a",
+        OAUTH_MICROSOFT_CLIENT_SECRET: "b",
+        OAUTH_MICROSOFT_TENANT: tenant,
+      };
+      const { settings, problems } = readOAuthSettings(vars, "test");
+      expect(problems).toEqual([]);
+      return endpointsOf(settings.providers[0] as NonNullable<(typeof settings.providers)[0]>, "scope");
+    };
+    const work = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    const personal = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    const from = (tid: string) => [`https://login.microsoftonline.com/${tid}/v2.0`, { tid }] as const;
+    const common = await microsoft("common");
+    expect(common.issuedBy(...from(work))).toBe(true);
+    expect(common.issuedBy(...from(personal))).toBe(true);
+    expect(common.issuedBy(`https://login.microsoftonline.com/${work}/v2.0`, { tid: personal })).toBe(false);
+    const organizations = await microsoft("organizations");
+    expect(organizations.issuedBy(...from(work))).toBe(true);
+    expect(organizations.issuedBy(...from(personal))).toBe(false);
+    const consumers = await microsoft("consumers");
+    expect(consumers.issuedBy(...from(personal))).toBe(true);
+    expect(consumers.issuedBy(...from(work))).toBe(false);
+    // A tenant id pins it, whatever its case in the configuration.
+    const pinned = await microsoft(work.toUpperCase());
+    expect(pinned.issuedBy(...from(work))).toBe(true);
+    expect(pinned.issuedBy(...from("00000000-0000-0000-0000-000000000001"))).toBe(false);
+    expect(pinned.authorization).toContain(`/${work}/`);
+    // A domain name cannot be compared with a token's tenant id: refused.
+    expect(
+      problemsOf({
+        OAUTH_PROVIDERS: "microsoft",
+        OAUTH_MICROSOFT_CLIENT_ID: "a",
+        OAUTH_MICROSOFT_CLIENT_SECRET: "b",
+        OAUTH_MICROSOFT_TENANT: "contoso.onmicrosoft.com",
+        OAUTH_REDIRECT_URIS: "https://a.example/",
+      }),
+    ).toEqual(["OAUTH_MICROSOFT_TENANT"]);
   });
 });
 

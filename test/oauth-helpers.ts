@@ -6,6 +6,15 @@ import { expect } from "vitest";
 import { type ApiResponse, api, randomIp, readResponse } from "./helpers.ts";
 
 export const APP = "https://app.example.com/auth/done";
+/** The app's PKCE: the verifier it keeps, and the challenge it sends to /start/ (S256). */
+export const APP_VERIFIER = "the-app-keeps-this-verifier-0123456789abcdefghij";
+export async function challengeOf(verifier: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  return btoa(String.fromCharCode(...digest))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
 const WORKER = "https://api.test";
 
 export class Browser {
@@ -82,7 +91,7 @@ export async function signInAtDevProvider(browser: Browser, providerUrl: URL, em
 
 /** GET /auth/oauth/{provider}/start/ in the browser: the provider URL it is sent to. */
 export async function startFlow(browser: Browser, provider: string, query: Record<string, string> = {}) {
-  const params = new URLSearchParams({ redirect_uri: APP, ...query });
+  const params = new URLSearchParams({ redirect_uri: APP, code_challenge: await challengeOf(APP_VERIFIER), ...query });
   const res = await browser.go(`${WORKER}/auth/oauth/${provider}/start/?${params}`);
   expect(res.status, await res.clone().text()).toBe(302);
   return new URL(String(res.headers.get("location")));
@@ -101,10 +110,12 @@ export async function devSignIn(email: string, verified = true, browser = new Br
   return callback(browser, await signInAtDevProvider(browser, providerUrl, email, verified));
 }
 
+/** The app's exchange, with its verifier unless `extra` says otherwise. */
 export const exchange = (
   code: string,
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-): Promise<ApiResponse> => api("POST", "/auth/oauth/exchange/", { json: { code, ...extra }, headers });
+): Promise<ApiResponse> =>
+  api("POST", "/auth/oauth/exchange/", { json: { code, code_verifier: APP_VERIFIER, ...extra }, headers });
 
 export { readResponse };

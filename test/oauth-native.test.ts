@@ -134,3 +134,30 @@ describe("POST /auth/oauth/{provider}/id-token/", () => {
     expectFailure(prototypeKey, 400, "VALIDATION_ERROR");
   });
 });
+
+describe("what a native ID token cannot do", () => {
+  it("sign in twice under another encoding of its signature (the spare bits of its last character)", async () => {
+    const token = await idToken({ email: emailOf(uniqueName("bits")), nonce: "spare" });
+    const [header, payload, signature = ""] = token.split(".");
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(signature.slice(-1));
+    // 256 signature bytes in 342 characters: the last one carries 4 bits that decode to nothing.
+    const variant = `${header}.${payload}.${signature.slice(0, -1)}${alphabet[last ^ 1]}`;
+    expect((await send({ id_token: token, nonce: "spare" })).status).toBe(200);
+    expectFailure(await send({ id_token: variant, nonce: "spare" }), 401, "INVALID_CREDENTIALS");
+  });
+
+  it("tell subjects apart by case: a provider's subject is exact", async () => {
+    const base = `Case-${uniqueName("sub")}`;
+    const first = await send({ id_token: await idToken({ sub: base.toUpperCase(), email: emailOf(uniqueName("upper")) }) });
+    const second = await send({ id_token: await idToken({ sub: base.toLowerCase(), email: emailOf(uniqueName("lower")) }) });
+    expect(first.status, first.text).toBe(200);
+    expect(second.status, second.text).toBe(200);
+    const who = async (access: string) => (await api("GET", "/profile/", { headers: bearer(access) })).body.data.user.user_id;
+    expect(await who(second.body.data.access)).not.toBe(await who(first.body.data.access));
+  });
+
+  it("answers 503 while the provider's keys cannot be fetched (an outage, not a bad token)", async () => {
+    expectFailure(await send({ id_token: await idToken({ email: emailOf("x") }) }, "down"), 503, "SERVICE_UNAVAILABLE");
+  });
+});

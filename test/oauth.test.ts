@@ -20,7 +20,17 @@ import {
   userWithSession,
   verifyEmailAddress,
 } from "./helpers.ts";
-import { APP, Browser, callback, devSignIn, exchange, signInAtDevProvider, startFlow } from "./oauth-helpers.ts";
+import {
+  APP,
+  APP_VERIFIER,
+  Browser,
+  callback,
+  challengeOf,
+  devSignIn,
+  exchange,
+  signInAtDevProvider,
+  startFlow,
+} from "./oauth-helpers.ts";
 import { userWithTwoFactor } from "./two-factor-helpers.ts";
 
 const emailOf = (name: string) => `${name}@example.com`;
@@ -51,11 +61,13 @@ describe("GET /auth/oauth/providers/", () => {
       { id: "github", name: "GitHub", kind: "oauth2" },
       { id: "native", name: "native", kind: "oidc" },
       { id: "apple", name: "Apple", kind: "oidc" },
+      { id: "down", name: "down", kind: "oidc" },
     ]);
   });
 
   it("answers 404 for a provider that is not enabled", async () => {
-    expectFailure(await api("GET", `/auth/oauth/google/start/?redirect_uri=${encodeURIComponent(APP)}`), 404, "NOT_FOUND");
+    const query = `redirect_uri=${encodeURIComponent(APP)}&code_challenge=${await challengeOf(APP_VERIFIER)}`;
+    expectFailure(await api("GET", `/auth/oauth/google/start/?${query}`), 404, "NOT_FOUND");
   });
 });
 
@@ -131,7 +143,10 @@ describe("linking by address", () => {
 
 /** Starts a link for a signed-in user and runs it at the dev provider: the URL the app receives. */
 async function linkThroughDev(access: string, password: string, email: string) {
-  const started = await api("POST", "/auth/oauth/dev/link/", { headers: bearer(access), json: { redirect_uri: APP, password } });
+  const started = await api("POST", "/auth/oauth/dev/link/", {
+    headers: bearer(access),
+    json: { redirect_uri: APP, code_challenge: await challengeOf(APP_VERIFIER), password },
+  });
   expect(started.status, started.text).toBe(200);
   const browser = new Browser();
   const back = await signInAtDevProvider(browser, new URL(started.body.data.url), email, true);
@@ -169,12 +184,12 @@ describe("POST /auth/oauth/{provider}/link/", () => {
     const { user, session } = await userWithSession();
     const wrong = await api("POST", "/auth/oauth/dev/link/", {
       headers: bearer(session.access),
-      json: { redirect_uri: APP, password: `${user.password}x` },
+      json: { redirect_uri: APP, code_challenge: await challengeOf(APP_VERIFIER), password: `${user.password}x` },
     });
     expectFailure(wrong, 400, "VALIDATION_ERROR");
     const elsewhere = await api("POST", "/auth/oauth/dev/link/", {
       headers: bearer(session.access),
-      json: { redirect_uri: "https://evil.example/", password: user.password },
+      json: { redirect_uri: "https://evil.example/", code_challenge: await challengeOf(APP_VERIFIER), password: user.password },
     });
     expectFailure(elsewhere, 400, "VALIDATION_ERROR");
     expectFailure(await api("POST", "/auth/oauth/dev/link/", { json: { redirect_uri: APP } }), 401, "NOT_AUTHENTICATED");
@@ -206,21 +221,27 @@ describe("an account made by a provider sign-in", () => {
   });
 });
 
-describe("the app's own PKCE", () => {
-  it("makes the code useless without the verifier the app kept", async () => {
+describe("the app's own PKCE (required)", () => {
+  it("makes the code useless without the verifier the app kept: another app instance cannot take it (login CSRF)", async () => {
     const verifier = "app-verifier-".padEnd(64, "x");
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
-    const challenge = btoa(String.fromCharCode(...digest))
-      .replace(/\+/g, "-")
-      .replace(/\//g, "_")
-      .replace(/=+$/, "");
-    const back = await devSignIn(emailOf(uniqueName("pkce")), true, new Browser(), { code_challenge: challenge });
+    const back = await devSignIn(emailOf(uniqueName("pkce")), true, new Browser(), {
+      code_challenge: await challengeOf(verifier),
+    });
     const code = String(back.searchParams.get("code"));
+    // An attacker's code in a victim's app: the victim's app holds another verifier, or none.
     expectFailure(await exchange(code), 400, "OAUTH_CODE_INVALID");
+    expectFailure(await exchange(code, { code_verifier: undefined }), 400, "VALIDATION_ERROR");
     expectFailure(await exchange(code, { code_verifier: `${verifier.slice(0, -1)}y` }), 400, "OAUTH_CODE_INVALID");
     const res = await exchange(code, { code_verifier: verifier });
     expect(res.status, res.text).toBe(200);
     expect(res.body.data.access).toBeTypeOf("string");
+  });
+
+  it("is required to start a flow", async () => {
+    const missing = await api("GET", `/auth/oauth/dev/start/?redirect_uri=${encodeURIComponent(APP)}`);
+    expectFailure(missing, 400, "VALIDATION_ERROR");
+    const short = await api("GET", `/auth/oauth/dev/start/?redirect_uri=${encodeURIComponent(APP)}&code_challenge=abc`);
+    expectFailure(short, 400, "VALIDATION_ERROR");
   });
 });
 

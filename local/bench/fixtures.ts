@@ -3,6 +3,7 @@
 // valid one answered 2xx. Consumable things (a session to log out, a code, a reset token, an
 // mfa_token) are made one per request.
 
+import { createHash } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
 import { SoftAuthenticator } from "../software-authenticator.ts";
 import { authed, call, expectData, inParallel, json } from "./measure.ts";
@@ -199,6 +200,20 @@ export class Fixtures {
     );
   }
 
+  /**
+   * `n` fresh one-time codes of sign-ins through the dev OpenID provider, each a whole browser
+   * flow (start, the provider's form, the callback), all for one returning identity: the codes
+   * the app would exchange (they live 60 seconds, so the exchange scenario runs right after).
+   */
+  async oauthCodes(n: number): Promise<string[]> {
+    const email = `bench.social.${this.runId}@example.com`;
+    return inParallel(
+      Array.from({ length: n }, (_, i) => i),
+      SETUP_PARALLEL,
+      () => oauthCodeThroughDevProvider(this.base, email),
+    );
+  }
+
   async mfaLogins(n: number): Promise<{ mfaToken: string; secret: string; lastStep: number }[]> {
     const signedIn = await this.signIn(await this.accounts(n));
     return inParallel(signedIn, SETUP_PARALLEL, async ({ account, tokens }) => {
@@ -217,3 +232,43 @@ export class Fixtures {
     });
   }
 }
+
+/** One sign-in through the dev OpenID provider as a browser would run it: the code the app receives. */
+async function oauthCodeThroughDevProvider(base: string, email: string): Promise<string> {
+  const cookies = new Map<string, string>();
+  const go = async (url: string, init: RequestInit = {}) => {
+    const host = new URL(url).host;
+    const headers = new Headers(init.headers);
+    const jar = [...cookies]
+      .filter(([key]) => key.startsWith(`${host} `))
+      .map(([key, value]) => `${key.slice(host.length + 1)}=${value}`);
+    if (jar.length > 0) headers.set("cookie", jar.join("; "));
+    const res = await fetch(url, { ...init, headers, redirect: "manual" });
+    for (const cookie of res.headers.getSetCookie()) {
+      const [pair = ""] = cookie.split(";");
+      const at = pair.indexOf("=");
+      cookies.set(`${host} ${pair.slice(0, at)}`, pair.slice(at + 1));
+    }
+    await res.arrayBuffer();
+    return { res, next: new URL(res.headers.get("location") ?? "", url).toString() };
+  };
+  const challenge = createHash("sha256").update(OAUTH_BENCH_VERIFIER).digest("base64url");
+  const query = new URLSearchParams({ redirect_uri: OAUTH_BENCH_REDIRECT, code_challenge: challenge });
+  const start = await go(`${base}/auth/oauth/dev/start/?${query}`);
+  let step = await go(start.next);
+  while (!new URL(step.next).pathname.startsWith("/interaction/")) step = await go(step.next);
+  const form = step.next;
+  step = await go(form, {
+    method: "POST",
+    body: new URLSearchParams({ email, email_verified: "on" }),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+  while (!step.next.startsWith(OAUTH_BENCH_REDIRECT)) step = await go(step.next);
+  const code = new URL(step.next).searchParams.get("code");
+  if (!code) throw new Error(`the sign-in ended without a code: ${step.next.slice(0, 200)}`);
+  return code;
+}
+
+/** The app URL the bench's flows return to (never fetched), and the app's PKCE verifier. */
+export const OAUTH_BENCH_REDIRECT = "http://bench.invalid/done";
+export const OAUTH_BENCH_VERIFIER = "bench-app-pkce-verifier-0123456789abcdefghijklmnop";

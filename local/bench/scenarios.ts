@@ -1,7 +1,16 @@
 // Every endpoint the benchmark drives: what one valid request is, what must exist before it
 // (made by `prepare`, outside the measured window), and the endpoint's floor: the round trips and
 // password hashes it cannot avoid, added up from the floor worker's measurements.
-import { basicAuth, type Fixtures, OTHER_PASSWORD, PASSWORD, type Tokens, totpCode, totpStepNow } from "./fixtures.ts";
+import {
+  basicAuth,
+  type Fixtures,
+  OAUTH_BENCH_VERIFIER,
+  OTHER_PASSWORD,
+  PASSWORD,
+  type Tokens,
+  totpCode,
+  totpStepNow,
+} from "./fixtures.ts";
 import { type Answer, authed, type Call, json } from "./measure.ts";
 
 /** What an endpoint cannot avoid, on top of the HTTP floor (an empty response). */
@@ -351,6 +360,23 @@ export const SCENARIOS: Scenario[] = [
       const assertions = await fixtures.passkeyAssertions(authenticators, count);
       return {
         request: (i) => ({ method: "POST", path: "/auth/passkeys/login/verify/", ...json({ response: assertions[i] }) }),
+      };
+    },
+  },
+  {
+    key: "oauth-exchange",
+    name: "POST oauth/exchange",
+    expect: 200,
+    heavy: true,
+    floor: { db: 1, redis: 1, note: "user read, code spent with the session made (one script)" },
+    prepare: async (fixtures, count) => {
+      const codes = await fixtures.oauthCodes(count);
+      return {
+        request: (i) => ({
+          method: "POST",
+          path: "/auth/oauth/exchange/",
+          ...json({ code: codes[i], code_verifier: OAUTH_BENCH_VERIFIER }),
+        }),
       };
     },
   },

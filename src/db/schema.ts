@@ -110,8 +110,9 @@ export type PasskeyRow = typeof passkeys.$inferSelect;
 
 /**
  * Accounts at other providers ("sign in with"): one row per provider subject, linked to one user.
- * The provider's `sub` is the identity; the email is what the provider said when last seen, with
- * whether it vouched for it. Rows go with the account.
+ * The provider's `sub` is the identity, compared exactly: provider and subject are binary
+ * (migration 0005; Drizzle's schema has no collation). The email is what the provider said when
+ * last seen, with whether it vouched for it. Rows go with the account.
  */
 export const identities = mysqlTable(
   "identities",

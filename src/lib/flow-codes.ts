@@ -1,6 +1,6 @@
 // The one-time code a sign-in-with flow hands the app (in its redirect URL): what the callback
 // decided (who signs in, or which identity to link to whom), sealed (AES-256-GCM, a compact JWE)
-// under a key derived from the token signing key, valid 60 seconds. Sealed rather than stored, the
+// under a key derived from the token signing key (derived-keys.ts), valid 60 seconds. Sealed rather than stored, the
 // callback needs no Redis write of its own and the URL reveals nothing (no user id, no address).
 // Single use is the exchange's: its one script spends the code's id.
 import { base64url, EncryptJWT, jwtDecrypt } from "jose";
@@ -20,26 +20,7 @@ export type FlowCodeClaims =
 
 export type OpenedFlowCode = FlowCodeClaims & { id: string; expiresAtMs: number };
 
-const keys = new WeakMap<object, Promise<Uint8Array>>();
-
-/** HKDF-SHA-256 of the signing key's private part, for this purpose only. */
-export function flowCodeKey(signingJwk: { d: string }): Promise<Uint8Array> {
-  let key = keys.get(signingJwk);
-  if (!key) {
-    key = (async () => {
-      const material = await crypto.subtle.importKey("raw", base64url.decode(signingJwk.d), "HKDF", false, ["deriveBits"]);
-      const info = new TextEncoder().encode("loginsystem-edge sign-in-with one-time code v1");
-      const bits = await crypto.subtle.deriveBits(
-        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info },
-        material,
-        256,
-      );
-      return new Uint8Array(bits);
-    })();
-    keys.set(signingJwk, key);
-  }
-  return key;
-}
+export { flowCodeKey } from "./derived-keys.ts";
 
 export async function sealFlowCode(key: Uint8Array, claims: FlowCodeClaims, now: Date): Promise<string> {
   const issuedAt = Math.floor(now.getTime() / 1000);

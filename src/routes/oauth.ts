@@ -23,9 +23,9 @@ const providerParam = z.object({ provider: z.string().min(1).max(32) });
 const redirectUri = z.string().min(1).max(2000).openapi({ description: "An app URL on OAUTH_REDIRECT_URIS, exactly" });
 const appChallenge = z
   .string()
+  .min(1)
   .max(64)
-  .optional()
-  .openapi({ description: "Optional PKCE for the app: base64url SHA-256 of a verifier it keeps, sent again at exchange" });
+  .openapi({ description: "The app's PKCE: base64url SHA-256 of a verifier it keeps, sent at the exchange (required)" });
 const redirect = (description: string) => ({ description, headers: z.object({ Location: z.string() }) });
 
 /** Sign in with Apple posts its answer (form_post): the form goes through the body guard as such. */
@@ -36,6 +36,9 @@ export const appleCallbackForm: UploadRoute = {
 };
 
 const callbackUrl = (c: Context, provider: string) => new URL(`/auth/oauth/${provider}/callback`, c.req.url).toString();
+const overHttps = (c: Context) => new URL(c.req.url).protocol === "https:";
+/** Over https the binding cookie is a __Host- cookie: no sibling subdomain can set one for its own flow. */
+const cookieName = (c: Context, name: string) => (overHttps(c) ? `__Host-${name}` : name);
 
 const providersRoute = createRoute({
   method: "get",
@@ -57,12 +60,13 @@ const startRoute = createRoute({
   method: "get",
   path: "/auth/oauth/{provider}/start",
   tags: ["sign in with"],
-  summary: "Sends the browser to the provider (302); the flow is bound to this browser by a cookie and lives 10 minutes",
+  summary:
+    "Sends the browser to the provider (302); the flow is bound to this browser by a cookie (__Host- over https) and lives 10 minutes",
   middleware: [action("sign-in start"), limitPerIp("login")] as const,
   request: { params: providerParam, query: z.object({ redirect_uri: redirectUri, code_challenge: appChallenge }) },
   responses: {
     302: redirect("To the provider's sign-in page"),
-    400: errorResponse("VALIDATION_ERROR: redirect_uri not on the allowlist (no redirect), malformed code_challenge"),
+    400: errorResponse("VALIDATION_ERROR: redirect_uri not on the allowlist (no redirect), code_challenge missing or malformed"),
     404: errorResponse("NOT_FOUND: no such provider enabled"),
     503: errorResponse("SERVICE_UNAVAILABLE: the provider's discovery document or Redis did not answer"),
   },
@@ -88,7 +92,7 @@ const formCallbackRoute = createRoute({
   path: "/auth/oauth/{provider}/callback",
   tags: ["sign in with"],
   summary: "Apple's form_post answer: sent on (303) to the GET callback, where the flow's SameSite cookie is present",
-  middleware: [action("sign-in callback")] as const,
+  middleware: [action("sign-in callback"), limitPerIp("login")] as const,
   request: { params: providerParam },
   responses: {
     303: redirect("To the GET callback with the same parameters"),
@@ -103,21 +107,15 @@ const exchangeRoute = createRoute({
   summary:
     "Exchanges the one-time code for tokens (or mfa_required while 2FA is on); a link's code, with its user's Bearer token, for the identity",
   middleware: [action("sign-in exchange"), limitPerIp("login"), optionalAuth()] as const,
-  request: {
-    body: {
-      content: {
-        "application/json": {
-          schema: z.strictObject({ code: z.string().min(1).max(4096), code_verifier: z.string().min(43).max(128).optional() }),
-        },
-      },
-    },
-  },
+  request: jsonBody(z.strictObject({ code: z.string().min(1).max(4096), code_verifier: z.string().min(43).max(128) })),
   responses: {
     200: jsonContent(
       successEnvelope(z.union([tokenPairSchema, secondFactorRequiredSchema, z.object({ identity: identitySchema })])),
       "Tokens, the second step, or the linked identity",
     ),
-    400: errorResponse("OAUTH_CODE_INVALID: unknown, used, expired, or without its code_verifier or its user's token"),
+    400: errorResponse(
+      "OAUTH_CODE_INVALID: unknown, used, expired, another flow's (code_verifier), or a link's without its user's token",
+    ),
     401: errorResponse("INVALID_TOKEN: a Bearer token that is not valid"),
     409: errorResponse("IDENTITY_IN_USE: (link) the identity signs in to another account"),
   },
@@ -181,11 +179,11 @@ export const oauthRoutes = createRouter()
       appChallenge: query.code_challenge,
       callbackUrl: callbackUrl(c, provider),
     });
-    setCookie(c, started.cookie.name, started.cookie.value, {
+    setCookie(c, cookieName(c, started.cookie.name), started.cookie.value, {
       httpOnly: true,
-      secure: new URL(c.req.url).protocol === "https:",
+      secure: overHttps(c),
       sameSite: "Lax",
-      path: "/auth/oauth/",
+      path: "/",
       maxAge: started.cookie.maxAge,
     });
     return c.redirect(started.url, 302);
@@ -195,10 +193,10 @@ export const oauthRoutes = createRouter()
     const done = await finishFlow(c.var.deps, {
       provider,
       params: new URL(c.req.url).searchParams,
-      cookie: (name) => getCookie(c, name),
+      cookie: (name) => getCookie(c, cookieName(c, name)),
       callbackUrl: callbackUrl(c, provider),
     });
-    deleteCookie(c, done.clearCookie, { path: "/auth/oauth/" });
+    deleteCookie(c, cookieName(c, done.clearCookie), { path: "/", secure: overHttps(c) });
     return c.redirect(done.location, 302);
   })
   .openapi(formCallbackRoute, async (c) => {

@@ -79,6 +79,13 @@ export function identityLinkedEmail(app: string, to: string, provider: string): 
   ]);
 }
 
+export function unvouchedIdentitiesRemovedEmail(app: string, to: string, count: number): EmailMessage {
+  return email(to, `Sign-ins were removed from your ${app} account`, [
+    `With your password reset, ${count === 1 ? "a sign-in" : `${count} sign-ins`} through another provider that had not confirmed this address ${count === 1 ? "was" : "were"} removed: it may not have been yours.`,
+    "If it was yours, sign in and link it again.",
+  ]);
+}
+
 export function identityUnlinkedEmail(app: string, to: string, provider: string): EmailMessage {
   return email(to, `A sign-in was unlinked from your ${app} account`, [
     `Your ${provider} account no longer signs in to your ${app} account.`,

@@ -44,21 +44,36 @@ export function usernameFrom(email: string): string {
   return (kept || "user").slice(0, 30);
 }
 
-/** The account to sign in, and the identity row it signs in through. */
-export async function accountFor(deps: AccountDeps, provider: string, identity: ProviderIdentity): Promise<SignInAccount> {
+/**
+ * The account to sign in, and the identity row it signs in through. A write that collides with a
+ * concurrent sign-in of the same identity or address decides once more from what is there now;
+ * a second collision is refused (ACCOUNT_EXISTS), never a loop.
+ */
+export async function accountFor(
+  deps: AccountDeps,
+  provider: string,
+  identity: ProviderIdentity,
+  decided = 0,
+): Promise<SignInAccount> {
   const address = identity.email === null ? null : canonicalEmail(identity.email);
   const found = await deps.identities.findSignInCandidates(provider, identity.subject, address);
   if (found.linked) return { user: found.linked.user, identityId: found.linked.identityId, created: false, linked: false };
+  const again = () => {
+    if (decided > 0) throw new FlowRefusal("ACCOUNT_EXISTS");
+    return accountFor(deps, provider, identity, decided + 1);
+  };
   if (found.byEmail) {
-    if (!identity.emailVerified || !found.byEmail.isEmailVerified) throw new FlowRefusal("ACCOUNT_EXISTS");
+    const holder = found.byEmail;
+    if (!identity.emailVerified || !holder.isEmailVerified || holder.emailCanonical !== address)
+      throw new FlowRefusal("ACCOUNT_EXISTS");
     const identityId = deps.ids.uuid();
-    const linked = await deps.identities.link(identityRow(deps, identityId, found.byEmail.id, provider, identity));
-    // Linked a moment ago by a concurrent callback of the same sign-in: the same account either way.
-    if (linked === "linked") deps.securityLog.record("identity_linked", found.byEmail.id);
-    return { user: found.byEmail, identityId, created: false, linked: linked === "linked" };
+    // Taken: a concurrent sign-in of the same identity linked it first (to this account or another).
+    if ((await deps.identities.link(identityRow(deps, identityId, holder.id, provider, identity))) === "taken") return again();
+    deps.securityLog.record("identity_linked", holder.id);
+    return { user: holder, identityId, created: false, linked: true };
   }
   if (identity.email === null || address === null) throw new FlowRefusal("EMAIL_REQUIRED");
-  return createAccount(deps, provider, identity, identity.email, address);
+  return createAccount(deps, provider, identity, identity.email, address, again);
 }
 
 function identityRow(deps: Pick<Deps, "clock">, id: string, userId: string, provider: string, identity: ProviderIdentity) {
@@ -80,6 +95,7 @@ async function createAccount(
   identity: ProviderIdentity,
   email: string,
   address: string,
+  again: () => Promise<SignInAccount>,
 ): Promise<SignInAccount> {
   const now = deps.clock.now();
   const base = usernameFrom(email);
@@ -116,8 +132,8 @@ async function createAccount(
       user.referralId = deps.ids.alphanumeric(REFERRAL_ID_LENGTH);
     } else {
       // The address or the identity was taken by a concurrent sign-in: decide again from what is there now.
-      return accountFor(deps, provider, identity);
+      return again();
     }
   }
-  throw new Error("could not find a free username");
+  throw new FlowRefusal("ACCOUNT_EXISTS");
 }

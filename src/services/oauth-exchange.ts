@@ -9,8 +9,8 @@ import type { Deps } from "../deps.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import { flowCodeKey, type OpenedFlowCode, openFlowCode } from "../lib/flow-codes.ts";
 import { digestHex } from "../lib/hex.ts";
+import { canonicalEmail } from "../lib/identifiers.ts";
 import { parseMethods } from "../lib/two-factor.ts";
-import { endpointsOf } from "../providers/oauth/catalog.ts";
 import { pkceChallenge } from "../providers/oauth/client.ts";
 import { ProviderError } from "../providers/oauth/errors.ts";
 import { verifyIdToken } from "../providers/oauth/id-token.ts";
@@ -18,7 +18,7 @@ import { sendEmail } from "./delivery.ts";
 import { identityView } from "./identity-service.ts";
 import { identityLinkedEmail } from "./messages.ts";
 import { accountFor, FlowRefusal } from "./oauth-accounts.ts";
-import { providerNamed } from "./oauth-flow.ts";
+import { providerEndpoints, providerNamed } from "./oauth-flow.ts";
 import type { SignedIn } from "./reauthentication.ts";
 import { prepareChallenge, type SecondFactorRequired } from "./second-factor.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
@@ -63,19 +63,18 @@ const spentFor = (deps: Pick<Deps, "clock">, id: string, expiresAtMs: number) =>
   ttlMs: Math.max(1000, expiresAtMs - deps.clock.now().getTime() + 60_000),
 });
 
-async function openCode(deps: Pick<Deps, "clock" | "config">, code: string, verifier: string | undefined) {
+async function openCode(deps: Pick<Deps, "clock" | "config">, code: string, verifier: string) {
   const opened = await openFlowCode(await flowCodeKey(deps.config.JWT_PRIVATE_KEY), code, deps.clock.now());
   if (!opened) throw invalidCode();
-  // The app's PKCE: a code that leaked from the redirect URL is useless without the app's verifier.
-  if (opened.appChallenge && (verifier === undefined || (await pkceChallenge(verifier)) !== opened.appChallenge))
-    throw invalidCode();
+  // The app's PKCE: only the app instance that started the flow holds the verifier.
+  if (!opened.appChallenge || (await pkceChallenge(verifier)) !== opened.appChallenge) throw invalidCode();
   return opened;
 }
 
 /** Exchanges a flow's one-time code: tokens or the second step for a sign-in; the linked identity for a link. */
 export async function exchangeFlowCode(
   deps: ExchangeDeps,
-  input: { code: string; codeVerifier: string | undefined },
+  input: { code: string; codeVerifier: string },
   caller: SignedIn | null,
 ) {
   const opened = await openCode(deps, input.code, input.codeVerifier);
@@ -115,13 +114,13 @@ async function completeLink(
   }
   deps.securityLog.record("identity_linked", caller.userId);
   const user = await deps.users.findById(caller.userId);
-  const provider = deps.config.OAUTH.providers.find((candidate) => candidate.id === identity.provider);
-  if (user)
-    sendEmail(
-      deps,
-      "identity linked notice",
-      identityLinkedEmail(deps.config.APP_NAME, user.email, provider?.name ?? identity.provider),
-    );
+  const providerName = deps.config.OAUTH.providers.find((candidate) => candidate.id === identity.provider)?.name;
+  const notice = (to: string) =>
+    sendEmail(deps, "identity linked notice", identityLinkedEmail(deps.config.APP_NAME, to, providerName ?? identity.provider));
+  if (user) notice(user.email);
+  // The provider account's own address hears of it too: a link its owner did not make (someone
+  // walked them through another account's link) is then noticed by the one it affects.
+  if (identity.email && identity.emailVerified && canonicalEmail(identity.email) !== user?.emailCanonical) notice(identity.email);
   return identityView(row);
 }
 
@@ -141,7 +140,7 @@ export async function signInWithIdToken(
   const nonce = input.nonce;
   let verified: Awaited<ReturnType<typeof verifyIdToken>>;
   try {
-    verified = await verifyIdToken(await endpointsOf(provider), input.idToken, {
+    verified = await verifyIdToken(await providerEndpoints(deps, provider), input.idToken, {
       audiences: provider.audiences,
       nonce: async (claim) =>
         nonce === undefined ? claim === undefined : claim === nonce || claim === (await digestHex("SHA-256", nonce)),
@@ -166,5 +165,8 @@ export async function signInWithIdToken(
   if (account.linked)
     sendEmail(deps, "identity linked notice", identityLinkedEmail(deps.config.APP_NAME, account.user.email, provider.name));
   const expiresAtMs = Number(verified.claims.exp) * 1000;
-  return signInOnce(deps, account.user.id, spentFor(deps, await digestHex("SHA-256", input.idToken), expiresAtMs), refused);
+  // Spent by what was signed (header and payload): a signature has other encodings that verify
+  // too (spare bits in its last base64url character, an ECDSA (r, n-s)), the signed part has one.
+  const signedPart = input.idToken.split(".").slice(0, 2).join(".");
+  return signInOnce(deps, account.user.id, spentFor(deps, await digestHex("SHA-256", signedPart), expiresAtMs), refused);
 }

@@ -13,6 +13,7 @@
 // authenticated request, and its one-time code is only accepted with that same user's token.
 import { base64url } from "jose";
 import type { DeliveryDeps, Deps } from "../deps.ts";
+import { documentCacheScope } from "../lib/derived-keys.ts";
 import { AppError, validationError } from "../lib/errors.ts";
 import { flowCodeKey, sealFlowCode } from "../lib/flow-codes.ts";
 import { digestHex } from "../lib/hex.ts";
@@ -37,6 +38,11 @@ export function providerNamed(deps: Pick<Deps, "config">, id: string): OAuthProv
   return provider;
 }
 
+/** A provider's endpoints, its documents cached under this service's own scope. */
+export async function providerEndpoints(deps: Pick<Deps, "config">, provider: OAuthProviderConfig) {
+  return endpointsOf(provider, await documentCacheScope(deps.config.JWT_PRIVATE_KEY));
+}
+
 export function enabledProviders(deps: Pick<Deps, "config">) {
   return deps.config.OAUTH.providers.map((provider) => ({
     id: provider.id,
@@ -51,8 +57,12 @@ export const bindingCookieName = (stateDigest: string) => `lse_oauth_${stateDige
 export interface FlowRequest {
   provider: string;
   redirectUri: string;
-  /** The app's own PKCE challenge (S256 of a verifier it keeps), optional. */
-  appChallenge: string | undefined;
+  /**
+   * The app's own PKCE challenge (S256 of a verifier it keeps). Required: it binds the one-time
+   * code to the app instance that started the flow, so a code an attacker got from a flow of
+   * their own cannot be fed to a victim's app (login CSRF), and a code leaked from a URL is useless.
+   */
+  appChallenge: string;
   /** This service's callback URL for the provider (as registered there). */
   callbackUrl: string;
 }
@@ -61,7 +71,7 @@ function checkFlowRequest(deps: Pick<Deps, "config">, request: FlowRequest) {
   const provider = providerNamed(deps, request.provider);
   if (!isAllowedRedirect(request.redirectUri, deps.config.OAUTH.redirects))
     throw validationError({ redirect_uri: ["Not an allowed redirect URI: it must be on the service's list, exactly."] });
-  if (request.appChallenge !== undefined && !APP_CHALLENGE.test(request.appChallenge))
+  if (!APP_CHALLENGE.test(request.appChallenge))
     throw validationError({ code_challenge: ["Must be the base64url SHA-256 of a verifier (43 characters)."] });
   return provider;
 }
@@ -73,7 +83,7 @@ async function beginFlow(
   binding: string,
   linkUserId: string,
 ) {
-  const endpoints = await withProvider(() => endpointsOf(provider));
+  const endpoints = await withProvider(() => providerEndpoints(deps, provider));
   const secrets = { state: random(), verifier: random(), nonce: random() };
   const stateDigest = await digestHex("SHA-256", secrets.state);
   await deps.oauth.keepFlow(
@@ -84,7 +94,7 @@ async function beginFlow(
       nonce: secrets.nonce,
       redirectUri: request.redirectUri,
       binding: binding ? await digestHex("SHA-256", binding) : "",
-      appChallenge: request.appChallenge ?? "",
+      appChallenge: request.appChallenge,
       linkUserId,
     },
     FLOW_TTL_SECONDS,
@@ -160,7 +170,7 @@ export async function finishFlow(deps: CallbackDeps, request: CallbackRequest) {
   try {
     const provider = providerNamed(deps, flow.provider);
     const now = deps.clock.now();
-    const endpoints = await endpointsOf(provider);
+    const endpoints = await providerEndpoints(deps, provider);
     // RFC 9207: an authorization server that names itself must be the one the flow went to (mix-up).
     const issuerParam = request.params.get("iss");
     if (issuerParam !== null && provider.kind === "oidc" && issuerParam !== provider.issuer)

@@ -9,7 +9,7 @@ import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { breachedPasswordProblem, nameLock, requireCaptcha } from "./abuse-guards.ts";
 import { sendEmail } from "./delivery.ts";
-import { codeEmail, passwordChangedEmail } from "./messages.ts";
+import { codeEmail, passwordChangedEmail, unvouchedIdentitiesRemovedEmail } from "./messages.ts";
 import { mailCodeAfterResponse, otpMinutes, spendOtpOn, verifyOtp } from "./otp-service.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
@@ -87,7 +87,7 @@ export interface ResetInput extends AccountNames {
 
 /** Sets the password, uses up the code and token, and revokes every session. Signs no one in. */
 export async function resetPassword(
-  deps: DeliveryDeps & Pick<Deps, "breaches" | "clock" | "log" | "otps" | "securityLog" | "sessions" | "users">,
+  deps: DeliveryDeps & Pick<Deps, "breaches" | "clock" | "identities" | "log" | "otps" | "securityLog" | "sessions" | "users">,
   input: ResetInput,
 ): Promise<void> {
   const user = await findAccount(deps, input);
@@ -117,12 +117,16 @@ export async function resetPassword(
     lock: null,
   } as const;
   // Setting the same password and revoking again are harmless: a 503 gives the code back for the retry.
+  let unvouchedRemoved = 0;
   const account = await spendOtpOn(deps, check, async (target) => {
     if (!user || !sentToCurrentAddress(user, target)) throw new AppError("OTP_INVALID");
     const now = deps.clock.now();
     const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
     const changes = { passwordHash, totpPendingSecret: null, tokensValidAfter: now, updatedAt: now };
     if ((await deps.users.update(user.id, changes)) === 0) throw new AppError("OTP_INVALID");
+    // The mailbox is proven: a sign-in whose provider never vouched for this address may be a
+    // stranger's who registered it first (see oauth-accounts.ts), and goes.
+    unvouchedRemoved = await deps.identities.removeUnvouched(user.id);
     // The owner proved control of the email and the password changed: the guesses counted against
     // the account's names were guesses at the old password, and the second-factor answers were
     // made by whoever held it; neither counts any more.
@@ -132,5 +136,13 @@ export async function resetPassword(
     return user;
   });
   deps.securityLog.record("password_reset", account.id);
+  if (unvouchedRemoved > 0) {
+    deps.securityLog.record("identity_unlinked", account.id);
+    sendEmail(
+      deps,
+      "unvouched sign-ins removed notice",
+      unvouchedIdentitiesRemovedEmail(deps.config.APP_NAME, account.email, unvouchedRemoved),
+    );
+  }
   sendEmail(deps, "password reset notice", passwordChangedEmail(deps.config.APP_NAME, account.email, "reset"));
 }

@@ -27,25 +27,26 @@ export type NewIdentityRow = typeof identities.$inferInsert;
 type SignInCandidate = UserRow & { hasPasskey: boolean };
 
 /**
- * Who a provider's identity signs in as, in one read: the user it is linked to, and the account
- * holding its address (the canonical one, compared exactly here: MySQL's collation would also
- * match accented spellings).
+ * Who a provider's identity signs in as, in one read: the user it is linked to, and an account
+ * holding its address. Both are compared exactly here: the subject column is binary, and the
+ * address's collation would also match accented spellings (such a near match is reported as the
+ * holder all the same: an address that close to an account's is not given a new account).
  */
 export async function findSignInCandidates(db: Database, provider: string, subject: string, emailCanonical: string | null) {
   const linked = and(eq(identities.userId, users.id), eq(identities.provider, provider), eq(identities.subject, subject));
   const rows = await db
-    .select({ user: userWithPasskeyFlag, identityId: identities.id })
+    .select({ user: userWithPasskeyFlag, identityId: identities.id, identitySubject: identities.subject })
     .from(users)
     .leftJoin(identities, linked)
     .where(
       emailCanonical === null ? isNotNull(identities.id) : or(isNotNull(identities.id), eq(users.emailCanonical, emailCanonical)),
     )
     .limit(2);
-  const linkedRow = rows.find((row) => row.identityId !== null);
+  const linkedRow = rows.find((row) => row.identityId !== null && row.identitySubject === subject);
+  const holder = rows.find((row) => row !== linkedRow && emailCanonical !== null);
   return {
     linked: linkedRow ? { user: linkedRow.user as SignInCandidate, identityId: linkedRow.identityId as string } : null,
-    byEmail: (rows.find((row) => emailCanonical !== null && row.user.emailCanonical === emailCanonical)?.user ??
-      null) as SignInCandidate | null,
+    byEmail: (holder?.user ?? null) as SignInCandidate | null,
   };
 }
 
@@ -87,6 +88,16 @@ export async function findIdentityOwner(db: Database, provider: string, subject:
   return row?.userId ?? null;
 }
 
+/**
+ * After a password reset (the mailbox proven): the identities whose provider did not vouch for
+ * the address go. One may have been made by someone who used the owner's address at a provider
+ * that does not check addresses; the owner links their own again if they want it.
+ */
+export async function removeUnvouchedIdentities(db: Database, userId: string): Promise<number> {
+  const result = await db.delete(identities).where(and(eq(identities.userId, userId), eq(identities.emailVerified, false)));
+  return result.rowsAffected;
+}
+
 /** After a sign-in: when it was used, and what the provider now says of the address. */
 export async function recordIdentityUse(db: Database, id: string, at: Date, email: string | null, emailVerified: boolean) {
   await db.update(identities).set({ lastUsedAt: at, email, emailVerified }).where(eq(identities.id, id));
@@ -106,5 +117,6 @@ export const identityStore = (db: Database) =>
     link: linkIdentity,
     findOwner: findIdentityOwner,
     recordUse: recordIdentityUse,
+    removeUnvouched: removeUnvouchedIdentities,
   });
 export type IdentityStore = ReturnType<typeof identityStore>;

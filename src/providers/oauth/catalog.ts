@@ -19,13 +19,27 @@ export interface ProviderEndpoints {
   pkce: boolean;
   /** Whether an ID token's `iss` is this provider's (Microsoft's multi-tenant endpoints name the user's tenant). */
   issuedBy(iss: unknown, claims: Record<string, unknown>): boolean;
+  /** The secret scope its documents are cached under (remote-json.ts). */
+  cacheScope: string;
 }
+
+type Endpoints = Omit<ProviderEndpoints, "cacheScope">;
 
 const MICROSOFT = "https://login.microsoftonline.com";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MULTI_TENANT = new Set(["common", "organizations", "consumers"]);
+/** The tenant of personal Microsoft accounts. */
+const CONSUMERS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
-function microsoft(tenant: string): ProviderEndpoints {
+/** Which tenants' tokens a configured tenant accepts (`organizations`: work accounts only; `consumers`: personal only). */
+function tenantAccepts(tenant: string, tid: string): boolean {
+  if (tenant === "common") return true;
+  if (tenant === "organizations") return tid !== CONSUMERS_TENANT;
+  if (tenant === "consumers") return tid === CONSUMERS_TENANT;
+  return tid === tenant;
+}
+
+function microsoft(configured: string): Endpoints {
+  const tenant = configured.toLowerCase();
   return {
     authorization: `${MICROSOFT}/${tenant}/oauth2/v2.0/authorize`,
     token: `${MICROSOFT}/${tenant}/oauth2/v2.0/token`,
@@ -34,16 +48,17 @@ function microsoft(tenant: string): ProviderEndpoints {
     scopes: "openid email profile",
     formPost: false,
     pkce: true,
-    // A tenant id pins the issuer; the multi-tenant endpoints (and a tenant given by domain name)
-    // issue in the user's own tenant, whose id the token carries in `tid`.
+    // Tokens are issued in the user's own tenant, named by `tid` and in `iss`: both must agree,
+    // and the tenant must be one the configuration lets in.
     issuedBy: (iss, claims) =>
-      UUID.test(tenant) && !MULTI_TENANT.has(tenant)
-        ? iss === `${MICROSOFT}/${tenant}/v2.0`
-        : typeof claims.tid === "string" && UUID.test(claims.tid) && iss === `${MICROSOFT}/${claims.tid}/v2.0`,
+      typeof claims.tid === "string" &&
+      UUID.test(claims.tid) &&
+      iss === `${MICROSOFT}/${claims.tid}/v2.0` &&
+      tenantAccepts(tenant, claims.tid),
   };
 }
 
-function github(baseUrl: string): ProviderEndpoints {
+function github(baseUrl: string): Endpoints {
   return {
     authorization: `${baseUrl}/login/oauth/authorize`,
     token: `${baseUrl}/login/oauth/access_token`,
@@ -57,7 +72,7 @@ function github(baseUrl: string): ProviderEndpoints {
   };
 }
 
-const GOOGLE: ProviderEndpoints = {
+const GOOGLE: Endpoints = {
   authorization: "https://accounts.google.com/o/oauth2/v2/auth",
   token: "https://oauth2.googleapis.com/token",
   jwks: "https://www.googleapis.com/oauth2/v3/certs",
@@ -68,7 +83,7 @@ const GOOGLE: ProviderEndpoints = {
   issuedBy: (iss) => iss === "https://accounts.google.com" || iss === "accounts.google.com",
 };
 
-const APPLE: ProviderEndpoints = {
+const APPLE: Endpoints = {
   authorization: "https://appleid.apple.com/auth/authorize",
   token: "https://appleid.apple.com/auth/token",
   jwks: "https://appleid.apple.com/auth/keys",
@@ -81,11 +96,16 @@ const APPLE: ProviderEndpoints = {
 };
 
 /** A generic provider's endpoints, from its discovery document (cached, see remote-json.ts). */
-async function discovered(issuer: string): Promise<ProviderEndpoints> {
-  const metadata = (await remoteJson(`${issuer}/.well-known/openid-configuration`)) as Record<string, unknown>;
+async function discovered(issuer: string, cacheScope: string): Promise<Endpoints> {
+  const url = `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
+  const metadata = (await remoteJson(url, cacheScope)) as Record<string, unknown>;
   const { authorization_endpoint: authorization, token_endpoint: token, jwks_uri: jwks } = metadata;
   // The document must be the issuer's own (OpenID Connect Discovery 4.3): no mix-up with another.
-  if (metadata.issuer !== issuer || typeof authorization !== "string" || typeof token !== "string" || typeof jwks !== "string")
+  // Its endpoints are https, as the issuer is (http only for a local issuer in development).
+  const scheme = new URL(issuer).protocol;
+  const sameScheme = (value: unknown): value is string =>
+    typeof value === "string" && URL.canParse(value) && new URL(value).protocol === scheme;
+  if (metadata.issuer !== issuer || !sameScheme(authorization) || !sameScheme(token) || !sameScheme(jwks))
     throw new ProviderError("failed", "discovery document does not match its issuer");
   return {
     authorization,
@@ -99,7 +119,7 @@ async function discovered(issuer: string): Promise<ProviderEndpoints> {
   };
 }
 
-export function endpointsOf(provider: OAuthProviderConfig): Promise<ProviderEndpoints> | ProviderEndpoints {
+async function endpointsFor(provider: OAuthProviderConfig, cacheScope: string): Promise<Endpoints> {
   switch (provider.kind) {
     case "google":
       return GOOGLE;
@@ -110,6 +130,11 @@ export function endpointsOf(provider: OAuthProviderConfig): Promise<ProviderEndp
     case "github":
       return github(provider.baseUrl);
     case "oidc":
-      return discovered(provider.issuer);
+      return discovered(provider.issuer, cacheScope);
   }
+}
+
+/** A provider's endpoints; `cacheScope` keeps its cached documents this service's own. */
+export async function endpointsOf(provider: OAuthProviderConfig, cacheScope: string): Promise<ProviderEndpoints> {
+  return { ...(await endpointsFor(provider, cacheScope)), cacheScope };
 }

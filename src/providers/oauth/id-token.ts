@@ -6,7 +6,7 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 import type { ProviderEndpoints } from "./catalog.ts";
 import { ProviderError } from "./errors.ts";
-import { fetchedAt, remoteJson } from "./remote-json.ts";
+import { lastAttempt, remoteJson } from "./remote-json.ts";
 
 export interface ProviderIdentity {
   /** The provider's stable id for the user (`sub`). */
@@ -39,8 +39,8 @@ export function identityFromClaims(claims: JWTPayload): ProviderIdentity {
   };
 }
 
-async function keysOf(jwksUrl: string, fresh: boolean) {
-  return createLocalJWKSet((await remoteJson(jwksUrl, fresh)) as JSONWebKeySet);
+async function keysOf(jwksUrl: string, scope: string, fresh: boolean) {
+  return createLocalJWKSet((await remoteJson(jwksUrl, scope, fresh)) as JSONWebKeySet);
 }
 
 export interface IdTokenExpectations {
@@ -63,11 +63,11 @@ export async function verifyIdToken(endpoints: ProviderEndpoints, token: string,
   let verified: Awaited<ReturnType<typeof jwtVerify>>;
   try {
     try {
-      verified = await jwtVerify(token, await keysOf(jwksUrl, false), options);
+      verified = await jwtVerify(token, await keysOf(jwksUrl, endpoints.cacheScope, false), options);
     } catch (error) {
       // A key we have not seen: the provider may have rotated. Refetch, but not on every bad token.
-      if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - fetchedAt(jwksUrl) < REFETCH_AFTER_MS) throw error;
-      verified = await jwtVerify(token, await keysOf(jwksUrl, true), options);
+      if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - lastAttempt(jwksUrl) < REFETCH_AFTER_MS) throw error;
+      verified = await jwtVerify(token, await keysOf(jwksUrl, endpoints.cacheScope, true), options);
     }
   } catch (error) {
     if (error instanceof ProviderError) throw error;
