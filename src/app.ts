@@ -8,6 +8,7 @@ import { developmentOnly } from "./middleware/development-only.ts";
 import { notFound, onError } from "./middleware/error-handling.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { accountRoutes } from "./routes/account.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { countryRoutes } from "./routes/countries.ts";
 import { devOutboxRoutes } from "./routes/dev-outbox.ts";
 import { emailChangeRoutes } from "./routes/email-change.ts";
@@ -75,6 +76,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", identityRoutes);
   app.route("/", passwordlessRoutes);
   app.route("/", oauthRoutes);
+  app.route("/", adminRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);
   app.route("/", devOutboxRoutes);

@@ -213,6 +213,8 @@ describe("Django importer: mapping", () => {
       totpPendingSecret: null,
       totpLastStep: 0,
       recoveryCodes: null,
+      // Django's staff and superusers come in as users: admins are made with npm run admin:grant.
+      role: "user",
       createdAt: new Date("2021-01-02T03:04:05.123Z"),
       updatedAt: NOW,
     });

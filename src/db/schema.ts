@@ -41,6 +41,8 @@ export const users = mysqlTable(
     totpPendingSecret: varchar("totp_pending_secret", { length: 255 }),
     totpLastStep: bigint("totp_last_step", { mode: "number" }).notNull().default(0),
     recoveryCodes: varchar("recovery_codes", { length: 1000 }),
+    // "user" or "admin" (the admin API). Carried in access tokens; changing it revokes the sessions.
+    role: varchar("role", { length: 16 }).notNull().default("user"),
     createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
     updatedAt: datetime("updated_at", { mode: "date", fsp: 3 }).notNull(),
   },

@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   INVALID_TOKEN: 401,
   MFA_TOKEN_INVALID: 401,
   REAUTHENTICATION_REQUIRED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   ACCOUNT_EXISTS: 409,
   IDENTITY_IN_USE: 409,
@@ -32,6 +33,7 @@ export type FieldErrors = Record<string, string[]>;
 /** Messages of errors that do not depend on the route (part of the API contract). */
 export const ROUTE_INDEPENDENT_MESSAGES: Partial<Record<ErrorCode, string>> = {
   NOT_AUTHENTICATED: "authentication required",
+  FORBIDDEN: "forbidden",
   NOT_FOUND: "not found",
   METHOD_NOT_ALLOWED: "method not allowed",
   PAYLOAD_TOO_LARGE: "payload too large",

@@ -27,7 +27,12 @@ export interface AccessClaims {
   exp: number;
   /** Issue time in milliseconds: revocation by `tokens_valid_after` needs sub-second precision. */
   iat_ms: number;
+  /** "admin" opens the admin API; anything else reads as "user". */
+  role: Role;
 }
+
+export type Role = "user" | "admin";
+export const roleOf = (value: unknown): Role => (value === "admin" ? "admin" : "user");
 
 export interface RefreshClaims {
   sub: string;
@@ -72,6 +77,7 @@ export function signAccessToken(
     jti: string;
     issuedAtMs: number;
     ttlSeconds: number;
+    role: Role;
   },
 ): Promise<string> {
   const iat = seconds(claims.issuedAtMs);
@@ -82,6 +88,7 @@ export function signAccessToken(
     sid: claims.sessionId,
     token_type: "access",
     iat_ms: claims.issuedAtMs,
+    role: claims.role,
   };
   return sign(keys, settings, ACCESS_TOKEN_TYPE, payload, {
     subject: claims.userId,
@@ -153,14 +160,25 @@ export async function verifyAccessToken(
   now: Date,
 ): Promise<AccessClaims> {
   const claims = await verify(keys, settings, token, ACCESS_TOKEN_TYPE, now);
-  const { sub, user_id, username, email, sid, jti, iat, exp, iat_ms } = claims as Partial<AccessClaims> & {
+  const { sub, user_id, username, email, sid, jti, iat, exp, iat_ms, role } = claims as Partial<AccessClaims> & {
     token_type?: unknown;
   };
   if (claims.token_type !== "access" || !isString(sub) || user_id !== sub || !isString(sid) || !isString(jti)) {
     throw new TokenError("not an access token");
   }
   if (typeof iat_ms !== "number" || typeof iat !== "number" || typeof exp !== "number") throw new TokenError("bad times");
-  return { sub, user_id, username: String(username ?? ""), email: String(email ?? ""), sid, jti, iat, exp, iat_ms };
+  return {
+    sub,
+    user_id,
+    username: String(username ?? ""),
+    email: String(email ?? ""),
+    sid,
+    jti,
+    iat,
+    exp,
+    iat_ms,
+    role: roleOf(role),
+  };
 }
 
 export async function verifyRefreshToken(

@@ -4,7 +4,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
-import { invalidTokenError, notAuthenticatedError } from "../lib/errors.ts";
+import { AppError, invalidTokenError, notAuthenticatedError } from "../lib/errors.ts";
 import { type AccessClaims, TokenError } from "../lib/tokens.ts";
 import { accessRevoked } from "../services/session-service.ts";
 
@@ -54,4 +54,14 @@ export function optionalAuth(): MiddlewareHandler<AppEnv & { Variables: { auth?:
     if (c.req.header("Authorization") === undefined) return next();
     return required(c as never, next);
   };
+}
+
+/** The admin API: a valid, unrevoked access token whose role is admin; 403 FORBIDDEN for any other. */
+export function requireAdmin(): MiddlewareHandler<AppEnv & { Variables: { auth: CheckedAccess } }> {
+  const authenticated = requireAuth();
+  return (c, next) =>
+    authenticated(c, async () => {
+      if (c.var.auth.role !== "admin") throw new AppError("FORBIDDEN", { message: "admins only" });
+      await next();
+    });
 }

@@ -92,6 +92,7 @@ export async function prepareChallenge(
     recoveryCodes: user.recoveryCodes ?? "",
     deviceId: deviceId ?? "",
     passkeyChallenge,
+    role: user.role,
     ...secondFactorGuard(user.id, deviceId),
   };
   const answer: SecondFactorRequired = passkeyChallenge
@@ -212,6 +213,7 @@ export async function verifySecondFactor(
     username: challenge.username,
     email: challenge.email,
     tokensValidAfter: challenge.tokensValidAfterMs ? new Date(challenge.tokensValidAfterMs) : null,
+    role: challenge.role,
   };
   const session = prepareSession(deps, user);
   const reply = await deps.mfa.answer(digest, {

@@ -29,7 +29,7 @@ export async function rotateTokens(
   const nowMs = deps.clock.now().getTime();
   const result = await deps.sessions.rotateRefresh(refreshKey(claims), deps.ids.uuid(), nowMs, graceMs(deps));
   if (result.status !== "ok") throw new AppError("INVALID_REFRESH_TOKEN");
-  const user = { id: claims.sub, username: result.username, email: result.email };
+  const user = { id: claims.sub, username: result.username, email: result.email, role: result.role };
   const [refresh, access] = await Promise.all([
     deps.tokens.refresh({
       userId: claims.sub,
@@ -52,7 +52,8 @@ export async function accessFromRefresh(
   const nowMs = deps.clock.now().getTime();
   const result = await deps.sessions.useRefresh(refreshKey(claims), nowMs, graceMs(deps));
   if (result.status !== "ok") throw new AppError("INVALID_REFRESH_TOKEN");
-  const access = await deps.tokens.access({ id: claims.sub, username: result.username, email: result.email }, claims.sid, nowMs);
+  const holder = { id: claims.sub, username: result.username, email: result.email, role: result.role };
+  const access = await deps.tokens.access(holder, claims.sid, nowMs);
   return { access, token_type: "Bearer", expires_in: deps.tokens.accessTtlSeconds };
 }
 

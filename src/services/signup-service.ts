@@ -191,4 +191,5 @@ export const NEW_USER_DEFAULTS = {
   totpPendingSecret: null,
   totpLastStep: 0,
   recoveryCodes: null,
+  role: "user",
 };

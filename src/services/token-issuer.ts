@@ -6,6 +6,7 @@ import type { SigningKeys } from "../lib/signing-keys.ts";
 import {
   type AccessClaims,
   type RefreshClaims,
+  roleOf,
   signAccessToken,
   signRefreshToken,
   type TokenSettings,
@@ -24,6 +25,8 @@ export interface TokenHolder {
   id: string;
   username: string;
   email: string;
+  /** From the user row at sign-in, from Redis at refresh; missing reads as "user". */
+  role?: string | null;
 }
 
 export interface RefreshToken {
@@ -66,6 +69,7 @@ export function createTokenIssuer(keys: SigningKeys, config: TokenConfig, clock:
         jti: ids.uuid(),
         issuedAtMs,
         ttlSeconds,
+        role: roleOf(holder.role),
       }),
     refresh: (token) => signRefreshToken(keys, settings, token),
     pair: (access, refresh) => ({ access, refresh, token_type: "Bearer", expires_in: ttlSeconds }),

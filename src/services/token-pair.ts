@@ -11,6 +11,7 @@ export interface SessionUser {
   username: string;
   email: string;
   tokensValidAfter: Date | null;
+  role?: string | null;
 }
 
 /** A new session's Redis record and, once it is stored, the signing of its first pair. */

@@ -25,6 +25,8 @@ export interface MfaChallenge {
   deviceId: string;
   /** The WebAuthn challenge a passkey may answer (base64url), or "" when the account has none. */
   passkeyChallenge: string;
+  /** The user's role, for the session's access tokens. */
+  role: string;
   /** What guards the answers: the device's lockout, or the account's second-factor budget. */
   guardKind: "device" | "budget";
   /** The guard's Redis key. */
@@ -42,6 +44,7 @@ const FIELDS: Record<keyof MfaChallenge, string> = {
   recoveryCodes: "codes",
   deviceId: "device",
   passkeyChallenge: "wa",
+  role: "role",
   guardKind: "guard_kind",
   guard: "guard",
 };
@@ -93,6 +96,7 @@ async function readChallenge(
       recoveryCodes: field("recoveryCodes"),
       deviceId: field("deviceId"),
       passkeyChallenge: field("passkeyChallenge"),
+      role: field("role") || "user",
       guardKind: field("guardKind") === "device" ? "device" : "budget",
       guard: field("guard"),
     },

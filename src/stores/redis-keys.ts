@@ -6,6 +6,8 @@ export const familyKey = (sessionId: string) => `${SESSION_PREFIX}${sessionId}`;
 export const userSessionsKey = (userId: string) => `user:${userId}:sessions`;
 export const validAfterKey = (userId: string) => `user:${userId}:tokens-valid-after`;
 export const deniedAccessKey = (jti: string) => `denied-access:${jti}`;
+/** "admin" for an admin (absent for a user): refreshed access tokens carry it (users.role is the truth). */
+export const roleKey = (userId: string) => `user:${userId}:role`;
 
 export const otpKey = (subject: string, purpose: string) => `user:${subject}:otp:${purpose}`;
 /** When the codes of one purpose were sent (a sorted set): how many an account may be sent per hour. */
@@ -27,7 +29,7 @@ export const emailUndoKey = (userId: string) => `user:${userId}:email-undo`;
 /** An address an undo may give back, held for its account (by a keyed digest, never the address). */
 export const emailHoldKey = (addressDigest: string) => `email-hold:${addressDigest}`;
 
-/** The user's keys other than sessions and valid-after (codes and the code lockout). */
+/** The user's keys other than sessions and valid-after (codes, the code lockout, the role mirror). */
 export function otherUserKeys(userId: string): string[] {
   return [
     ...OTP_PURPOSES.map((purpose) => otpKey(userId, purpose)),
@@ -36,6 +38,7 @@ export function otherUserKeys(userId: string): string[] {
     otpSendsKey(userId, "password-reset"),
     otpSendsKey(userId, "sign-in"),
     emailUndoKey(userId),
+    roleKey(userId),
   ];
 }
 

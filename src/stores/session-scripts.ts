@@ -85,33 +85,44 @@ return 1
 `;
 
 /**
- * KEYS: family, user sessions, valid-after. ARGV: uid, sid, presented jti, new jti, now, grace ms.
- * Returns {'ok', successor jti, successor issued-at ms, family exp, username, email} | {'invalid'} | {'reused'}.
+ * The user's role for a refreshed access token: user:<uid>:role, outside KEYS like the session
+ * walks above (one logical keyspace). Absent (a user, or Redis lost it) reads as 'user': an admin
+ * whose mirror is gone signs in again, the row's role is read then. Fails closed.
  */
-export const ROTATE_REFRESH = `${LOAD_FAMILY}
+const ROLE_OF = `
+local function role_of(uid)
+  return redis.call('GET', 'user:' .. uid .. ':role') or 'user'
+end
+`;
+
+/**
+ * KEYS: family, user sessions, valid-after. ARGV: uid, sid, presented jti, new jti, now, grace ms.
+ * Returns {'ok', successor jti, successor issued-at ms, family exp, username, email, role} | {'invalid'} | {'reused'}.
+ */
+export const ROTATE_REFRESH = `${LOAD_FAMILY}${ROLE_OF}
 local now = tonumber(ARGV[5])
 local f = load_family(now)
 if not f then return {'invalid'} end
 if ARGV[3] == f[2] then
   redis.call('HSET', KEYS[1], 'cur', ARGV[4], 'prev', ARGV[3], 'rot', ARGV[5], 'used', ARGV[5])
-  return {'ok', ARGV[4], ARGV[5], f[6], f[7], f[8]}
+  return {'ok', ARGV[4], ARGV[5], f[6], f[7], f[8], role_of(ARGV[1])}
 end
 if ARGV[3] == f[3] and now - tonumber(f[4]) <= tonumber(ARGV[6]) then
-  return {'ok', f[2], f[4], f[6], f[7], f[8]}
+  return {'ok', f[2], f[4], f[6], f[7], f[8], role_of(ARGV[1])}
 end
 -- A rotated token came back after the grace window: someone holds a copy. Kill the family.
 revoke_family()
 return {'reused'}
 `;
 
-/** KEYS: family, user sessions, valid-after. ARGV: uid, sid, presented jti, now, grace ms. */
-export const USE_REFRESH = `${LOAD_FAMILY}
+/** KEYS: family, user sessions, valid-after. ARGV: uid, sid, presented jti, now, grace ms. Returns {'ok', username, email, role} | … */
+export const USE_REFRESH = `${LOAD_FAMILY}${ROLE_OF}
 local now = tonumber(ARGV[4])
 local f = load_family(now)
 if not f then return {'invalid'} end
 if ARGV[3] == f[2] or (ARGV[3] == f[3] and now - tonumber(f[4]) <= tonumber(ARGV[5])) then
   redis.call('HSET', KEYS[1], 'used', ARGV[4])
-  return {'ok', f[7], f[8]}
+  return {'ok', f[7], f[8], role_of(ARGV[1])}
 end
 revoke_family()
 return {'reused'}

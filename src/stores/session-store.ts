@@ -10,6 +10,7 @@ import {
   familyKey,
   lockoutKey,
   otherUserKeys,
+  roleKey,
   SESSION_PREFIX,
   userSessionsKey,
   validAfterKey,
@@ -72,7 +73,7 @@ export async function createSession(redis: Redis, session: NewSession): Promise<
 const familyKeys = (userId: string, sessionId: string) => [familyKey(sessionId), userSessionsKey(userId), validAfterKey(userId)];
 
 export type RotateResult =
-  | { status: "ok"; jti: string; issuedAtMs: number; expiresAtMs: number; username: string; email: string }
+  | { status: "ok"; jti: string; issuedAtMs: number; expiresAtMs: number; username: string; email: string; role: string }
   | { status: "invalid" | "reused" };
 
 export async function rotateRefresh(
@@ -93,7 +94,7 @@ export async function rotateRefresh(
     ]),
   );
   if (reply[0] !== "ok") return { status: reply[0] === "reused" ? "reused" : "invalid" };
-  const [, jti, issuedAt, expiresAt, username, email] = reply;
+  const [, jti, issuedAt, expiresAt, username, email, role] = reply;
   return {
     status: "ok",
     jti: String(jti),
@@ -101,10 +102,11 @@ export async function rotateRefresh(
     expiresAtMs: Number(expiresAt),
     username: String(username),
     email: String(email),
+    role: String(role ?? "user"),
   };
 }
 
-export type UseResult = { status: "ok"; username: string; email: string } | { status: "invalid" | "reused" };
+export type UseResult = { status: "ok"; username: string; email: string; role: string } | { status: "invalid" | "reused" };
 
 export async function useRefresh(
   redis: Redis,
@@ -122,7 +124,7 @@ export async function useRefresh(
     ]),
   );
   if (reply[0] !== "ok") return { status: reply[0] === "reused" ? "reused" : "invalid" };
-  return { status: "ok", username: String(reply[1]), email: String(reply[2]) };
+  return { status: "ok", username: String(reply[1]), email: String(reply[2]), role: String(reply[3] ?? "user") };
 }
 
 /** The keys of the revocation check (ACCESS_REVOKED): denied-access, valid-after, the token's session. */
@@ -199,6 +201,12 @@ export async function revokeSession(redis: Redis, userId: string, sessionId: str
 }
 
 /** `lockouts` lifted in the same script (a password reset proves the owner is back). */
+/** The role refreshed access tokens carry (user:<uid>:role): set for an admin, removed for a user. */
+async function mirrorRole(redis: Redis, userId: string, role: "user" | "admin"): Promise<void> {
+  if (role === "admin") await reachRedis(redis.set(roleKey(userId), "admin"));
+  else await reachRedis(redis.del(roleKey(userId)));
+}
+
 export async function revokeAllSessions(
   redis: Redis,
   userId: string,
@@ -250,6 +258,7 @@ export const sessionStore = (redis: Redis) =>
     list: listSessions,
     revoke: revokeSession,
     revokeAll: revokeAllSessions,
+    mirrorRole,
     deleteUserState,
     updateEmails: updateSessionEmails,
     startedAt: sessionStartedAt,

@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `role` varchar(16) DEFAULT 'user' NOT NULL;
