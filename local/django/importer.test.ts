@@ -215,6 +215,9 @@ describe("Django importer: mapping", () => {
       recoveryCodes: null,
       // Django's staff and superusers come in as users: admins are made with npm run admin:grant.
       role: "user",
+      disabledAt: null,
+      disabledReason: null,
+      disabledUntil: null,
       createdAt: new Date("2021-01-02T03:04:05.123Z"),
       updatedAt: NOW,
     });
@@ -279,7 +282,17 @@ describe("Django importer: mapping", () => {
 });
 
 describe("Django importer: rows the new rules refuse", () => {
-  it("skips canonical duplicates, invalid emails, usernames and phones, and inactive accounts, with reasons", async () => {
+  it("imports an inactive account disabled: no sign-in until an admin enables it", async () => {
+    const inactive = account(38, { user: { is_active: 0 } });
+    const summary = await run(await originalDatabase([inactive]));
+    assert.equal(summary.imported, 1);
+    const row = await readUser(idOf(inactive));
+    assert.ok(row?.disabledAt instanceof Date);
+    assert.equal(row?.disabledReason, "inactive in the original (is_active = 0)");
+    assert.equal(row?.disabledUntil, null);
+  });
+
+  it("skips canonical duplicates, invalid emails, usernames and phones, with reasons", async () => {
     const fine = account(30);
     const maria = account(31, { user: { username: "Maria" } });
     const mariaWide = account(32, { user: { username: "ｍａｒｉａ" } });
@@ -288,14 +301,13 @@ describe("Django importer: rows the new rules refuse", () => {
     const badEmail = account(35, { user: { email: "not-an-email" } });
     const badPhone = account(36, { profile: { phone_number: "0000000000" } });
     const noCountry = account(37, { user: { country_alpha_code: null }, profile: { phone_number: "9876543210" } });
-    const inactive = account(38, { user: { is_active: 0 } });
     const badUsername = account(39, { user: { username: "bad name!" } });
-    const fixtures = [fine, maria, mariaWide, bob, bobSpaced, badEmail, badPhone, noCountry, inactive, badUsername];
+    const fixtures = [fine, maria, mariaWide, bob, bobSpaced, badEmail, badPhone, noCountry, badUsername];
     const summary = await run(await originalDatabase(fixtures));
 
     assert.equal(summary.imported, 1);
     const reasons = skippedReasons(summary);
-    assert.equal(Object.keys(reasons).length, 9);
+    assert.equal(Object.keys(reasons).length, 8);
     assert.match(reasons[idOf(maria)] ?? "", new RegExp(`username "Maria" is the same as that of ${idOf(mariaWide)}`));
     assert.match(reasons[idOf(mariaWide)] ?? "", new RegExp(`is the same as that of ${idOf(maria)}`));
     assert.match(reasons[idOf(bob)] ?? "", /^email "bob@example.com" is the same as that of/);
@@ -303,7 +315,6 @@ describe("Django importer: rows the new rules refuse", () => {
     assert.equal(reasons[idOf(badEmail)], 'invalid email "not-an-email"');
     assert.equal(reasons[idOf(badPhone)], "invalid phone number 0000000000 for IN");
     assert.equal(reasons[idOf(noCountry)], "phone number 9876543210 without a known country");
-    assert.equal(reasons[idOf(inactive)], "inactive in the original (is_active = 0)");
     assert.equal(reasons[idOf(badUsername)], 'invalid username "bad name!"');
     assert.deepEqual(
       (await allUsers()).map((row) => row.id),
@@ -548,13 +559,12 @@ describe("Django importer: profile images (--media)", () => {
     const missing = image(203, "profile_images/missing.png");
     const big = image(204, "profile_images/big.png");
     const outside = image(205, "../outside.png");
-    const inactive = image(206, "profile_images/a.png", { is_active: 0 });
     const none = account(207);
     const present = image(208, "profile_images/c.webp");
     // `present` is in the target before the run, without an image.
     assert.equal((await run(await originalDatabase([present]))).imported, 1);
 
-    const from = await originalDatabase([png, jpeg, fake, missing, big, outside, inactive, none, present]);
+    const from = await originalDatabase([png, jpeg, fake, missing, big, outside, none, present]);
     const expectedCopies = [
       { id: idOf(png), path: "profile_images/a.png", contentType: "image/png", size: PNG.length },
       { id: idOf(jpeg), path: "profile_images/b.jpg", contentType: "image/jpeg", size: JPEG.length },
@@ -589,14 +599,13 @@ describe("Django importer: profile images (--media)", () => {
       wranglerCalls: 4,
     });
 
-    const objects = await readBack(media.persistTo as string, [png, jpeg, present, fake, none, inactive].map(idOf));
+    const objects = await readBack(media.persistTo as string, [png, jpeg, present, fake, none].map(idOf));
     assert.deepEqual(objects, {
       [idOf(png)]: { contentType: "image/png", bytes: PNG },
       [idOf(jpeg)]: { contentType: "image/jpeg", bytes: JPEG },
       [idOf(present)]: { contentType: "image/webp", bytes: WEBP },
       [idOf(fake)]: null,
       [idOf(none)]: null,
-      [idOf(inactive)]: null,
     });
   });
 

@@ -100,10 +100,11 @@ function dateOfBirth(dob: string | null, today: Date, adjustments: string[]): st
   return dob;
 }
 
+export const INACTIVE_REASON = "inactive in the original (is_active = 0)";
+
 export function mapRow(source: SourceRow, now: Date): Mapped {
   const id = dashedUuid(source.user_id);
   if (!id) return { ok: false, reason: `user_id ${JSON.stringify(source.user_id)} is not 32 hex digits` };
-  if (!source.is_active) return { ok: false, reason: "inactive in the original (is_active = 0)" };
   const username = usernameRule.safeParse(source.username);
   if (!username.success) return { ok: false, reason: `invalid username ${JSON.stringify(source.username)}` };
   const email = emailRule.safeParse(source.email);
@@ -158,9 +159,12 @@ export function mapRow(source: SourceRow, now: Date): Mapped {
     referralPoints: source.referral_points ?? 0,
     lastLoginAt: source.last_login ? utcDate(source.last_login) : null,
     twoFactorMethods: "",
+    // Inactive in the original: imported disabled (no sign-in by any path until an admin enables it).
+    ...(source.is_active ? {} : { disabledAt: now, disabledReason: INACTIVE_REASON }),
     createdAt: utcDate(source.created_at),
     updatedAt: now,
   };
+  if (!source.is_active) adjustments.push("inactive in the original (is_active = 0): imported disabled");
   return { ok: true, row, passwordReset: passwordResetReason(source.password), adjustments };
 }
 

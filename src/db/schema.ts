@@ -43,6 +43,11 @@ export const users = mysqlTable(
     recoveryCodes: varchar("recovery_codes", { length: 1000 }),
     // "user" or "admin" (the admin API). Carried in access tokens; changing it revokes the sessions.
     role: varchar("role", { length: 16 }).notNull().default("user"),
+    // Disabled by an operator: no sign-in by any path, no refresh, no reset, until enabled again
+    // (or until disabled_until, when set). The reason is for operators, never shown to the user.
+    disabledAt: datetime("disabled_at", { mode: "date", fsp: 3 }),
+    disabledReason: varchar("disabled_reason", { length: 200 }),
+    disabledUntil: datetime("disabled_until", { mode: "date", fsp: 3 }),
     createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
     updatedAt: datetime("updated_at", { mode: "date", fsp: 3 }).notNull(),
   },

@@ -2,11 +2,13 @@
 // second-factor methods, passkeys, linked identities and the last 20 security events. Never a
 // secret: no password hash, TOTP seed or recovery code digests.
 import type { Deps } from "../deps.ts";
-import { AppError } from "../lib/errors.ts";
+import { isDisabled } from "../lib/account-status.ts";
+import { AppError, validationError } from "../lib/errors.ts";
 import { parseMethods } from "../lib/two-factor.ts";
 import { identityView } from "./identity-service.ts";
 import { passkeyView } from "./passkey-service.ts";
 import { securityEventsOf } from "./security-log.ts";
+import { revokeEverySession, revokeSessionsInRedis } from "./session-service.ts";
 import { publicUser } from "./user-view.ts";
 
 export async function userForAdmin(
@@ -26,8 +28,44 @@ export async function userForAdmin(
     has_password: user.passwordHash !== null,
     two_factor_methods: parseMethods(user.twoFactorMethods),
     last_login_at: user.lastLoginAt?.toISOString() ?? null,
+    disabled: isDisabled(user, deps.clock.now())
+      ? { since: user.disabledAt?.toISOString(), reason: user.disabledReason, until: user.disabledUntil?.toISOString() ?? null }
+      : null,
     passkeys: passkeys.map(passkeyView),
     identities: identities.map(identityView),
     security_events: events.events,
   };
+}
+
+type AdminActionDeps = Pick<Deps, "clock" | "config" | "securityLog" | "sessions" | "users">;
+
+/**
+ * Disables an account: it cannot sign in by any path, refresh or reset until enabled (or until
+ * `until`). MySQL first, with tokens_valid_after, then every session ends at once.
+ */
+export async function disableUser(deps: AdminActionDeps, id: string, input: { reason: string; until: Date | undefined }) {
+  const now = deps.clock.now();
+  if (input.until && input.until.getTime() <= now.getTime()) throw validationError({ until: ["Must be in the future."] });
+  const changes = {
+    disabledAt: now,
+    disabledReason: input.reason,
+    disabledUntil: input.until ?? null,
+    tokensValidAfter: now,
+    updatedAt: now,
+  };
+  if ((await deps.users.update(id, changes)) === 0) throw new AppError("NOT_FOUND", { message: "no such user" });
+  await revokeSessionsInRedis(deps, id, now);
+  deps.securityLog.record("account_disabled", id);
+}
+
+export async function enableUser(deps: AdminActionDeps, id: string) {
+  const changes = { disabledAt: null, disabledReason: null, disabledUntil: null, updatedAt: deps.clock.now() };
+  if ((await deps.users.update(id, changes)) === 0) throw new AppError("NOT_FOUND", { message: "no such user" });
+  deps.securityLog.record("account_enabled", id);
+}
+
+/** Ends every session of the user (as their own logout-all). */
+export async function logOutUserEverywhere(deps: AdminActionDeps, id: string) {
+  if (!(await deps.users.findById(id))) throw new AppError("NOT_FOUND", { message: "no such user" });
+  await revokeEverySession(deps, id);
 }

@@ -5,6 +5,7 @@
 // so concurrent guesses cannot overrun a budget. Unknown accounts and wrong passwords are
 // indistinguishable, in the answer, the guard and the time taken.
 import type { Deps } from "../deps.ts";
+import { refuseDisabled } from "../lib/account-status.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
@@ -81,6 +82,8 @@ export async function logIn(
   if (waitMs > 0) throw coolingDown(waitMs);
   // Unknown users still cost one PBKDF2, so timing does not reveal whether the account exists.
   const check = await verifyPassword(password, user?.passwordHash ?? dummyHash(deps), options);
+  // A disabled account is refused only once its password proved right (a wrong one is an ordinary failure).
+  if (user && check.valid) refuseDisabled(user, deps.clock.now());
   const attempt: LoginAttempt = { guard, ipKey: deps.client.ipKey, captcha, policy, requestId: deps.ids.uuid() };
   // Prepared whatever the password: what happens next depends on the account, never on the secret.
   const session = prepareSession(deps, user ?? NOBODY);

@@ -6,6 +6,7 @@
 // One MySQL read (the user) and one Redis script (the code or token spent, the session or the
 // challenge opened: a code opens at most one, however many requests race with it).
 import type { Deps } from "../deps.ts";
+import { refuseDisabled } from "../lib/account-status.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
 import { flowCodeKey, type OpenedFlowCode, openFlowCode } from "../lib/flow-codes.ts";
 import { digestHex } from "../lib/hex.ts";
@@ -40,6 +41,7 @@ async function signInOnce(
 ): Promise<TokenPair | SecondFactorRequired> {
   const user = await deps.users.findToSignIn(userId);
   if (!user) throw refused();
+  refuseDisabled(user, deps.clock.now());
   if (parseMethods(user.twoFactorMethods).length > 0) {
     const challenge = await prepareChallenge(deps, user, null);
     if ((await deps.oauth.openChallenge(spent.id, spent.ttlMs, challenge.stored)) === "used") throw refused();

@@ -5,6 +5,7 @@
 // spent, the session opened); the sign count and last use are written after the response.
 import { type AuthenticationResponseJSON, generateAuthenticationOptions } from "@simplewebauthn/server";
 import type { Deps } from "../deps.ts";
+import { isDisabled, refuseDisabled } from "../lib/account-status.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { checkAssertion, namedPasskey } from "./passkey-assertion.ts";
@@ -73,6 +74,10 @@ export async function finishPasskeySignIn(deps: SignInDeps, response: Authentica
     throw refused();
   }
   const newCount = check.newCount;
+  if (isDisabled(user, deps.clock.now())) {
+    await spendChallenge();
+    refuseDisabled(user, deps.clock.now());
+  }
   const session = prepareSession(deps, user);
   const outcome = await deps.passkeyChallenges.signIn(challenge, session.record);
   if (outcome !== "ok") {

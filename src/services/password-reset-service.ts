@@ -4,6 +4,7 @@
 // and known accounts are indistinguishable: forget always answers the same, and confirm/reset
 // fail with the same OTP_INVALID after the same work.
 import type { DeliveryDeps, Deps } from "../deps.ts";
+import { refuseDisabled } from "../lib/account-status.ts";
 import { AppError, addFieldError, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword } from "../lib/password-hash.ts";
@@ -120,6 +121,7 @@ export async function resetPassword(
   let unvouchedRemoved = 0;
   const account = await spendOtpOn(deps, check, async (target) => {
     if (!user || !sentToCurrentAddress(user, target)) throw new AppError("OTP_INVALID");
+    refuseDisabled(user, deps.clock.now());
     const now = deps.clock.now();
     const passwordHash = await hashPassword(input.password1, hashOptions(deps.config));
     const changes = { passwordHash, totpPendingSecret: null, tokensValidAfter: now, updatedAt: now };

@@ -5,6 +5,7 @@
 // caps bound guessing: 25 tries an hour against a million codes). A code is one factor: with
 // two-factor authentication on, the answer is mfa_required, as after a password.
 import type { DeliveryDeps, Deps } from "../deps.ts";
+import { refuseDisabled } from "../lib/account-status.ts";
 import { AppError, validationError } from "../lib/errors.ts";
 import { canonicalEmail } from "../lib/identifiers.ts";
 import { parseMethods } from "../lib/two-factor.ts";
@@ -61,6 +62,7 @@ export async function signInWithCode(
     lock: null,
   });
   if (!user?.isEmailVerified || target !== user.emailCanonical) throw new AppError("OTP_INVALID");
+  refuseDisabled(user, deps.clock.now());
   if (parseMethods(user.twoFactorMethods).length > 0) {
     // The mailbox was the first factor: an emailed code cannot be the second one too.
     const challenge = await prepareChallenge(deps, user, null, "email");

@@ -28,6 +28,8 @@ export const SECURITY_EVENTS = [
   "passkey_login_failed",
   "passkey_clone_suspected",
   "identity_linked",
+  "account_disabled",
+  "account_enabled",
   "identity_unlinked",
 ] as const;
 export type SecurityEvent = (typeof SECURITY_EVENTS)[number];

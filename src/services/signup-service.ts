@@ -192,4 +192,7 @@ export const NEW_USER_DEFAULTS = {
   totpLastStep: 0,
   recoveryCodes: null,
   role: "user",
+  disabledAt: null,
+  disabledReason: null,
+  disabledUntil: null,
 };

@@ -56,6 +56,9 @@ export async function findPasskeyForLogin(db: Database, credentialDigest: string
         email: users.email,
         tokensValidAfter: users.tokensValidAfter,
         twoFactorMethods: users.twoFactorMethods,
+        role: users.role,
+        disabledAt: users.disabledAt,
+        disabledUntil: users.disabledUntil,
       },
     })
     .from(passkeys)

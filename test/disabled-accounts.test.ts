@@ -1,0 +1,131 @@
+// Disabled accounts: an admin disables one (its sessions end at once) and it cannot sign in by any
+// path, refresh or reset; it answers 403 ACCOUNT_DISABLED only after right credentials, so a wrong
+// password still gets the usual 401 and disabling tells a guesser nothing. Enabling undoes it.
+import { describe, expect, it } from "vitest";
+import { systemClock } from "../src/lib/clock.ts";
+import { changeRole } from "../src/services/role-service.ts";
+import { sessionStore } from "../src/stores/session-store.ts";
+import { userStore } from "../src/stores/user-store.ts";
+import {
+  api,
+  basic,
+  bearer,
+  expectFailure,
+  latestCode,
+  outbox,
+  testDb,
+  testRedis,
+  userWithSession,
+  verifyEmailAddress,
+} from "./helpers.ts";
+import { devSignIn, exchange } from "./oauth-helpers.ts";
+
+async function adminToken(): Promise<string> {
+  const { user } = await userWithSession();
+  const deps = {
+    clock: systemClock,
+    config: { REFRESH_TOKEN_TTL_SECONDS: 86_400 },
+    sessions: sessionStore(testRedis()),
+    users: userStore(testDb()),
+  };
+  await changeRole(deps, user.id, "admin");
+  return (await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) })).body.data.access;
+}
+
+const admin = (token: string, path: string, json?: unknown) =>
+  api("POST", path, { headers: bearer(token), ...(json === undefined ? {} : { json }) });
+const loginStatus = async (username: string, password: string) =>
+  api("POST", "/auth/user/login/", { headers: basic(username, password) });
+
+describe("POST /admin/users/{id}/disable and /enable", () => {
+  it("ends the sessions at once; a right password then gets 403 ACCOUNT_DISABLED, a wrong one the usual 401; enabling undoes it", async () => {
+    const token = await adminToken();
+    const { user, session } = await userWithSession();
+    const disabled = await admin(token, `/admin/users/${user.id}/disable/`, { reason: "abuse report #42" });
+    expect(disabled.status, disabled.text).toBe(200);
+    expectFailure(await api("POST", "/auth/jwt/check/", { headers: bearer(session.access) }), 401, "INVALID_TOKEN");
+    expectFailure(
+      await api("POST", "/auth/jwt/get-access/", { json: { refresh: session.refresh } }),
+      400,
+      "INVALID_REFRESH_TOKEN",
+    );
+    expectFailure(await loginStatus(user.username, user.password), 403, "ACCOUNT_DISABLED");
+    expectFailure(await loginStatus(user.username, `${user.password}x`), 401, "INVALID_CREDENTIALS");
+    const json = await api("POST", "/auth/user/login/", { json: { username: user.username, password: user.password } });
+    expectFailure(json, 403, "ACCOUNT_DISABLED");
+
+    const seen = await api("GET", `/admin/users/${user.id}/`, { headers: bearer(token) });
+    expect(seen.body.data.disabled).toMatchObject({ reason: "abuse report #42", until: null });
+    const events = seen.body.data.security_events.map((event: { event: string }) => event.event);
+    expect(events).toContain("account_disabled");
+
+    expect((await admin(token, `/admin/users/${user.id}/enable/`)).status).toBe(200);
+    expect((await loginStatus(user.username, user.password)).status).toBe(200);
+    expect((await api("GET", `/admin/users/${user.id}/`, { headers: bearer(token) })).body.data.disabled).toBeNull();
+  });
+
+  it("refuses a password reset with the right code, an email sign-in code, and a provider sign-in", async () => {
+    const token = await adminToken();
+    const { user, session } = await userWithSession();
+    await verifyEmailAddress(user.email, session.access);
+    // Codes asked for before the account was disabled.
+    const before = (await outbox(user.email)).length;
+    expect((await api("POST", "/auth/password/forget/", { json: { email: user.email } })).status).toBe(200);
+    const resetCode = await latestCode(user.email, before);
+    await admin(token, `/admin/users/${user.id}/disable/`, { reason: "chargeback" });
+    const password = "a new Passphrase 42!";
+    const reset = await api("POST", "/auth/password/reset/", {
+      json: { email: user.email, otp: resetCode, password1: password, password2: password },
+    });
+    expectFailure(reset, 403, "ACCOUNT_DISABLED");
+
+    const sent = (await outbox(user.email)).length;
+    expect((await api("POST", "/auth/passwordless/email/", { json: { email: user.email } })).status).toBe(200);
+    const code = await latestCode(user.email, sent);
+    expectFailure(
+      await api("POST", "/auth/passwordless/email/verify/", { json: { email: user.email, code } }),
+      403,
+      "ACCOUNT_DISABLED",
+    );
+    // The provider vouches for the address the account has verified: it links, then the exchange refuses.
+    const back = await devSignIn(user.email, true);
+    expectFailure(await exchange(String(back.searchParams.get("code"))), 403, "ACCOUNT_DISABLED");
+  });
+
+  it("enables again by itself after `until`; refuses an `until` in the past and a missing reason", async () => {
+    const token = await adminToken();
+    const { user } = await userWithSession();
+    const until = new Date(Date.now() + 1500).toISOString();
+    expect((await admin(token, `/admin/users/${user.id}/disable/`, { reason: "cool-off", until })).status).toBe(200);
+    expectFailure(await loginStatus(user.username, user.password), 403, "ACCOUNT_DISABLED");
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    expect((await loginStatus(user.username, user.password)).status).toBe(200);
+    const past = new Date(Date.now() - 1000).toISOString();
+    expectFailure(await admin(token, `/admin/users/${user.id}/disable/`, { reason: "x", until: past }), 400, "VALIDATION_ERROR");
+    expectFailure(await admin(token, `/admin/users/${user.id}/disable/`, {}), 400, "VALIDATION_ERROR");
+    expectFailure(
+      await admin(token, `/admin/users/${user.id}/disable/`, { reason: "x", until: "tomorrow" }),
+      400,
+      "VALIDATION_ERROR",
+    );
+    expectFailure(await admin(token, "/admin/users/nobody/disable/", { reason: "x" }), 404, "NOT_FOUND");
+  });
+
+  it("answers 403 FORBIDDEN to a user's token, and changes nothing", async () => {
+    const { user, session } = await userWithSession();
+    const other = await userWithSession();
+    expectFailure(await admin(session.access, `/admin/users/${other.user.id}/disable/`, { reason: "x" }), 403, "FORBIDDEN");
+    expect((await loginStatus(other.user.username, other.user.password)).status).toBe(200);
+    expectFailure(await admin(session.access, `/admin/users/${user.id}/logout-all/`), 403, "FORBIDDEN");
+  });
+});
+
+describe("POST /admin/users/{id}/logout-all", () => {
+  it("ends every session of the user; they can sign in again", async () => {
+    const token = await adminToken();
+    const { user, session } = await userWithSession();
+    expect((await admin(token, `/admin/users/${user.id}/logout-all/`)).status).toBe(200);
+    expectFailure(await api("POST", "/auth/jwt/check/", { headers: bearer(session.access) }), 401, "INVALID_TOKEN");
+    expect((await loginStatus(user.username, user.password)).status).toBe(200);
+  });
+});
