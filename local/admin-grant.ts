@@ -37,14 +37,13 @@ const user = await users.findForLogin({ email: canonicalEmail(String(values.emai
 if (!user) fail(`No user has the address ${values.email} (at ${new URL(String(databaseUrl)).host}).`);
 const found = user as NonNullable<typeof user>;
 const role = values.revoke ? "user" : "admin";
-if (found.role === role) {
-  console.log(`${found.username} (${found.id}) is already ${role === "admin" ? "an admin" : "a user"}: nothing changed.`);
-  process.exit(0);
-}
+// Run whole even when the row already has the role: a run that failed after the MySQL write (the
+// Redis mirror or the sessions not reached) is finished by running it again.
+const already = found.role === role;
 // The longest a refresh token can live (90 days): the revocation marker must outlive any of them.
 const config = { REFRESH_TOKEN_TTL_SECONDS: 90 * 86_400 };
 await changeRole({ clock: systemClock, config, sessions, users }, found.id, role);
 console.log(
-  `${found.username} (${found.id}, ${found.email}) is now ${role === "admin" ? "an admin" : "a user"} ` +
+  `${found.username} (${found.id}, ${found.email}) is ${already ? "still" : "now"} ${role === "admin" ? "an admin" : "a user"} ` +
     `at ${new URL(String(databaseUrl)).host}; every session of theirs ended: they sign in again.`,
 );

@@ -64,6 +64,17 @@ describe("POST /admin/users/{id}/disable and /enable", () => {
     expect((await api("GET", `/admin/users/${user.id}/`, { headers: bearer(token) })).body.data.disabled).toBeNull();
   });
 
+  it("counts a disabled account's wrong passwords like any other's: once its budget is full, even the right one waits (429, not 403)", async () => {
+    const token = await adminToken();
+    const { user } = await userWithSession();
+    await admin(token, `/admin/users/${user.id}/disable/`, { reason: "inactive" });
+    const seen: number[] = [];
+    for (let i = 0; i < 11; i++) seen.push((await loginStatus(user.username, `${user.password}-wrong`)).status);
+    expect(seen.slice(0, 9)).toEqual(Array(9).fill(401));
+    expect(seen.slice(9)).toEqual([429, 429]);
+    expectFailure(await loginStatus(user.username, user.password), 429, "RATE_LIMITED");
+  });
+
   it("refuses a password reset with the right code, an email sign-in code, and a provider sign-in", async () => {
     const token = await adminToken();
     const { user, session } = await userWithSession();

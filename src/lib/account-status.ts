@@ -12,7 +12,9 @@ export interface AccountStatus {
 export const isDisabled = (user: AccountStatus, now: Date) =>
   user.disabledAt !== null && (user.disabledUntil === null || user.disabledUntil.getTime() > now.getTime());
 
+export const accountDisabled = () => new AppError("ACCOUNT_DISABLED", { message: "this account is disabled" });
+
 /** Refuses a disabled account (call once its credentials proved right). */
 export function refuseDisabled(user: AccountStatus, now: Date): void {
-  if (isDisabled(user, now)) throw new AppError("ACCOUNT_DISABLED", { message: "this account is disabled" });
+  if (isDisabled(user, now)) throw accountDisabled();
 }

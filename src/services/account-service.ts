@@ -14,7 +14,7 @@ import { passwordChangedEmail } from "./messages.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
 import { endSessionsInRedis, revocationTtlMs, revokeSessionsInRedis } from "./session-service.ts";
-import { startSession, type TokenPair } from "./token-pair.ts";
+import { startSessionAfterChange, type TokenPair } from "./token-pair.ts";
 
 export interface PasswordChange {
   old_password: string;
@@ -83,14 +83,14 @@ async function appliedEarlier(deps: Pick<Deps, "clock" | "config">, row: UserRow
 
 /** Every other session and device token dies; this device gets a fresh pair and device token. */
 async function finishChange(
-  deps: SessionStartDeps & Pick<Deps, "sessions">,
+  deps: SessionStartDeps & Pick<Deps, "sessions" | "users">,
   row: UserRow,
   deviceId: string | null,
   changedAt: Date,
 ): Promise<SignIn<TokenPair>> {
   await revokeSessionsInRedis(deps, row.id, changedAt);
   const [result, deviceToken] = await Promise.all([
-    startSession(deps, { ...row, tokensValidAfter: changedAt }),
+    startSessionAfterChange(deps, row.id),
     issueDeviceToken(deps, row.id, deviceId),
   ]);
   return { result, deviceToken };

@@ -37,6 +37,9 @@ export async function userForAdmin(
   };
 }
 
+/** A time-limited disable lasts at most 10 years (DATETIME holds years up to 9999). */
+const MAX_DISABLE_MS = 10 * 366 * 86_400_000;
+
 type AdminActionDeps = Pick<Deps, "clock" | "config" | "securityLog" | "sessions" | "users">;
 
 /**
@@ -45,7 +48,9 @@ type AdminActionDeps = Pick<Deps, "clock" | "config" | "securityLog" | "sessions
  */
 export async function disableUser(deps: AdminActionDeps, id: string, input: { reason: string; until: Date | undefined }) {
   const now = deps.clock.now();
-  if (input.until && input.until.getTime() <= now.getTime()) throw validationError({ until: ["Must be in the future."] });
+  const limit = now.getTime() + MAX_DISABLE_MS;
+  if (input.until && (input.until.getTime() <= now.getTime() || input.until.getTime() > limit))
+    throw validationError({ until: ["Must be in the future, at most 10 years ahead (leave it out to disable until enabled)."] });
   const changes = {
     disabledAt: now,
     disabledReason: input.reason,

@@ -5,7 +5,7 @@
 // so concurrent guesses cannot overrun a budget. Unknown accounts and wrong passwords are
 // indistinguishable, in the answer, the guard and the time taken.
 import type { Deps } from "../deps.ts";
-import { refuseDisabled } from "../lib/account-status.ts";
+import { accountDisabled, isDisabled } from "../lib/account-status.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { hashPassword, verifyPassword } from "../lib/password-hash.ts";
@@ -82,15 +82,17 @@ export async function logIn(
   if (waitMs > 0) throw coolingDown(waitMs);
   // Unknown users still cost one PBKDF2, so timing does not reveal whether the account exists.
   const check = await verifyPassword(password, user?.passwordHash ?? dummyHash(deps), options);
-  // A disabled account is refused only once its password proved right (a wrong one is an ordinary failure).
-  if (user && check.valid) refuseDisabled(user, deps.clock.now());
+  // A disabled account goes through the guards (lockout, Turnstile) like any other, and its right
+  // password opens nothing: it is refused only once the script accepted it, so disabling an
+  // account gives a guesser no way around the guards and tells them nothing.
+  const disabled = user !== null && isDisabled(user, deps.clock.now());
   const attempt: LoginAttempt = { guard, ipKey: deps.client.ipKey, captcha, policy, requestId: deps.ids.uuid() };
   // Prepared whatever the password: what happens next depends on the account, never on the secret.
   const session = prepareSession(deps, user ?? NOBODY);
   const challenge =
     user && parseMethods(user.twoFactorMethods).length > 0 ? await prepareChallenge(deps, user, deviceId) : undefined;
   const reply = await deps.logins.attempt(
-    { valid: Boolean(user) && check.valid, session: session.record, challenge: challenge?.stored },
+    { valid: Boolean(user) && check.valid, session: session.record, challenge: challenge?.stored, opensNothing: disabled },
     attempt,
   );
   // Only counted failures are events: refused tries cannot flood the history.
@@ -100,6 +102,7 @@ export async function logIn(
   if (reply.status === "stale") throw new AppError("INVALID_CREDENTIALS");
   refuseWhenLocked(deps, reply, user?.id);
   if (reply.status !== "ok" || !user) throw new AppError("INVALID_CREDENTIALS");
+  if (disabled) throw accountDisabled();
 
   if (challenge) return { result: challenge.answer };
   const [tokens, deviceToken] = await Promise.all([session.sign(), issueDeviceToken(deps, user.id, deviceId)]);

@@ -1,5 +1,6 @@
 // A new session (refresh-token family) with its first pair of tokens.
 import type { Deps, SessionStartDeps } from "../deps.ts";
+import { refuseDisabled } from "../lib/account-status.ts";
 import { invalidTokenError } from "../lib/errors.ts";
 import type { NewSession } from "../stores/session-store.ts";
 import type { TokenPair } from "./token-issuer.ts";
@@ -52,4 +53,17 @@ export async function startSession(deps: SessionStartDeps, user: SessionUser): P
   const session = prepareSession(deps, user);
   if (!(await deps.sessions.create(session.record))) throw invalidTokenError();
   return session.sign();
+}
+
+/**
+ * The session a credential change hands back (password change, 2FA changes), from the user's row
+ * read again after the change: an admin may have disabled the account or changed its role while
+ * the change was being checked (PBKDF2, breach lookups), and the change's own later
+ * tokens_valid_after would otherwise let a session made from the old row pass.
+ */
+export async function startSessionAfterChange(deps: SessionStartDeps & Pick<Deps, "users">, userId: string): Promise<TokenPair> {
+  const row = await deps.users.findById(userId);
+  if (!row) throw invalidTokenError();
+  refuseDisabled(row, deps.clock.now());
+  return startSession(deps, row);
 }

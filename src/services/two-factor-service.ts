@@ -16,7 +16,7 @@ import { usableMethods } from "./second-factor.ts";
 import { acceptTotp, openSealedSecret, recoveryDigests, secretBox, spendRecoveryCode } from "./second-factor-proofs.ts";
 import type { SecurityEvent } from "./security-log.ts";
 import { revokeSessionsInRedis } from "./session-service.ts";
-import { startSession, type TokenPair } from "./token-pair.ts";
+import { startSessionAfterChange, type TokenPair } from "./token-pair.ts";
 
 export type SettingsDeps = DeliveryDeps & SessionStartDeps & Pick<Deps, "lockouts" | "otps" | "securityLog" | "users">;
 
@@ -60,7 +60,7 @@ export async function signOutEverywhereElse(
   await revokeSessionsInRedis(deps, row.id, now);
   deps.securityLog.record(event, row.id);
   sendEmail(deps, "two-factor notice", twoFactorChangedEmail(deps.config.APP_NAME, row.email, change));
-  return startSession(deps, { ...row, tokensValidAfter: now });
+  return startSessionAfterChange(deps, row.id);
 }
 
 /** Step 1: a new secret, kept sealed as pending; nothing is enabled until a code confirms it. */

@@ -37,8 +37,9 @@ return budget_spend(KEYS[1], now, ARGV[2], p)
  * KEYS: family, user sessions, valid-after (of the session to create), guard, ip failures,
  * challenge (for a 2FA account).
  * ARGV: the 11 of CREATE_SESSION, outcome ('ok' | 'failed'), guard kind ('device' | 'budget'),
- * captcha state, lockout policy (9), request id, then ('session') or ('challenge', ttl ms, the
- * challenge's fields as name/value pairs).
+ * captcha state, lockout policy (9), request id, then ('session'), ('challenge', ttl ms, the
+ * challenge's fields as name/value pairs) or ('nothing': a disabled account, whose right password
+ * passes every guard like any other and opens nothing).
  * Returns {'ok'} | {'failed'} | {'locked', ms left[, 'started']} | {'captcha'} | {'stale'}.
  */
 export const LOGIN_ATTEMPT = `${LOCKOUT}${SESSION_STALE}
@@ -61,6 +62,7 @@ if session_stale() then return {'stale'} end
 -- A known device's failures are forgiven by its success; a name's budget never is (the guesses
 -- strangers made stay counted however often the owner signs in).
 if kind == 'device' then redis.call('DEL', KEYS[4]) end
+if ARGV[25] == 'nothing' then return {'ok'} end
 if ARGV[25] == 'challenge' then
   redis.call('HSET', KEYS[6], unpack(ARGV, 27))
   redis.call('PEXPIRE', KEYS[6], ARGV[26])

@@ -28,11 +28,12 @@ export interface LoginAttempt {
   requestId: string;
 }
 
-/** Where a right password leads: a session, or (2FA on) a challenge under its token's digest. */
+/** Where a right password leads: a session, (2FA on) a challenge under its token's digest, or (a disabled account) nothing. */
 export type LoginOutcome = {
   valid: boolean;
   session: NewSession;
   challenge?: { tokenDigest: string; fields: MfaChallenge; ttlMs: number };
+  opensNothing?: boolean;
 };
 
 /**
@@ -51,7 +52,11 @@ export async function attemptLogin(
     ipFailuresKey(attempt.ipKey),
     mfaKey(challenge?.tokenDigest ?? "-"),
   ];
-  const then = challenge ? ["challenge", String(challenge.ttlMs), ...mfaChallengeFields(challenge.fields)] : ["session"];
+  const then = outcome.opensNothing
+    ? ["nothing"]
+    : challenge
+      ? ["challenge", String(challenge.ttlMs), ...mfaChallengeFields(challenge.fields)]
+      : ["session"];
   const args = [
     ...sessionScriptArgs(outcome.session),
     outcome.valid ? "ok" : "failed",
