@@ -9,6 +9,8 @@ import { notFound, onError } from "./middleware/error-handling.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { adminApiKeyRoutes } from "./routes/admin-api-keys.ts";
+import { adminEventRoutes } from "./routes/admin-events.ts";
 import { countryRoutes } from "./routes/countries.ts";
 import { devOutboxRoutes } from "./routes/dev-outbox.ts";
 import { emailChangeRoutes } from "./routes/email-change.ts";
@@ -77,6 +79,8 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", passwordlessRoutes);
   app.route("/", oauthRoutes);
   app.route("/", adminRoutes);
+  app.route("/", adminApiKeyRoutes);
+  app.route("/", adminEventRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);
   app.route("/", devOutboxRoutes);

@@ -10,6 +10,7 @@ import type { BreachChecker } from "./providers/pwned-passwords.ts";
 import type { CaptchaVerifier } from "./providers/turnstile.ts";
 import type { RequestContext, SecurityLog } from "./services/security-log.ts";
 import type { TokenIssuer } from "./services/token-issuer.ts";
+import type { ApiKeyStore } from "./stores/api-key-store.ts";
 import type { HealthStore } from "./stores/health-store.ts";
 import type { IdentityStore } from "./stores/identity-store.ts";
 import type { LockoutStore } from "./stores/lockout-store.ts";
@@ -49,6 +50,8 @@ export interface Deps {
   /** Sign-in-with flows and their one-time codes. */
   oauth: OAuthStore;
   securityEvents: SecurityEventStore;
+  /** The admin API's keys (digests only). */
+  apiKeys: ApiKeyStore;
   /** The development outbox (read side); the mail and SMS `log` providers write to it. */
   outbox: OutboxStore;
   health: HealthStore;

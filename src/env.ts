@@ -15,6 +15,7 @@ export interface Bindings extends ConfigVars {
   PASSWORD_RESET_RATE_LIMITER?: RateLimit;
   OTP_RATE_LIMITER?: RateLimit;
   TOKEN_RATE_LIMITER?: RateLimit;
+  ADMIN_RATE_LIMITER?: RateLimit;
 }
 
 export interface Variables {

@@ -2,35 +2,9 @@
 // path, refresh or reset; it answers 403 ACCOUNT_DISABLED only after right credentials, so a wrong
 // password still gets the usual 401 and disabling tells a guesser nothing. Enabling undoes it.
 import { describe, expect, it } from "vitest";
-import { systemClock } from "../src/lib/clock.ts";
-import { changeRole } from "../src/services/role-service.ts";
-import { sessionStore } from "../src/stores/session-store.ts";
-import { userStore } from "../src/stores/user-store.ts";
-import {
-  api,
-  basic,
-  bearer,
-  expectFailure,
-  latestCode,
-  outbox,
-  testDb,
-  testRedis,
-  userWithSession,
-  verifyEmailAddress,
-} from "./helpers.ts";
+import { adminToken } from "./admin-helpers.ts";
+import { api, basic, bearer, expectFailure, latestCode, outbox, userWithSession, verifyEmailAddress } from "./helpers.ts";
 import { devSignIn, exchange } from "./oauth-helpers.ts";
-
-async function adminToken(): Promise<string> {
-  const { user } = await userWithSession();
-  const deps = {
-    clock: systemClock,
-    config: { REFRESH_TOKEN_TTL_SECONDS: 86_400 },
-    sessions: sessionStore(testRedis()),
-    users: userStore(testDb()),
-  };
-  await changeRole(deps, user.id, "admin");
-  return (await api("POST", "/auth/user/login/", { headers: basic(user.username, user.password) })).body.data.access;
-}
 
 const admin = (token: string, path: string, json?: unknown) =>
   api("POST", path, { headers: bearer(token), ...(json === undefined ? {} : { json }) });

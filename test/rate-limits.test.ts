@@ -63,6 +63,14 @@ const RULES: { binding: string; calls: Call[] }[] = [
       ["POST", "/auth/jwt/get-refresh/", {}],
     ],
   },
+  {
+    binding: "ADMIN_RATE_LIMITER",
+    calls: [
+      ["GET", "/admin/events/"],
+      ["GET", "/admin/api-keys/"],
+      ["DELETE", "/admin/api-keys/key_0000000000000000/"],
+    ],
+  },
 ];
 
 const send = ([method, path, json]: Call, ip: string) => api(method, path, { json, headers: { "CF-Connecting-IP": ip } });

@@ -75,6 +75,7 @@ function expectOneEvent(events: EventView[], name: string, ip: string, since: nu
     ip,
     country: null,
     user_agent: USER_AGENT,
+    actor: null,
   });
   const at = Date.parse(event.created_at);
   expect(at).toBeGreaterThanOrEqual(since - 1000);
@@ -443,12 +444,14 @@ describe("nothing secret in them", () => {
     expectNoSecret(storedJson, secrets);
     // The stored columns are the listed ones and nothing else.
     expect(Object.keys(stored[0] ?? {}).sort()).toEqual([
+      "actor",
       "country",
       "createdAt",
       "event",
       "id",
       "ip",
       "requestId",
+      "target",
       "userAgent",
       "userId",
     ]);

@@ -71,15 +71,24 @@ export const securityEvents = mysqlTable(
   {
     // Increasing, so "newest first" and the page cursor are both just the id.
     id: bigint("id", { mode: "number", unsigned: true }).primaryKey().autoincrement(),
-    userId: varchar("user_id", { length: 36 }).notNull(),
+    // The account it concerns; null for an admin action on something else (an API key, a webhook).
+    userId: varchar("user_id", { length: 36 }),
     event: varchar("event", { length: 40 }).notNull(),
+    // Who did it when not the user: "user:<id>" (an admin) or "api_key:<id>"; null for the user.
+    actor: varchar("actor", { length: 64 }),
+    // What an admin action touched when not an account: "api_key:<id>", "webhook:<id>".
+    target: varchar("target", { length: 64 }),
     ip: varchar("ip", { length: 45 }).notNull().default(""),
     country: varchar("country", { length: 2 }).notNull().default(""),
     userAgent: varchar("user_agent", { length: 256 }).notNull().default(""),
     requestId: varchar("request_id", { length: 64 }).notNull().default(""),
     createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
   },
-  (table) => [index("security_events_user_id_idx").on(table.userId, table.id)],
+  (table) => [
+    index("security_events_user_id_idx").on(table.userId, table.id),
+    index("security_events_actor_idx").on(table.actor, table.id),
+    index("security_events_event_idx").on(table.event, table.id),
+  ],
 );
 
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
@@ -140,3 +149,28 @@ export const identities = mysqlTable(
 );
 
 export type IdentityRow = typeof identities.$inferSelect;
+
+/**
+ * API keys for servers and scripts on the admin API. Only the SHA-256 digest of a key is kept
+ * (the key is shown once); `prefix` is its first characters, so an operator can tell keys apart.
+ * A deleted key keeps its row (revoked_at set) so the audit trail can still name it.
+ */
+export const apiKeys = mysqlTable(
+  "api_keys",
+  {
+    id: varchar("id", { length: 24 }).primaryKey(),
+    name: varchar("name", { length: 100 }).notNull(),
+    digest: varchar("digest", { length: 64 }).notNull(),
+    prefix: varchar("prefix", { length: 16 }).notNull(),
+    // Comma-separated: users:read, users:write, webhooks:read, webhooks:write, events:read.
+    scopes: varchar("scopes", { length: 200 }).notNull(),
+    createdBy: varchar("created_by", { length: 64 }).notNull(),
+    createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
+    expiresAt: datetime("expires_at", { mode: "date", fsp: 3 }),
+    lastUsedAt: datetime("last_used_at", { mode: "date", fsp: 3 }),
+    revokedAt: datetime("revoked_at", { mode: "date", fsp: 3 }),
+  },
+  (table) => [uniqueIndex("api_keys_digest_unique").on(table.digest)],
+);
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

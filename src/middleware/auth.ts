@@ -6,16 +6,22 @@ import type { AppEnv } from "../env.ts";
 import type { CheckedAccess, UncheckedAccess } from "../lib/access.ts";
 import { AppError, invalidTokenError, notAuthenticatedError } from "../lib/errors.ts";
 import { type AccessClaims, TokenError } from "../lib/tokens.ts";
+import { ADMIN_SCOPES, type AdminActor, type AdminScope, actorOfApiKey, looksLikeApiKey } from "../services/api-key-service.ts";
 import { accessRevoked } from "../services/session-service.ts";
+
+function bearerToken<E extends AppEnv>(c: Context<E>): string | null {
+  const header = c.req.header("Authorization");
+  const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+  return match ? (match[1] as string) : null;
+}
 
 /** The Bearer token's claims, verified locally; shared by both middlewares below. */
 async function verifiedClaims<E extends AppEnv>(c: Context<E>): Promise<AccessClaims> {
-  const header = c.req.header("Authorization");
-  const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
-  if (!match) throw notAuthenticatedError();
+  const token = bearerToken(c);
+  if (token === null) throw notAuthenticatedError();
   const deps = c.var.deps;
   try {
-    return await deps.tokens.readAccess(match[1]);
+    return await deps.tokens.readAccess(token);
   } catch (error) {
     if (error instanceof TokenError) throw invalidTokenError();
     throw error;
@@ -56,12 +62,33 @@ export function optionalAuth(): MiddlewareHandler<AppEnv & { Variables: { auth?:
   };
 }
 
-/** The admin API: a valid, unrevoked access token whose role is admin; 403 FORBIDDEN for any other. */
-export function requireAdmin(): MiddlewareHandler<AppEnv & { Variables: { auth: CheckedAccess } }> {
+/**
+ * The admin API: an API key (`Bearer lse_...`) holding `scope`, or a valid, unrevoked access token
+ * whose role is admin (every scope). Publishes c.var.actor. A key that is unknown, deleted or
+ * expired is 401 INVALID_TOKEN; a user's token or a key without the scope, 403 FORBIDDEN.
+ * `"admin-token"`: admins only, never a key (keys cannot mint keys).
+ */
+export function requireAdmin(
+  scope: AdminScope | "admin-token",
+): MiddlewareHandler<AppEnv & { Variables: { actor: AdminActor } }> {
   const authenticated = requireAuth();
-  return (c, next) =>
-    authenticated(c, async () => {
-      if (c.var.auth.role !== "admin") throw new AppError("FORBIDDEN", { message: "admins only" });
+  return async (c, next) => {
+    const presented = bearerToken(c);
+    if (presented !== null && looksLikeApiKey(presented)) {
+      const actor = await actorOfApiKey(c.var.deps, presented);
+      if (!actor) throw invalidTokenError();
+      if (scope === "admin-token" || !actor.scopes.includes(scope))
+        throw new AppError("FORBIDDEN", {
+          message: scope === "admin-token" ? "an admin's token is needed" : `needs scope ${scope}`,
+        });
+      c.set("actor", actor);
+      return next();
+    }
+    return authenticated(c as never, async () => {
+      const auth = (c as unknown as Context<AppEnv & { Variables: { auth: CheckedAccess } }>).var.auth;
+      if (auth.role !== "admin") throw new AppError("FORBIDDEN", { message: "admins only" });
+      c.set("actor", { id: `user:${auth.sub}`, scopes: ADMIN_SCOPES });
       await next();
     });
+  };
 }

@@ -11,6 +11,7 @@ import { pwnedPasswords } from "../providers/pwned-passwords.ts";
 import { turnstileVerifier } from "../providers/turnstile.ts";
 import { createSecurityLog } from "../services/security-log.ts";
 import { createTokenIssuer } from "../services/token-issuer.ts";
+import { apiKeyStore } from "../stores/api-key-store.ts";
 import { createDatabase } from "../stores/database.ts";
 import { healthStore } from "../stores/health-store.ts";
 import { identityStore } from "../stores/identity-store.ts";
@@ -78,6 +79,7 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       passkeyChallenges: passkeyChallengeStore(redis),
       oauth: oauthStore(redis),
       securityEvents,
+      apiKeys: apiKeyStore(db),
       outbox: outboxStore(redis),
       health: healthStore(db, redis),
       images: c.env.PROFILE_IMAGES,

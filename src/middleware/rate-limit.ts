@@ -1,7 +1,7 @@
 // Per-client-IP limits through Cloudflare's Workers Rate Limiting binding: the counter lives in
 // the edge location's own memory service, so a check adds no network round trip and no state
 // sits in the isolate. Each rule is one binding whose limit and period are set in wrangler.toml.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Bindings } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
@@ -14,6 +14,7 @@ export const RATE_LIMIT_RULES = {
   "password-reset": "PASSWORD_RESET_RATE_LIMITER",
   otp: "OTP_RATE_LIMITER",
   token: "TOKEN_RATE_LIMITER",
+  admin: "ADMIN_RATE_LIMITER",
 } as const satisfies Record<string, keyof Bindings>;
 
 export type RateLimitRule = keyof typeof RATE_LIMIT_RULES;
@@ -25,6 +26,19 @@ const RETRY_AFTER_SECONDS = "60";
 const warned = new Set<string>();
 
 export function limitPerIp(rule: RateLimitRule): MiddlewareHandler<AppEnv> {
+  return limitPer(rule, (c) => clientKey(clientIp(c)));
+}
+
+/**
+ * The admin API's second limit, after authentication: per API key or admin, so scripts behind
+ * one address do not share a budget (the per-IP one, before it, bounds guessing keys).
+ */
+type WithActor = AppEnv & { Variables: { actor: { id: string } } };
+export function limitPerAdminActor(): MiddlewareHandler<WithActor> {
+  return limitPer<WithActor>("admin", (c) => `actor:${c.var.actor.id}`);
+}
+
+function limitPer<E extends AppEnv>(rule: RateLimitRule, subjectOf: (c: Context<E>) => string): MiddlewareHandler<E> {
   const binding = RATE_LIMIT_RULES[rule];
   return async (c, next) => {
     const limiter = c.env[binding];
@@ -43,7 +57,7 @@ export function limitPerIp(rule: RateLimitRule): MiddlewareHandler<AppEnv> {
     // Rules share nothing: the key names the rule as well, so one binding could serve several.
     let success: boolean;
     try {
-      ({ success } = await limiter.limit({ key: `${rule}:${clientKey(clientIp(c))}` }));
+      ({ success } = await limiter.limit({ key: `${rule}:${subjectOf(c)}` }));
     } catch (error) {
       // Fail closed: without its limit, a guessing endpoint must not run.
       c.var.deps.log.error("rate_limiter_failed", { binding, error });

@@ -1,45 +1,36 @@
-// The admin API (/admin/*): an admin's access token (role admin) for now; API keys come next.
+// The admin API's users (/admin/users/*): an admin's access token, or an API key with users:read
+// (reads) or users:write (changes). Every change is a security event naming its actor.
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin } from "../middleware/auth.ts";
 import { disableUser, enableUser, logOutUserEverywhere, userForAdmin } from "../services/admin-user-service.ts";
-import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
+import { adminRoute, idParam } from "./admin-parts.ts";
+import { errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
-import { action, createRouter } from "./router.ts";
-
-const idParam = z.object({ id: z.string().min(1).max(64) });
+import { createRouter } from "./router.ts";
 
 const userRoute = createRoute(
-  bearerRoute({
+  adminRoute("admin user", "users:read", {
     method: "get",
     path: "/admin/users/{id}",
-    tags: ["admin"],
     summary: "One user: profile, role, second-factor methods, passkeys, linked identities, the last 20 security events",
-    middleware: [action("admin user"), requireAdmin()] as const,
     request: { params: idParam },
     responses: {
       200: jsonContent(successEnvelope(z.record(z.string(), z.unknown())), "The user"),
-      403: errorResponse("FORBIDDEN: the token is not an admin's"),
       404: errorResponse("NOT_FOUND: no such user"),
     },
   }),
 );
 
-const adminErrors = {
-  403: errorResponse("FORBIDDEN: the token is not an admin's"),
-  404: errorResponse("NOT_FOUND: no such user"),
-};
+const notFound = { 404: errorResponse("NOT_FOUND: no such user") };
 
 /** An action on one user without a body: POST /admin/users/{id}/<what>, answering `data: null`. */
 const userAction = (what: string, summary: string) =>
   createRoute(
-    bearerRoute({
+    adminRoute(`admin user ${what}`, "users:write", {
       method: "post",
       path: `/admin/users/{id}/${what}`,
-      tags: ["admin"],
       summary,
-      middleware: [action(`admin user ${what}`), requireAdmin()] as const,
       request: { params: idParam },
-      responses: { 200: jsonContent(successEnvelope(z.null()), "Done"), ...adminErrors },
+      responses: { 200: jsonContent(successEnvelope(z.null()), "Done"), ...notFound },
     }),
   );
 
@@ -54,18 +45,16 @@ const disableBody = z
   .openapi("DisableRequest");
 
 const disableRoute = createRoute(
-  bearerRoute({
+  adminRoute("admin user disable", "users:write", {
     method: "post",
     path: "/admin/users/{id}/disable",
-    tags: ["admin"],
     summary:
       "Disables the account: its sessions end at once; no sign-in by any path, refresh or reset (403 ACCOUNT_DISABLED after right credentials)",
-    middleware: [action("admin user disable"), requireAdmin()] as const,
     request: { params: idParam, ...jsonBody(disableBody) },
     responses: {
       200: jsonContent(successEnvelope(z.null()), "Disabled"),
       400: errorResponse("VALIDATION_ERROR: reason missing, until not a future ISO 8601 time"),
-      ...adminErrors,
+      ...notFound,
     },
   }),
 );
@@ -76,17 +65,17 @@ export const adminRoutes = createRouter()
   .openapi(userRoute, async (c) => ok(c, await userForAdmin(c.var.deps, c.req.valid("param").id), 200))
   .openapi(disableRoute, async (c) => {
     const body = c.req.valid("json");
-    await disableUser(c.var.deps, c.req.valid("param").id, {
+    await disableUser(c.var.deps, c.var.actor, c.req.valid("param").id, {
       reason: body.reason,
       until: body.until === undefined ? undefined : new Date(body.until),
     });
     return ok(c, null, 200);
   })
   .openapi(enableRoute, async (c) => {
-    await enableUser(c.var.deps, c.req.valid("param").id);
+    await enableUser(c.var.deps, c.var.actor, c.req.valid("param").id);
     return ok(c, null, 200);
   })
   .openapi(logoutAllRoute, async (c) => {
-    await logOutUserEverywhere(c.var.deps, c.req.valid("param").id);
+    await logOutUserEverywhere(c.var.deps, c.var.actor, c.req.valid("param").id);
     return ok(c, null, 200);
   });

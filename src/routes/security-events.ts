@@ -14,6 +14,10 @@ const eventSchema = z
     ip: z.string().nullable(),
     country: z.string().nullable(),
     user_agent: z.string().nullable(),
+    actor: z
+      .enum(["admin"])
+      .nullable()
+      .openapi({ description: '"admin" when an operator did it (no address or browser shown then)' }),
   })
   .openapi("SecurityEvent");
 

@@ -5,6 +5,7 @@ import type { Deps } from "../deps.ts";
 import { isDisabled } from "../lib/account-status.ts";
 import { AppError, validationError } from "../lib/errors.ts";
 import { parseMethods } from "../lib/two-factor.ts";
+import type { AdminActor } from "./api-key-service.ts";
 import { identityView } from "./identity-service.ts";
 import { passkeyView } from "./passkey-service.ts";
 import { securityEventsOf } from "./security-log.ts";
@@ -46,7 +47,12 @@ type AdminActionDeps = Pick<Deps, "clock" | "config" | "securityLog" | "sessions
  * Disables an account: it cannot sign in by any path, refresh or reset until enabled (or until
  * `until`). MySQL first, with tokens_valid_after, then every session ends at once.
  */
-export async function disableUser(deps: AdminActionDeps, id: string, input: { reason: string; until: Date | undefined }) {
+export async function disableUser(
+  deps: AdminActionDeps,
+  actor: AdminActor,
+  id: string,
+  input: { reason: string; until: Date | undefined },
+) {
   const now = deps.clock.now();
   const limit = now.getTime() + MAX_DISABLE_MS;
   if (input.until && (input.until.getTime() <= now.getTime() || input.until.getTime() > limit))
@@ -60,17 +66,17 @@ export async function disableUser(deps: AdminActionDeps, id: string, input: { re
   };
   if ((await deps.users.update(id, changes)) === 0) throw new AppError("NOT_FOUND", { message: "no such user" });
   await revokeSessionsInRedis(deps, id, now);
-  deps.securityLog.record("account_disabled", id);
+  deps.securityLog.record("account_disabled", id, { actor: actor.id });
 }
 
-export async function enableUser(deps: AdminActionDeps, id: string) {
+export async function enableUser(deps: AdminActionDeps, actor: AdminActor, id: string) {
   const changes = { disabledAt: null, disabledReason: null, disabledUntil: null, updatedAt: deps.clock.now() };
   if ((await deps.users.update(id, changes)) === 0) throw new AppError("NOT_FOUND", { message: "no such user" });
-  deps.securityLog.record("account_enabled", id);
+  deps.securityLog.record("account_enabled", id, { actor: actor.id });
 }
 
 /** Ends every session of the user (as their own logout-all). */
-export async function logOutUserEverywhere(deps: AdminActionDeps, id: string) {
+export async function logOutUserEverywhere(deps: AdminActionDeps, actor: AdminActor, id: string) {
   if (!(await deps.users.findById(id))) throw new AppError("NOT_FOUND", { message: "no such user" });
-  await revokeEverySession(deps, id);
+  await revokeEverySession(deps, id, { actor: actor.id });
 }

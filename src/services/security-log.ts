@@ -31,6 +31,13 @@ export const SECURITY_EVENTS = [
   "account_disabled",
   "account_enabled",
   "identity_unlinked",
+  // The admin API: what operators did (each names its actor).
+  "role_changed",
+  "account_created_by_admin",
+  "profile_changed_by_admin",
+  "two_factor_reset",
+  "api_key_created",
+  "api_key_revoked",
 ] as const;
 export type SecurityEvent = (typeof SECURITY_EVENTS)[number];
 
@@ -44,9 +51,18 @@ export interface RequestContext {
   userAgent: string;
 }
 
+/** Who did an admin action ("user:<id>" for an admin, "api_key:<id>"), and what it touched when not an account. */
+export interface AuditTrail {
+  actor: string;
+  target?: string;
+}
+
 export interface SecurityLog {
-  /** `userId` when the account is known; without it the event is only logged. */
-  record(event: SecurityEvent, userId?: string): void;
+  /**
+   * `userId` when the account is known; without it (and without `audit`) the event is only
+   * logged. `audit` names the operator behind an admin action.
+   */
+  record(event: SecurityEvent, userId?: string, audit?: AuditTrail): void;
 }
 
 export function createSecurityLog(
@@ -58,13 +74,29 @@ export function createSecurityLog(
   logger: Logger,
 ): SecurityLog {
   return {
-    record(event, userId) {
+    record(event, userId, audit) {
       const at = clock.now();
       const { requestId, ip, country, userAgent } = context;
-      logger.info(event, { type: "security", user_id: userId ?? null, ip, country, user_agent: userAgent, at: at.toISOString() });
-      // A deleted account keeps no rows: its deletion is only logged.
+      const actor = audit?.actor ?? null;
+      const target = audit?.target ?? null;
+      logger.info(event, {
+        type: "security",
+        user_id: userId ?? null,
+        ...(audit ? { actor, target } : {}),
+        ip,
+        country,
+        user_agent: userAgent,
+        at: at.toISOString(),
+      });
+      const row = { event, actor, target, ip, country, userAgent, requestId, createdAt: at };
+      // An admin action on no account, or an admin's deletion of one: kept for the audit trail.
+      if (audit && (!userId || event === "account_deleted")) {
+        background(`recording ${event}`, () => events.insertAudit({ ...row, userId: userId ?? null }));
+        return;
+      }
+      // A deleted account keeps no rows: its own deletion is only logged.
       if (!userId || event === "account_deleted") return;
-      background(`recording ${event}`, () => events.insert({ userId, event, ip, country, userAgent, requestId, createdAt: at }));
+      background(`recording ${event}`, () => events.insert({ ...row, userId }));
     },
   };
 }
@@ -77,6 +109,8 @@ export interface SecurityEventPage {
     ip: string | null;
     country: string | null;
     user_agent: string | null;
+    /** "admin" when an operator did it (the admin API), null when the user did. */
+    actor: "admin" | null;
   }[];
   /** Pass as `before` for the next (older) page; null on the last page. */
   next: string | null;
@@ -92,13 +126,15 @@ export async function securityEventsOf(
   const rows = await events.list(userId, limit + 1, before);
   const page = rows.slice(0, limit);
   return {
+    // An operator's action shows as "admin": never which operator, nor their address or browser.
     events: page.map((row) => ({
       id: String(row.id),
       event: row.event,
       created_at: row.createdAt.toISOString(),
-      ip: row.ip || null,
-      country: row.country || null,
-      user_agent: row.userAgent || null,
+      ip: (!row.actor && row.ip) || null,
+      country: (!row.actor && row.country) || null,
+      user_agent: (!row.actor && row.userAgent) || null,
+      actor: row.actor ? ("admin" as const) : null,
     })),
     next: rows.length > limit ? String(page[page.length - 1]?.id) : null,
   };

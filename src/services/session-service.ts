@@ -6,6 +6,7 @@ import { AppError, invalidTokenError } from "../lib/errors.ts";
 import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";
 import { TokenError } from "../lib/tokens.ts";
 import type { Lockable } from "../stores/lockout-store.ts";
+import type { AuditTrail } from "./security-log.ts";
 import type { TokenPair } from "./token-issuer.ts";
 
 async function readRefreshToken(deps: Pick<Deps, "tokens">, token: unknown): Promise<RefreshClaims> {
@@ -108,11 +109,13 @@ export function revocationTtlMs(deps: Pick<Deps, "config">): number {
 export async function revokeEverySession(
   deps: Pick<Deps, "clock" | "config" | "securityLog" | "sessions" | "users">,
   userId: string,
+  /** When an operator ends them (the admin API). */
+  audit?: AuditTrail,
 ): Promise<Date> {
   const now = deps.clock.now();
   await deps.users.setTokensValidAfter(userId, now);
   await revokeSessionsInRedis(deps, userId, now);
-  deps.securityLog.record("sessions_revoked", userId);
+  deps.securityLog.record("sessions_revoked", userId, audit);
   return now;
 }
 

@@ -1,5 +1,5 @@
 // Security events in MySQL. The only code that reads or writes the security_events table.
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import { securityEvents, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import type { Database } from "./database.ts";
@@ -7,6 +7,9 @@ import type { Database } from "./database.ts";
 export interface NewSecurityEvent {
   userId: string;
   event: string;
+  /** An admin action's actor ("user:<id>" or "api_key:<id>"); null when the user acted. */
+  actor: string | null;
+  target: string | null;
   ip: string;
   country: string;
   userAgent: string;
@@ -25,6 +28,8 @@ export async function insertSecurityEvent(db: Database, row: NewSecurityEvent): 
         id: sql`NULL`.as("id"),
         userId: users.id,
         event: sql`${row.event}`.as("event"),
+        actor: sql`${row.actor}`.as("actor"),
+        target: sql`${row.target}`.as("target"),
         ip: sql`${row.ip}`.as("ip"),
         country: sql`${row.country}`.as("country"),
         userAgent: sql`${row.userAgent}`.as("user_agent"),
@@ -34,6 +39,35 @@ export async function insertSecurityEvent(db: Database, row: NewSecurityEvent): 
       .from(users)
       .where(eq(users.id, row.userId)),
   );
+}
+
+/**
+ * A plain INSERT, for what no account row guards: an admin action on an API key or a webhook
+ * (no user), or the record of an admin's deletion of an account, which outlives the account.
+ */
+export async function insertAuditEvent(db: Database, row: Omit<NewSecurityEvent, "userId"> & { userId: string | null }) {
+  await db.insert(securityEvents).values(row);
+}
+
+export interface EventFilter {
+  userId?: string;
+  event?: string;
+  actor?: string;
+}
+
+/** Every account's events (the admin API), newest first, filtered; `beforeId` continues a listing. */
+export async function listAllSecurityEvents(db: Database, filter: EventFilter, limit: number, beforeId?: number) {
+  const conditions: SQL[] = [];
+  if (filter.userId !== undefined) conditions.push(eq(securityEvents.userId, filter.userId));
+  if (filter.event !== undefined) conditions.push(eq(securityEvents.event, filter.event));
+  if (filter.actor !== undefined) conditions.push(eq(securityEvents.actor, filter.actor));
+  if (beforeId !== undefined) conditions.push(lt(securityEvents.id, beforeId));
+  return db
+    .select()
+    .from(securityEvents)
+    .where(and(...conditions))
+    .orderBy(desc(securityEvents.id))
+    .limit(limit);
 }
 
 /** The user's events, newest first; `beforeId` continues a listing after its last row. */
@@ -56,5 +90,11 @@ export async function deleteSecurityEventsOf(tx: Pick<Database, "delete">, userI
 }
 
 /** The security_events table, bound to this request's database connection. */
-export const securityEventStore = (db: Database) => bindTo(db, { insert: insertSecurityEvent, list: listSecurityEvents });
+export const securityEventStore = (db: Database) =>
+  bindTo(db, {
+    insert: insertSecurityEvent,
+    insertAudit: insertAuditEvent,
+    list: listSecurityEvents,
+    listAll: listAllSecurityEvents,
+  });
 export type SecurityEventStore = ReturnType<typeof securityEventStore>;
