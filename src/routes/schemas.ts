@@ -1,6 +1,6 @@
 // Shared zod pieces for request and response bodies.
 import { z } from "@hono/zod-openapi";
-import { CONTROL_CHARACTERS } from "../lib/identifiers.ts";
+import { CONTROL_CHARACTERS, USERNAME_PATTERN } from "../lib/identifiers.ts";
 import { normalizeOtp } from "../lib/otp.ts";
 import { TWO_FACTOR_METHODS } from "../lib/two-factor.ts";
 
@@ -10,6 +10,18 @@ export const plainText = (max: number) =>
     .string()
     .max(max, `Ensure this field has no more than ${max} characters.`)
     .refine((text) => !CONTROL_CHARACTERS.test(text), "Control characters are not allowed.");
+
+// NFKC and trimming happen inside the string schema, so the OpenAPI document keeps its limits.
+const normalized = () => z.string().normalize("NFKC").trim();
+
+export const usernameField = () =>
+  normalized()
+    .min(1, "This field may not be blank.")
+    .max(100, "Ensure this field has no more than 100 characters.")
+    .regex(USERNAME_PATTERN, "Enter a valid username: letters, digits and . + - _ only.");
+
+export const emailField = () =>
+  normalized().max(254, "Ensure this field has no more than 254 characters.").email("Enter a valid email address.");
 
 export const dateString = z
   .string()

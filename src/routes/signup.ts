@@ -1,24 +1,17 @@
 // POST /auth/user/signup/
 import { createRoute, z } from "@hono/zod-openapi";
-import { USERNAME_PATTERN } from "../lib/identifiers.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { signUp } from "../services/signup-service.ts";
 import { CAPTCHA_FIELD, captchaField, captchaToken } from "./captcha.ts";
 import { errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
 import { action, createRouter } from "./router.ts";
-import { dateString, genderSchema, integerLike, plainText, userSchema } from "./schemas.ts";
-
-// NFKC and trimming happen inside the string schema, so the OpenAPI document keeps its limits.
-const normalized = () => z.string().normalize("NFKC").trim();
+import { dateString, emailField, genderSchema, integerLike, plainText, usernameField, userSchema } from "./schemas.ts";
 
 const signupBody = z
   .object({
-    username: normalized()
-      .min(1, "This field may not be blank.")
-      .max(100, "Ensure this field has no more than 100 characters.")
-      .regex(USERNAME_PATTERN, "Enter a valid username: letters, digits and . + - _ only."),
-    email: normalized().max(254, "Ensure this field has no more than 254 characters.").email("Enter a valid email address."),
+    username: usernameField(),
+    email: emailField(),
     password: z.string().min(1, "This field may not be blank."),
     password2: z.string(),
     first_name: plainText(150).default(""),

@@ -13,6 +13,7 @@ import type { SignIn } from "./login-service.ts";
 import { passwordChangedEmail } from "./messages.ts";
 import { hashOptions, passwordProblems } from "./password-policy.ts";
 import { checkCurrentPassword, type SignedIn } from "./reauthentication.ts";
+import type { AuditTrail } from "./security-log.ts";
 import { endSessionsInRedis, revocationTtlMs, revokeSessionsInRedis } from "./session-service.ts";
 import { startSessionAfterChange, type TokenPair } from "./token-pair.ts";
 
@@ -113,12 +114,20 @@ export async function deleteAccount(
   caller: SignedIn,
   password: string,
 ): Promise<void> {
-  const userId = caller.userId;
   const { valid } = await checkCurrentPassword(deps, caller, password);
   if (!valid) throw validationError({ password: ["Incorrect password."] });
+  if (!(await removeAccount(deps, caller.userId))) throw invalidTokenError();
+}
+
+/** Steps 1 to 4 above; false when the account was gone already. `audit`: an operator deletes it. */
+export async function removeAccount(
+  deps: Pick<Deps, "background" | "config" | "images" | "log" | "securityLog" | "sessions" | "users">,
+  userId: string,
+  audit?: AuditTrail,
+): Promise<boolean> {
   await endSessionsInRedis(deps, userId);
-  if ((await deps.users.delete(userId)) === 0) throw invalidTokenError();
-  deps.securityLog.record("account_deleted", userId);
+  if ((await deps.users.delete(userId)) === 0) return false;
+  deps.securityLog.record("account_deleted", userId, audit);
   try {
     await deps.sessions.deleteUserState(userId, revocationTtlMs(deps));
   } catch (error) {
@@ -127,4 +136,5 @@ export async function deleteAccount(
   const images = deps.images;
   if (images) deps.background("deleting the profile image", () => deleteProfileImage(images, userId));
   else deps.log.warn("profile_image_not_deleted", { reason: "no PROFILE_IMAGES binding" });
+  return true;
 }

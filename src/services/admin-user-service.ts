@@ -1,27 +1,74 @@
 // What the admin API shows of one user: the profile as the user sees it, with the role, the
 // second-factor methods, passkeys, linked identities and the last 20 security events. Never a
 // secret: no password hash, TOTP seed or recovery code digests.
+import type { UserRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { isDisabled } from "../lib/account-status.ts";
 import { AppError, validationError } from "../lib/errors.ts";
+import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { parseMethods } from "../lib/two-factor.ts";
 import type { AdminActor } from "./api-key-service.ts";
 import { identityView } from "./identity-service.ts";
 import { passkeyView } from "./passkey-service.ts";
 import { securityEventsOf } from "./security-log.ts";
-import { revokeEverySession, revokeSessionsInRedis } from "./session-service.ts";
+import { revokeEverySession, revokeSessionsInRedis, sessionViews } from "./session-service.ts";
 import { publicUser } from "./user-view.ts";
 
+/** A user in a listing: enough to find the one a ticket is about, nothing secret. */
+export function userSummary(user: UserRow, now: Date) {
+  return {
+    user_id: user.id,
+    username: user.username,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    is_email_verified: user.isEmailVerified,
+    phone_number: user.phoneNumber,
+    role: user.role === "admin" ? ("admin" as const) : ("user" as const),
+    two_factor_methods: parseMethods(user.twoFactorMethods),
+    disabled: isDisabled(user, now),
+    created_at: user.createdAt.toISOString(),
+    last_login_at: user.lastLoginAt?.toISOString() ?? null,
+  };
+}
+
+export interface UserQuery {
+  q?: string;
+  status?: "active" | "disabled";
+  verified?: boolean;
+  twoFactor?: boolean;
+  afterId?: string;
+  limit: number;
+}
+
+/** One page in id order; `next` is the last id when another page exists (one row more than asked says so). */
+export async function listUsers(deps: Pick<Deps, "clock" | "users">, query: UserQuery) {
+  const now = deps.clock.now();
+  const q = query.q?.trim();
+  const rows = await deps.users.search({
+    prefix: q ? { email: canonicalEmail(q), username: canonicalUsername(q), id: q.toLowerCase() } : undefined,
+    disabled: query.status === undefined ? undefined : query.status === "disabled",
+    emailVerified: query.verified,
+    twoFactor: query.twoFactor,
+    afterId: query.afterId,
+    limit: query.limit + 1,
+    now,
+  });
+  const page = rows.slice(0, query.limit);
+  return { users: page.map((row) => userSummary(row, now)), next: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
 export async function userForAdmin(
-  deps: Pick<Deps, "clock" | "identities" | "passkeys" | "securityEvents" | "users">,
+  deps: Pick<Deps, "clock" | "identities" | "passkeys" | "securityEvents" | "sessions" | "users">,
   id: string,
 ) {
   const user = await deps.users.findById(id);
   if (!user) throw new AppError("NOT_FOUND", { message: "no such user" });
-  const [passkeys, identities, events] = await Promise.all([
+  const [passkeys, identities, events, sessions] = await Promise.all([
     deps.passkeys.list(id),
     deps.identities.list(id),
     securityEventsOf(deps.securityEvents, id, 20),
+    deps.sessions.listOf(id, deps.clock.now().getTime()),
   ]);
   return {
     user: publicUser(user, deps.clock.now()),
@@ -34,6 +81,7 @@ export async function userForAdmin(
       : null,
     passkeys: passkeys.map(passkeyView),
     identities: identities.map(identityView),
+    sessions: sessionViews(sessions),
     security_events: events.events,
   };
 }

@@ -130,3 +130,17 @@ export function twoFactorChangedEmail(app: string, to: string, change: keyof typ
     "If this was not you, reset your password now and check your account's two-factor settings.",
   ]);
 }
+
+export function accountCreatedEmail(app: string, to: string, code: string, minutes: number): EmailMessage {
+  return email(to, `Your ${app} account is ready: set a password`, [
+    `An account was made for you at ${app}. To set its password, use the "forgot password" step with this address and the code ${code}.`,
+    `The code expires in ${minutes} minutes and works once; the same step sends a new one later.`,
+  ]);
+}
+
+export function twoFactorResetEmail(app: string, to: string): EmailMessage {
+  return email(to, `${app}: two-factor authentication was reset by support`, [
+    `Support turned off two-factor authentication on your ${app} account, and every signed-in session was signed out.`,
+    "Sign in with your password and turn it on again. If you did not ask for this, reset your password now.",
+  ]);
+}

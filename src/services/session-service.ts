@@ -6,6 +6,7 @@ import { AppError, invalidTokenError } from "../lib/errors.ts";
 import type { AccessClaims, RefreshClaims } from "../lib/tokens.ts";
 import { TokenError } from "../lib/tokens.ts";
 import type { Lockable } from "../stores/lockout-store.ts";
+import type { SessionRecord } from "../stores/session-store.ts";
 import type { AuditTrail } from "./security-log.ts";
 import type { TokenPair } from "./token-issuer.ts";
 
@@ -123,6 +124,11 @@ export async function revokeEverySession(
 export async function sessionsOf(deps: Pick<Deps, "clock" | "sessions">, auth: UncheckedAccess) {
   const sessions = await deps.sessions.list(accessRef(auth), deps.clock.now().getTime());
   if (sessions === "token-revoked") throw invalidTokenError();
+  return sessionViews(sessions).map((session) => ({ ...session, current: session.id === auth.sid }));
+}
+
+/** Sessions as the API shows them, the most recently used first. */
+export function sessionViews(sessions: SessionRecord[]) {
   return sessions
     .sort((a, b) => b.lastUsedAtMs - a.lastUsedAtMs)
     .map((session) => ({
@@ -131,7 +137,6 @@ export async function sessionsOf(deps: Pick<Deps, "clock" | "sessions">, auth: U
       last_used_at: new Date(session.lastUsedAtMs).toISOString(),
       user_agent: session.userAgent || null,
       country: session.country || null,
-      current: session.id === auth.sid,
     }));
 }
 

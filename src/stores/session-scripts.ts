@@ -142,15 +142,9 @@ redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
 return 'ok'
 `;
 
-/**
- * The caller's sessions, with the caller's access-token revocation check folded in (one round
- * trip for the whole request). KEYS: user sessions, valid-after, denied-access, the access
- * token's session. ARGV: now, key prefix, access iat ms, uid.
- * Returns 'token-revoked' | {{sid, created, used, ua, country}, ...}.
- */
-export const LIST_SESSIONS = `${ACCESS_REVOKED}
+/** A user's live sessions (the dead ones pruned on the way): {{sid, created, used, ua, country}, ...}. */
+const LIVE_SESSIONS = `
 local now = tonumber(ARGV[1])
-if access_revoked(KEYS[3], KEYS[2], KEYS[4], ARGV[4], ARGV[3]) then return 'token-revoked' end
 local valid_after = tonumber(redis.call('GET', KEYS[2]) or '0')
 local out = {}
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -163,6 +157,19 @@ for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return out
 `;
+
+/** An operator's view of a user's sessions (the admin API): LIST_SESSIONS without a caller's token. KEYS: user sessions, valid-after. ARGV: now ms, session key prefix. */
+export const LIST_USER_SESSIONS = LIVE_SESSIONS;
+
+/**
+ * The caller's sessions, with the caller's access-token revocation check folded in (one round
+ * trip for the whole request). KEYS: user sessions, valid-after, denied-access, the access
+ * token's session. ARGV: now, key prefix, access iat ms, uid.
+ * Returns 'token-revoked' | {{sid, created, used, ua, country}, ...}.
+ */
+export const LIST_SESSIONS = `${ACCESS_REVOKED}
+if access_revoked(KEYS[3], KEYS[2], KEYS[4], ARGV[4], ARGV[3]) then return 'token-revoked' end
+${LIVE_SESSIONS}`;
 
 /** KEYS: family, user sessions. ARGV: uid, sid. Returns 1 when the caller's family was revoked. */
 export const REVOKE_SESSION = `

@@ -20,6 +20,7 @@ import {
   CREATE_SESSION,
   DELETE_USER_STATE,
   LIST_SESSIONS,
+  LIST_USER_SESSIONS,
   LOGOUT,
   REVOKE_ALL_SESSIONS,
   REVOKE_SESSION,
@@ -184,14 +185,29 @@ export async function listSessions(redis: Redis, access: AccessRef, nowMs: numbe
     ),
   );
   if (!Array.isArray(rows)) return "token-revoked";
-  return rows.map(([id, created, used, userAgent, country]) => ({
-    id: String(id),
-    createdAtMs: Number(created),
-    lastUsedAtMs: Number(used),
-    userAgent: String(userAgent ?? ""),
-    country: String(country ?? ""),
-  }));
+  return rows.map(sessionRecord);
 }
+
+/** A user's live sessions, for an operator (the admin API): no caller's token to check. */
+export async function listSessionsOf(redis: Redis, userId: string, nowMs: number): Promise<SessionRecord[]> {
+  const rows = await reachRedis(
+    runScript<string[][]>(
+      redis,
+      LIST_USER_SESSIONS,
+      [userSessionsKey(userId), validAfterKey(userId)],
+      [String(nowMs), SESSION_PREFIX],
+    ),
+  );
+  return rows.map(sessionRecord);
+}
+
+const sessionRecord = ([id, created, used, userAgent, country]: string[]): SessionRecord => ({
+  id: String(id),
+  createdAtMs: Number(created),
+  lastUsedAtMs: Number(used),
+  userAgent: String(userAgent ?? ""),
+  country: String(country ?? ""),
+});
 
 export async function revokeSession(redis: Redis, userId: string, sessionId: string): Promise<boolean> {
   const reply = await reachRedis(
@@ -256,6 +272,7 @@ export const sessionStore = (redis: Redis) =>
     accessTokenRevoked,
     logout: logoutSession,
     list: listSessions,
+    listOf: listSessionsOf,
     revoke: revokeSession,
     revokeAll: revokeAllSessions,
     mirrorRole,

@@ -7,6 +7,7 @@ import { deleteIdentitiesOf } from "./identity-store.ts";
 import { deletePasskeysOf } from "./passkey-store.ts";
 import { deleteSecurityEventsOf } from "./security-event-store.ts";
 import { userWithPasskeyFlag } from "./user-columns.ts";
+import { searchUsers } from "./user-search.ts";
 
 export type InsertResult = { inserted: true } | { inserted: false; duplicateKey: string };
 
@@ -122,6 +123,16 @@ export async function updateUser(db: Database, id: string, changes: Partial<NewU
   return result.rowsAffected;
 }
 
+/** updateUser for changes to a unique column (the email): a clash is "taken", never a 500. */
+export async function updateUserUnlessTaken(db: Database, id: string, changes: Partial<NewUserRow>): Promise<number | "taken"> {
+  try {
+    return await updateUser(db, id, changes);
+  } catch (error) {
+    if (duplicateKeyName(error)) return "taken";
+    throw error;
+  }
+}
+
 /**
  * The user and its profile are one row; its security events go in the same transaction, so the
  * account is either whole or gone with everything recorded about it.
@@ -131,6 +142,10 @@ export async function deleteUser(db: Database, id: string): Promise<number> {
     // The user row first: its lock makes a concurrent event INSERT ... SELECT (which reads that
     // row) wait and then find no user, instead of deadlocking on the events' index gap.
     const result = await tx.delete(users).where(eq(users.id, id));
+    // Gone already: what is left under its id is the audit record of its deletion (an admin's),
+    // which a second delete must not erase. (Rows of its own cannot outlive it: their INSERTs
+    // need the user row.)
+    if (result.rowsAffected === 0) return 0;
     await deleteSecurityEventsOf(tx, id);
     await deletePasskeysOf(tx, id);
     await deleteIdentitiesOf(tx, id);
@@ -220,6 +235,8 @@ export const userStore = (db: Database) =>
     findTakenIdentifiers,
     findByEitherName: findUsersByEitherName,
     findById: findUserById,
+    search: searchUsers,
+    updateUnlessTaken: updateUserUnlessTaken,
     findForLogin: findUserForLogin,
     findToSignIn: findUserToSignIn,
     recordLogin,
