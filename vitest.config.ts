@@ -47,6 +47,9 @@ export default defineConfig({
           OAUTH_DOWN_ISSUER: `${inject("identityProvidersUrl")}/down`,
           OAUTH_DOWN_CLIENT_ID: "down-client",
           OAUTH_DOWN_CLIENT_SECRET: "down-secret",
+          // Webhook retries a second apart (production: about a day in all), 7 as in wrangler.toml.
+          WEBHOOK_RETRY_SCHEDULE: "1,1,1,1,1,1,1",
+          WEBHOOK_TIMEOUT_MS: "2000",
           OAUTH_REDIRECT_URIS: "https://app.example.com/auth/done,http://localhost:3000/*",
         },
       },

@@ -11,6 +11,7 @@ import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { adminApiKeyRoutes } from "./routes/admin-api-keys.ts";
 import { adminEventRoutes } from "./routes/admin-events.ts";
+import { adminWebhookRoutes } from "./routes/admin-webhooks.ts";
 import { countryRoutes } from "./routes/countries.ts";
 import { devOutboxRoutes } from "./routes/dev-outbox.ts";
 import { emailChangeRoutes } from "./routes/email-change.ts";
@@ -81,6 +82,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", adminRoutes);
   app.route("/", adminApiKeyRoutes);
   app.route("/", adminEventRoutes);
+  app.route("/", adminWebhookRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);
   app.route("/", devOutboxRoutes);

@@ -90,6 +90,21 @@ const configSchema = z
     DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(5000),
     // First delay of the delivery queue's retries, doubled at each further try (capped at 10 min).
     DELIVERY_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(600).default(5),
+    // Webhooks: the delays (seconds) between a failing delivery's tries, about a day in all; the
+    // queue's max_retries in wrangler.toml matches its length. Each try may take this long.
+    WEBHOOK_RETRY_SCHEDULE: commaList("5,300,1800,7200,18000,36000,36000").pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^\d{1,5}$/)
+            .transform(Number)
+            .pipe(z.number().max(43_200)),
+        )
+        .min(1)
+        .max(20),
+    ),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(500).max(15_000).default(15_000),
     // Deadline of one MySQL query / one Redis command: past it the request answers 503.
     DATABASE_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(5000),
     REDIS_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(3000),

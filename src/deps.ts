@@ -10,6 +10,7 @@ import type { BreachChecker } from "./providers/pwned-passwords.ts";
 import type { CaptchaVerifier } from "./providers/turnstile.ts";
 import type { RequestContext, SecurityLog } from "./services/security-log.ts";
 import type { TokenIssuer } from "./services/token-issuer.ts";
+import type { WebhookEmitter } from "./services/webhook-events.ts";
 import type { ApiKeyStore } from "./stores/api-key-store.ts";
 import type { HealthStore } from "./stores/health-store.ts";
 import type { IdentityStore } from "./stores/identity-store.ts";
@@ -24,6 +25,8 @@ import type { PasskeyStore } from "./stores/passkey-store.ts";
 import type { SecurityEventStore } from "./stores/security-event-store.ts";
 import type { SessionStore } from "./stores/session-store.ts";
 import type { UserStore } from "./stores/user-store.ts";
+import type { WebhookStore } from "./stores/webhook-store.ts";
+import type { WebhookJob } from "./webhooks/jobs.ts";
 
 /** What sending mail or SMS reaches (services/delivery.ts). */
 export type DeliveryDeps = Pick<Deps, "background" | "config" | "deliveryQueue" | "log" | "mailer" | "sms">;
@@ -74,6 +77,12 @@ export interface Deps {
   captcha: CaptchaVerifier | undefined;
   /** Pwned Passwords, when BREACHED_PASSWORD_CHECK is on. */
   breaches: BreachChecker | undefined;
+  /** Tells other systems (webhooks) what happened, through the webhook queue. */
+  webhooks: WebhookEmitter;
+  /** The admin API's webhook endpoints and their deliveries. */
+  webhookEndpoints: WebhookStore;
+  /** Where webhook events go to be fanned out, when bound. */
+  webhookQueue: Queue<WebhookJob> | undefined;
   /** Where mail and SMS go to be sent, when bound. */
   deliveryQueue: Queue<DeliveryJob> | undefined;
 }

@@ -2,6 +2,7 @@
 import type { Config, ConfigVars } from "./config.ts";
 import type { DeliveryJob } from "./delivery/jobs.ts";
 import type { Deps } from "./deps.ts";
+import type { WebhookJob } from "./webhooks/jobs.ts";
 
 /** Raw bindings: every setting of config.ts as a string, plus the resource bindings. */
 export interface Bindings extends ConfigVars {
@@ -9,6 +10,8 @@ export interface Bindings extends ConfigVars {
   PROFILE_IMAGES?: R2Bucket;
   /** The delivery queue (producer); the same worker consumes it (src/queue.ts). */
   DELIVERY_QUEUE?: Queue<DeliveryJob>;
+  /** The webhook queue (producer); the same worker consumes it (src/webhooks/consumer.ts). */
+  WEBHOOK_QUEUE?: Queue<WebhookJob>;
   /** Workers Rate Limiting bindings, one per per-IP rule (`[[ratelimits]]` in wrangler.toml). */
   LOGIN_RATE_LIMITER?: RateLimit;
   SIGNUP_RATE_LIMITER?: RateLimit;

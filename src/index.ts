@@ -1,12 +1,11 @@
-// Worker entry point: HTTP requests go to the Hono app; delivery queue batches to the sender.
+// Worker entry point: HTTP requests go to the Hono app; queue batches to the mail/SMS sender or the webhook consumer.
 import { createApp } from "./app.ts";
-import type { DeliveryJob } from "./delivery/jobs.ts";
 import type { Bindings } from "./env.ts";
-import { handleQueue } from "./queue.ts";
+import { handleQueue, type QueueJob } from "./queue.ts";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: (batch: MessageBatch<DeliveryJob>, env: Bindings) => handleQueue(batch, env),
-} satisfies ExportedHandler<Bindings, DeliveryJob>;
+  queue: (batch: MessageBatch<QueueJob>, env: Bindings) => handleQueue(batch, env),
+} satisfies ExportedHandler<Bindings, QueueJob>;

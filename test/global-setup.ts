@@ -10,6 +10,7 @@ import { startIdentityProviders } from "../local/identity-providers.ts";
 import { startPlanetScaleServer } from "../local/psdb-server.ts";
 import { startLocalStack } from "../local/stack.ts";
 import { startUpstashServer } from "../local/upstash-server.ts";
+import { startWebhookReceiver } from "../local/webhook-receiver.ts";
 import { generateSigningKey } from "../src/lib/signing-keys.ts";
 import { REVOKE_ALL_SESSIONS } from "../src/stores/session-scripts.ts";
 
@@ -58,6 +59,9 @@ export default async function setup(project: TestProject) {
     String(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "pem", type: "pkcs8" })),
   );
   project.provide("fakeProvidersUrl", providers.url);
+  // A real HTTP receiver for webhooks: the tests read back what it was sent and verify signatures.
+  const receiver = await startWebhookReceiver();
+  project.provide("webhookReceiverUrl", receiver.url);
   const stall = await startStallServer();
   project.provide("stallUrl", stall.url);
   // Faults at single steps of account deletion: MySQL's DELETE of the user, Redis' revocation
@@ -104,6 +108,7 @@ export default async function setup(project: TestProject) {
       oidc.close(),
       identityProviders.close(),
       stall.close(),
+      receiver.close(),
       ...faults.map((fault) => fault.close()),
     ]);
     await stack.stop();

@@ -13,6 +13,8 @@ declare module "vitest" {
     /** A PKCS#8 P-256 key in PEM, as Sign in with Apple's .p8 (OAUTH_APPLE_PRIVATE_KEY). */
     applePrivateKey: string;
     nativeIdpKeys: { rs256: Record<string, unknown>; es256: Record<string, unknown> };
+    /** A webhook receiver (local/webhook-receiver.ts): POST /hook/<key>[?fail=N|?redirect=1], GET /received/<key>. */
+    webhookReceiverUrl: string;
     /** Accepts connections and never answers (a stalled dependency). */
     stallUrl: string;
     /** Protocol servers behind proxies that fail one step each: of account deletion, signup, a code's write. */

@@ -174,3 +174,53 @@ export const apiKeys = mysqlTable(
 );
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/**
+ * Webhook endpoints (Standard Webhooks). Signing material is sealed (AES-GCM, the TOTP key) with
+ * the endpoint's id as associated data: for `v1` an HMAC secret (whsec_...), for `v1a` an Ed25519
+ * private key (its public key, whpk_..., is shown). After a rotation the previous one keeps
+ * signing until previous_until, so receivers can switch without losing a message.
+ */
+export const webhooks = mysqlTable("webhooks", {
+  id: varchar("id", { length: 24 }).primaryKey(),
+  url: varchar("url", { length: 2048 }).notNull(),
+  description: varchar("description", { length: 200 }).notNull().default(""),
+  // Comma-separated event types.
+  events: varchar("events", { length: 1000 }).notNull(),
+  scheme: varchar("scheme", { length: 8 }).notNull(), // "v1" (HMAC-SHA256) or "v1a" (Ed25519)
+  secretSealed: varchar("secret_sealed", { length: 512 }).notNull(),
+  publicKey: varchar("public_key", { length: 100 }),
+  previousSecretSealed: varchar("previous_secret_sealed", { length: 512 }),
+  previousPublicKey: varchar("previous_public_key", { length: 100 }),
+  previousUntil: datetime("previous_until", { mode: "date", fsp: 3 }),
+  enabled: boolean("enabled").notNull().default(true),
+  disabledReason: varchar("disabled_reason", { length: 200 }),
+  // Since when every delivery has failed (null after a success): 5 days of it disables the endpoint.
+  failingSince: datetime("failing_since", { mode: "date", fsp: 3 }),
+  createdBy: varchar("created_by", { length: 64 }).notNull(),
+  createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
+  updatedAt: datetime("updated_at", { mode: "date", fsp: 3 }).notNull(),
+});
+
+export type WebhookRow = typeof webhooks.$inferSelect;
+
+/** One message to one endpoint and how its tries went (the payload travels in the queue). */
+export const webhookDeliveries = mysqlTable(
+  "webhook_deliveries",
+  {
+    id: bigint("id", { mode: "number", unsigned: true }).primaryKey().autoincrement(),
+    webhookId: varchar("webhook_id", { length: 24 }).notNull(),
+    messageId: varchar("message_id", { length: 40 }).notNull(),
+    eventType: varchar("event_type", { length: 40 }).notNull(),
+    state: varchar("state", { length: 16 }).notNull(), // pending, delivered, failed, cancelled
+    attempts: int("attempts").notNull().default(0),
+    lastStatus: int("last_status"),
+    lastError: varchar("last_error", { length: 200 }),
+    nextRetryAt: datetime("next_retry_at", { mode: "date", fsp: 3 }),
+    createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
+    updatedAt: datetime("updated_at", { mode: "date", fsp: 3 }).notNull(),
+  },
+  (table) => [index("webhook_deliveries_webhook_idx").on(table.webhookId, table.id)],
+);
+
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

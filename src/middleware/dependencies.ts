@@ -11,6 +11,7 @@ import { pwnedPasswords } from "../providers/pwned-passwords.ts";
 import { turnstileVerifier } from "../providers/turnstile.ts";
 import { createSecurityLog } from "../services/security-log.ts";
 import { createTokenIssuer } from "../services/token-issuer.ts";
+import { createWebhookEmitter } from "../services/webhook-events.ts";
 import { apiKeyStore } from "../stores/api-key-store.ts";
 import { createDatabase } from "../stores/database.ts";
 import { healthStore } from "../stores/health-store.ts";
@@ -27,6 +28,7 @@ import { createRedis } from "../stores/redis.ts";
 import { securityEventStore } from "../stores/security-event-store.ts";
 import { sessionStore } from "../stores/session-store.ts";
 import { userStore } from "../stores/user-store.ts";
+import { webhookStore } from "../stores/webhook-store.ts";
 import { requestContext } from "./client.ts";
 
 // Turnstile and Pwned Passwords sit on the request path: a slow answer must not hold it long.
@@ -63,6 +65,7 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
     const client = requestContext(c);
     const outbox = redisOutbox(redis, now);
     const securityEvents = securityEventStore(db);
+    const webhooks = createWebhookEmitter(c.env.WEBHOOK_QUEUE, base.ids, now, background, logger);
     const keys = await signingKeys(settings);
     c.set("deps", {
       config: settings,
@@ -90,7 +93,10 @@ export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEn
       ids: base.ids,
       client,
       log: logger,
-      securityLog: createSecurityLog(securityEvents, client, base.clock, background, logger),
+      securityLog: createSecurityLog(securityEvents, client, base.clock, background, logger, webhooks),
+      webhooks,
+      webhookEndpoints: webhookStore(db),
+      webhookQueue: c.env.WEBHOOK_QUEUE,
       captcha: settings.TURNSTILE_SECRET_KEY
         ? turnstileVerifier({
             apiUrl: settings.TURNSTILE_API_URL,

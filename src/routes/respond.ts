@@ -4,6 +4,6 @@ import type { AppEnv } from "../env.ts";
 import { successBody } from "../lib/envelope.ts";
 
 /** The success envelope, its message made from the route's action: "<action> successful". */
-export function ok<E extends AppEnv, T, S extends 200 | 201>(c: Context<E>, data: T, status: S) {
+export function ok<E extends AppEnv, T, S extends 200 | 201 | 202>(c: Context<E>, data: T, status: S) {
   return c.json(successBody(`${c.get("action")} successful`, data), status);
 }

@@ -51,7 +51,11 @@ export async function getProfile(deps: Pick<Deps, "clock" | "users">, userId: st
   return profileView(await currentUser(deps, userId), deps.clock.now());
 }
 
-async function applyChanges(deps: Pick<Deps, "clock" | "users">, row: UserRow, changes: Partial<NewUserRow>): Promise<UserRow> {
+async function applyChanges(
+  deps: Pick<Deps, "clock" | "users" | "webhooks">,
+  row: UserRow,
+  changes: Partial<NewUserRow>,
+): Promise<UserRow> {
   // A number that receives sign-in codes is a second factor: a stolen session alone must not move
   // it (re-verified, the new number would get the codes). Turning SMS off takes a second factor.
   if (changes.phoneNumber !== undefined && parseMethods(row.twoFactorMethods).includes("sms")) {
@@ -63,10 +67,11 @@ async function applyChanges(deps: Pick<Deps, "clock" | "users">, row: UserRow, c
   const withTime = { ...changes, updatedAt: now };
   // Zero rows changed: either nothing differed, or the account was deleted since our read.
   if ((await deps.users.update(row.id, withTime)) === 0) await currentUser(deps, row.id);
+  deps.webhooks.emit("user.updated", { user_id: row.id });
   return { ...row, ...withTime };
 }
 
-export async function updateUserFields(deps: Pick<Deps, "clock" | "users">, userId: string, patch: UserPatch) {
+export async function updateUserFields(deps: Pick<Deps, "clock" | "users" | "webhooks">, userId: string, patch: UserPatch) {
   const row = await currentUser(deps, userId);
   const errors: FieldErrors = {};
   const contact = resolveContact(patch, row, errors);
@@ -80,7 +85,7 @@ export async function updateUserFields(deps: Pick<Deps, "clock" | "users">, user
   return publicUser(await applyChanges(deps, row, changes), deps.clock.now());
 }
 
-export async function updateProfileFields(deps: Pick<Deps, "clock" | "users">, userId: string, patch: ProfilePatch) {
+export async function updateProfileFields(deps: Pick<Deps, "clock" | "users" | "webhooks">, userId: string, patch: ProfilePatch) {
   const row = await currentUser(deps, userId);
   const errors: FieldErrors = {};
   const contact = resolveContact({ phone_number: patch.phone_number }, row, errors);

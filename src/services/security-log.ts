@@ -4,6 +4,7 @@
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SecurityEventStore } from "../stores/security-event-store.ts";
+import { WEBHOOK_FOR_SECURITY_EVENT, type WebhookEmitter } from "./webhook-events.ts";
 
 export const SECURITY_EVENTS = [
   "login_succeeded",
@@ -38,6 +39,12 @@ export const SECURITY_EVENTS = [
   "two_factor_reset",
   "api_key_created",
   "api_key_revoked",
+  "account_created",
+  "webhook_created",
+  "webhook_updated",
+  "webhook_deleted",
+  "webhook_secret_rotated",
+  "webhook_disabled",
 ] as const;
 export type SecurityEvent = (typeof SECURITY_EVENTS)[number];
 
@@ -72,6 +79,8 @@ export function createSecurityLog(
   background: (label: string, task: () => Promise<void>) => void,
   /** Carries the request id. */
   logger: Logger,
+  /** Events other systems hear of (webhooks): a sign-in is a session.created, and so on. */
+  webhooks?: WebhookEmitter,
 ): SecurityLog {
   return {
     record(event, userId, audit) {
@@ -88,6 +97,13 @@ export function createSecurityLog(
         user_agent: userAgent,
         at: at.toISOString(),
       });
+      const hook = WEBHOOK_FOR_SECURITY_EVENT[event];
+      if (hook && userId) {
+        webhooks?.emit(
+          hook,
+          hook === "session.created" ? { user_id: userId, country, user_agent: userAgent } : { user_id: userId },
+        );
+      }
       const row = { event, actor, target, ip, country, userAgent, requestId, createdAt: at };
       // An admin action on no account, or an admin's deletion of one: kept for the audit trail.
       if (audit && (!userId || event === "account_deleted")) {

@@ -37,7 +37,10 @@ function checkInput(input: SignupInput, deps: Pick<Deps, "clock" | "config">, er
 }
 
 export async function signUp(
-  deps: Pick<Deps, "breaches" | "captcha" | "client" | "clock" | "config" | "ids" | "log" | "logins" | "otps" | "users">,
+  deps: Pick<
+    Deps,
+    "breaches" | "captcha" | "client" | "clock" | "config" | "ids" | "log" | "logins" | "otps" | "securityLog" | "users"
+  >,
   input: SignupInput,
   captchaToken: string | undefined,
 ): Promise<PublicUser> {
@@ -76,7 +79,10 @@ export async function signUp(
   // Retry only on the (astronomically rare) referral-id collision.
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = await insertOrFindOut(deps, row);
-    if (result.inserted) return publicUser({ ...NEW_USER_DEFAULTS, ...row, createdAt: now }, now);
+    if (result.inserted) {
+      deps.securityLog.record("account_created", row.id as string);
+      return publicUser({ ...NEW_USER_DEFAULTS, ...row, createdAt: now }, now);
+    }
     if (result.duplicateKey.includes("referral")) {
       row.referralId = deps.ids.alphanumeric(REFERRAL_ID_LENGTH);
       continue;
