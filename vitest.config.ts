@@ -21,6 +21,9 @@ export default defineConfig({
           SMS_PROVIDER: "log",
           CORS_ORIGINS: "http://localhost:3000,http://localhost:5173",
           PASSWORDLESS_EMAIL: "on",
+          // On in production; test/new-device.test.ts turns it on for its own requests (a notice
+          // mail arriving mid-test would be the newest message other tests read codes from).
+          NEW_DEVICE_NOTICES: "off",
           DATABASE_URL: inject("databaseUrl"),
           UPSTASH_REDIS_REST_URL: inject("redisRestUrl"),
           UPSTASH_REDIS_REST_TOKEN: inject("redisRestToken"),

@@ -137,6 +137,9 @@ const configSchema = z
     // Email sign-in codes (passwordless): off unless "on"; with a link URL, the mail also carries
     // <URL>#email=...&code=... (a fragment: no server or mail scanner sees the code).
     PASSWORDLESS_EMAIL: z.enum(["on", "off"]).default("off"),
+    // A mail, a security event and a webhook flag for a sign-in from a device and network not
+    // seen for the user in 90 days.
+    NEW_DEVICE_NOTICES: z.enum(["on", "off"]).default("on"),
     PASSWORDLESS_LINK_URL: httpUrl.optional(),
   })
   .superRefine((config, ctx) => {

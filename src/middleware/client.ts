@@ -26,12 +26,13 @@ export function clientKey(ip: string): string {
 }
 
 export function requestContext(c: Context<AppEnv>): RequestContext {
-  const cf = (c.req.raw as Request & { cf?: { country?: unknown } }).cf;
+  const cf = (c.req.raw as Request & { cf?: { country?: unknown; asn?: unknown } }).cf;
   return {
     requestId: c.get("requestId") ?? "",
     ip: clientIp(c),
     ipKey: clientKey(clientIp(c)),
     country: typeof cf?.country === "string" ? cf.country.slice(0, 2) : "",
     userAgent: (c.req.header("User-Agent") ?? "").slice(0, 256),
+    asn: typeof cf?.asn === "number" ? String(cf.asn) : "",
   };
 }

@@ -4,6 +4,7 @@
 // right or wrong. The script decides again, atomically, before it reads the password's outcome,
 // so concurrent guesses cannot overrun a budget. Unknown accounts and wrong passwords are
 // indistinguishable, in the answer, the guard and the time taken.
+
 import type { Deps } from "../deps.ts";
 import { accountDisabled, isDisabled } from "../lib/account-status.ts";
 import { AppError } from "../lib/errors.ts";
@@ -13,6 +14,7 @@ import { parseMethods } from "../lib/two-factor.ts";
 import type { LoginAttempt } from "../stores/login-store.ts";
 import { captchaState, coolingDown, lockoutPolicy, nameLock, refuseWhenLocked } from "./abuse-guards.ts";
 import { claimedDeviceLock, issueDeviceToken, loginGuard, recognizeDevice } from "./known-devices.ts";
+import { recordSignIn, type SignInRecordDeps } from "./new-device.ts";
 import { hashOptions } from "./password-policy.ts";
 import { prepareChallenge, type SecondFactorRequired } from "./second-factor.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
@@ -54,10 +56,11 @@ function typedName(identifier: LoginIdentifier): string {
 const NOBODY = { id: "", username: "", email: "", tokensValidAfter: null };
 
 export async function logIn(
-  deps: Pick<
-    Deps,
-    "background" | "captcha" | "client" | "clock" | "config" | "ids" | "logins" | "mfa" | "securityLog" | "tokens" | "users"
-  >,
+  deps: SignInRecordDeps &
+    Pick<
+      Deps,
+      "background" | "captcha" | "client" | "clock" | "config" | "ids" | "logins" | "mfa" | "securityLog" | "tokens" | "users"
+    >,
   identifier: LoginIdentifier,
   password: string,
   credentials: { captchaToken?: string; deviceToken?: string },
@@ -106,7 +109,7 @@ export async function logIn(
 
   if (challenge) return { result: challenge.answer };
   const [tokens, deviceToken] = await Promise.all([session.sign(), issueDeviceToken(deps, user.id, deviceId)]);
-  deps.securityLog.record("login_succeeded", user.id);
+  recordSignIn(deps, user, reply.newDevice === true);
   const loggedInAt = deps.clock.now();
   // Last-login time and, when due, the rehash: written after the response.
   deps.background("recording the login", async () => {

@@ -144,3 +144,16 @@ export function twoFactorResetEmail(app: string, to: string): EmailMessage {
     "Sign in with your password and turn it on again. If you did not ask for this, reset your password now.",
   ]);
 }
+
+export function newDeviceEmail(
+  app: string,
+  to: string,
+  where: { at: Date; device: string; country: string; asn: string },
+): EmailMessage {
+  const place = [where.country && `country ${where.country}`, where.asn && `network AS${where.asn}`].filter(Boolean).join(", ");
+  return email(to, `New sign-in to your ${app} account`, [
+    `Your ${app} account was signed in to from a device or network it has not been used from lately: ${where.device}${place ? ` (${place})` : ""}, at ${where.at.toISOString().replace("T", " ").slice(0, 16)} UTC.`,
+    "If this was you, there is nothing to do.",
+    'If it was not: secure your account now. Reset your password (your app\'s "forgot password", or POST /auth/password/forget/), which signs every session out, and check your passkeys and linked sign-ins.',
+  ]);
+}

@@ -5,6 +5,7 @@
 // service cannot see how it was proven), so it stands where a password stands.
 // One MySQL read (the user) and one Redis script (the code or token spent, the session or the
 // challenge opened: a code opens at most one, however many requests race with it).
+
 import type { Deps } from "../deps.ts";
 import { refuseDisabled } from "../lib/account-status.ts";
 import { AppError, invalidTokenError } from "../lib/errors.ts";
@@ -18,16 +19,15 @@ import { verifyIdToken } from "../providers/oauth/id-token.ts";
 import { sendEmail } from "./delivery.ts";
 import { identityView } from "./identity-service.ts";
 import { identityLinkedEmail } from "./messages.ts";
+import { recordSignIn, type SignInRecordDeps } from "./new-device.ts";
 import { accountFor, FlowRefusal } from "./oauth-accounts.ts";
 import { providerEndpoints, providerNamed } from "./oauth-flow.ts";
 import type { SignedIn } from "./reauthentication.ts";
 import { prepareChallenge, type SecondFactorRequired } from "./second-factor.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
 
-type SignInDeps = Pick<
-  Deps,
-  "background" | "client" | "clock" | "config" | "identities" | "ids" | "oauth" | "securityLog" | "tokens" | "users"
->;
+type SignInDeps = SignInRecordDeps &
+  Pick<Deps, "background" | "client" | "clock" | "config" | "identities" | "ids" | "oauth" | "securityLog" | "tokens" | "users">;
 type ExchangeDeps = SignInDeps & Pick<Deps, "deliveryQueue" | "log" | "mailer" | "sms">;
 
 const invalidCode = () => new AppError("OAUTH_CODE_INVALID", { message: "the code is invalid, used or expired" });
@@ -53,7 +53,7 @@ async function signInOnce(
   // A logout-all or credential change since the user was read: it wins.
   if (outcome === "stale") throw invalidTokenError();
   const tokens = await session.sign();
-  deps.securityLog.record("login_succeeded", user.id);
+  recordSignIn(deps, user, outcome === "ok-new-device");
   const at = deps.clock.now();
   deps.background("recording the login", () => deps.users.recordLogin(user.id, at));
   return tokens;

@@ -3,11 +3,13 @@
 // held, unlocked by something known or something one is), so no second-factor step follows.
 // Verifying costs one MySQL read (the passkey and its user) and one Redis script (the challenge
 // spent, the session opened); the sign count and last use are written after the response.
+
 import { type AuthenticationResponseJSON, generateAuthenticationOptions } from "@simplewebauthn/server";
 import type { Deps } from "../deps.ts";
 import { isDisabled, refuseDisabled } from "../lib/account-status.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
+import { recordSignIn, type SignInRecordDeps } from "./new-device.ts";
 import { checkAssertion, namedPasskey } from "./passkey-assertion.ts";
 import { answeredChallenge, CHALLENGE_TTL_MS, relyingParty } from "./passkey-rules.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
@@ -40,20 +42,21 @@ export async function startPasskeySignIn(
 
 const refused = () => new AppError("INVALID_CREDENTIALS", { message: "the passkey was not accepted" });
 
-type SignInDeps = Pick<
-  Deps,
-  | "background"
-  | "client"
-  | "clock"
-  | "config"
-  | "ids"
-  | "log"
-  | "passkeyChallenges"
-  | "passkeys"
-  | "securityLog"
-  | "tokens"
-  | "users"
->;
+type SignInDeps = SignInRecordDeps &
+  Pick<
+    Deps,
+    | "background"
+    | "client"
+    | "clock"
+    | "config"
+    | "ids"
+    | "log"
+    | "passkeyChallenges"
+    | "passkeys"
+    | "securityLog"
+    | "tokens"
+    | "users"
+  >;
 
 /** Verifies an assertion and opens a session; every refusal is the same 401 and spends the challenge. */
 export async function finishPasskeySignIn(deps: SignInDeps, response: AuthenticationResponseJSON): Promise<TokenPair> {
@@ -80,12 +83,12 @@ export async function finishPasskeySignIn(deps: SignInDeps, response: Authentica
   }
   const session = prepareSession(deps, user);
   const outcome = await deps.passkeyChallenges.signIn(challenge, session.record);
-  if (outcome !== "ok") {
+  if (outcome !== "ok" && outcome !== "ok-new-device") {
     if (outcome === "other-user") deps.securityLog.record("passkey_login_failed", user.id);
     throw refused();
   }
   const tokens = await session.sign();
-  deps.securityLog.record("login_succeeded", user.id);
+  recordSignIn(deps, user, outcome === "ok-new-device");
   const at = deps.clock.now();
   deps.background("recording the passkey's use", async () => {
     await Promise.all([deps.passkeys.recordUse(passkey.id, newCount, at), deps.users.recordLogin(user.id, at)]);

@@ -4,6 +4,7 @@
 // whether or not an account matched, and nobody can lock the owner out of it (no lockout; the
 // caps bound guessing: 25 tries an hour against a million codes). A code is one factor: with
 // two-factor authentication on, the answer is mfa_required, as after a password.
+
 import type { DeliveryDeps, Deps } from "../deps.ts";
 import { refuseDisabled } from "../lib/account-status.ts";
 import { AppError, validationError } from "../lib/errors.ts";
@@ -11,9 +12,10 @@ import { canonicalEmail } from "../lib/identifiers.ts";
 import { parseMethods } from "../lib/two-factor.ts";
 import { requireCaptcha } from "./abuse-guards.ts";
 import { codeEmail } from "./messages.ts";
+import { recordSignIn, type SignInRecordDeps } from "./new-device.ts";
 import { mailCodeAfterResponse, otpMinutes, verifyOtp } from "./otp-service.ts";
 import { prepareChallenge, type SecondFactorRequired } from "./second-factor.ts";
-import { startSession, type TokenPair } from "./token-pair.ts";
+import { openSession, type TokenPair } from "./token-pair.ts";
 
 /** The link that fills the code in, when PASSWORDLESS_LINK_URL is set: in the fragment, which no server sees. */
 function signInLink(deps: Pick<Deps, "config">, email: string, code: string): string | undefined {
@@ -47,7 +49,8 @@ export async function sendSignInCode(
 
 /** The code for the account's current address signs in; an unknown address fails the same way after the same work. */
 export async function signInWithCode(
-  deps: Pick<Deps, "client" | "clock" | "config" | "ids" | "mfa" | "otps" | "securityLog" | "sessions" | "tokens" | "users">,
+  deps: SignInRecordDeps &
+    Pick<Deps, "client" | "clock" | "config" | "ids" | "mfa" | "otps" | "securityLog" | "sessions" | "tokens" | "users">,
   email: string,
   code: string,
 ): Promise<TokenPair | SecondFactorRequired> {
@@ -71,7 +74,7 @@ export async function signInWithCode(
     await deps.mfa.open(challenge.stored);
     return challenge.answer;
   }
-  const tokens = await startSession(deps, user);
-  deps.securityLog.record("login_succeeded", user.id);
+  const { tokens, newDevice } = await openSession(deps, user);
+  recordSignIn(deps, user, newDevice);
   return tokens;
 }

@@ -5,6 +5,7 @@
 // mfa_token lives 5 minutes, is spent by the right answer and worn out by 5 wrong ones, and each
 // wrong answer also counts toward its guard: the device's lockout when the password came from a
 // known device, else the account's second-factor budget (20 an hour).
+
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { base64url } from "jose";
 import type { UserRow } from "../db/schema.ts";
@@ -16,6 +17,7 @@ import type { MfaChallenge } from "../stores/mfa-store.ts";
 import { refuseWhenLocked, secondFactorPolicy } from "./abuse-guards.ts";
 import { issueDeviceToken, secondFactorGuard } from "./known-devices.ts";
 import type { SignIn } from "./login-service.ts";
+import { recordSignIn, type SignInRecordDeps } from "./new-device.ts";
 import { codeDigest } from "./otp-service.ts";
 import { checkAssertion, namedPasskey } from "./passkey-assertion.ts";
 import { answeredChallenge, relyingParty } from "./passkey-rules.ts";
@@ -194,10 +196,11 @@ async function acceptPasskey(
  * MySQL write, one Redis script (the answer: a right one gives its place in the guard back).
  */
 export async function verifySecondFactor(
-  deps: Pick<
-    Deps,
-    "background" | "client" | "clock" | "config" | "ids" | "log" | "mfa" | "passkeys" | "securityLog" | "tokens" | "users"
-  >,
+  deps: SignInRecordDeps &
+    Pick<
+      Deps,
+      "background" | "client" | "clock" | "config" | "ids" | "log" | "mfa" | "passkeys" | "securityLog" | "tokens" | "users"
+    >,
   answer: SecondFactorAnswer,
 ): Promise<SignIn<TokenPair>> {
   const reservationId = deps.ids.uuid();
@@ -230,7 +233,7 @@ export async function verifySecondFactor(
   refuseWhenLocked(deps, reply, userId);
   if (reply.status !== "ok") throw new AppError("OTP_INVALID");
   const [tokens, deviceToken] = await Promise.all([session.sign(), issueDeviceToken(deps, userId, challenge.deviceId || null)]);
-  deps.securityLog.record("login_succeeded", userId);
+  recordSignIn(deps, user, reply.newDevice === true);
   const loggedInAt = deps.clock.now();
   deps.background("recording the login", () => deps.users.recordLogin(userId, loggedInAt));
   return { result: tokens, deviceToken };

@@ -40,6 +40,7 @@ export const SECURITY_EVENTS = [
   "api_key_created",
   "api_key_revoked",
   "account_created",
+  "new_device",
   "webhook_created",
   "webhook_updated",
   "webhook_deleted",
@@ -56,6 +57,8 @@ export interface RequestContext {
   ipKey: string;
   country: string;
   userAgent: string;
+  /** The network's autonomous system number (Cloudflare's cf.asn), "" when unknown. */
+  asn: string;
 }
 
 /** Who did an admin action ("user:<id>" for an admin, "api_key:<id>"), and what it touched when not an account. */
@@ -69,7 +72,7 @@ export interface SecurityLog {
    * `userId` when the account is known; without it (and without `audit`) the event is only
    * logged. `audit` names the operator behind an admin action.
    */
-  record(event: SecurityEvent, userId?: string, audit?: AuditTrail): void;
+  record(event: SecurityEvent, userId?: string, audit?: AuditTrail, webhookData?: Record<string, unknown>): void;
 }
 
 export function createSecurityLog(
@@ -83,7 +86,7 @@ export function createSecurityLog(
   webhooks?: WebhookEmitter,
 ): SecurityLog {
   return {
-    record(event, userId, audit) {
+    record(event, userId, audit, webhookData) {
       const at = clock.now();
       const { requestId, ip, country, userAgent } = context;
       const actor = audit?.actor ?? null;
@@ -99,10 +102,11 @@ export function createSecurityLog(
       });
       const hook = WEBHOOK_FOR_SECURITY_EVENT[event];
       if (hook && userId) {
-        webhooks?.emit(
-          hook,
-          hook === "session.created" ? { user_id: userId, country, user_agent: userAgent } : { user_id: userId },
-        );
+        const data =
+          hook === "session.created"
+            ? { user_id: userId, country, user_agent: userAgent, new_device: false }
+            : { user_id: userId };
+        webhooks?.emit(hook, { ...data, ...webhookData });
       }
       const row = { event, actor, target, ip, country, userAgent, requestId, createdAt: at };
       // An admin action on no account, or an admin's deletion of one: kept for the audit trail.

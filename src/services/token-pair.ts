@@ -3,6 +3,7 @@ import type { Deps, SessionStartDeps } from "../deps.ts";
 import { refuseDisabled } from "../lib/account-status.ts";
 import { invalidTokenError } from "../lib/errors.ts";
 import type { NewSession } from "../stores/session-store.ts";
+import { deviceOfRequest } from "./new-device.ts";
 import type { TokenPair } from "./token-issuer.ts";
 
 export type { TokenPair };
@@ -33,6 +34,7 @@ export function prepareSession(deps: Pick<Deps, "client" | "clock" | "config" | 
     userAgent: deps.client.userAgent.slice(0, 256),
     country: deps.client.country,
     validAfterMs: user.tokensValidAfter?.getTime() ?? 0,
+    device: deviceOfRequest(deps),
   };
   const sign = async (): Promise<TokenPair> => {
     const [access, refresh] = await Promise.all([
@@ -50,9 +52,15 @@ export function prepareSession(deps: Pick<Deps, "client" | "clock" | "config" | 
  * (a concurrent logout-all or credential change) wins: no session, 401.
  */
 export async function startSession(deps: SessionStartDeps, user: SessionUser): Promise<TokenPair> {
+  return (await openSession(deps, user)).tokens;
+}
+
+/** startSession, saying whether the device and network are new for the user (a sign-in's notice). */
+export async function openSession(deps: SessionStartDeps, user: SessionUser) {
   const session = prepareSession(deps, user);
-  if (!(await deps.sessions.create(session.record))) throw invalidTokenError();
-  return session.sign();
+  const created = await deps.sessions.create(session.record);
+  if (created === "stale") throw invalidTokenError();
+  return { tokens: await session.sign(), newDevice: created.newDevice };
 }
 
 /**

@@ -44,7 +44,8 @@ export interface Lockable {
 }
 
 export type LockoutReply =
-  | { status: "ok" }
+  /** newDevice: a sign-in's script says this device and network are new for the user. */
+  | { status: "ok"; newDevice?: boolean }
   | { status: "failed" }
   | { status: "locked"; retryAfterMs: number; started: boolean }
   | { status: "captcha" };
@@ -53,7 +54,7 @@ export type LockoutReply =
 export function lockoutReply(reply: (string | number)[]): LockoutReply {
   switch (reply[0]) {
     case "ok":
-      return { status: "ok" };
+      return { status: "ok", newDevice: reply[1] === 1 };
     case "failed":
       return { status: "failed" };
     case "captcha":

@@ -39,8 +39,8 @@ return budget_spend(KEYS[1], now, ARGV[2], p)
  * ARGV: the 11 of CREATE_SESSION, outcome ('ok' | 'failed'), guard kind ('device' | 'budget'),
  * captcha state, lockout policy (9), request id, then ('session'), ('challenge', ttl ms, the
  * challenge's fields as name/value pairs) or ('nothing': a disabled account, whose right password
- * passes every guard like any other and opens nothing).
- * Returns {'ok'} | {'failed'} | {'locked', ms left[, 'started']} | {'captcha'} | {'stale'}.
+ * passes every guard like any other and opens nothing), and last the device digest (new-device notices).
+ * Returns {'ok', new device 0|1} | {'failed'} | {'locked', ms left[, 'started']} | {'captcha'} | {'stale'}.
  */
 export const LOGIN_ATTEMPT = `${LOCKOUT}${SESSION_STALE}
 local now = tonumber(ARGV[4])
@@ -64,12 +64,12 @@ if session_stale() then return {'stale'} end
 if kind == 'device' then redis.call('DEL', KEYS[4]) end
 if ARGV[25] == 'nothing' then return {'ok'} end
 if ARGV[25] == 'challenge' then
-  redis.call('HSET', KEYS[6], unpack(ARGV, 27))
+  redis.call('HSET', KEYS[6], unpack(ARGV, 27, #ARGV - 1))
   redis.call('PEXPIRE', KEYS[6], ARGV[26])
   return {'ok'}
 end
 ${CREATE_SESSION_STEPS}
-return {'ok'}
+return {'ok', new_device}
 `;
 
 /**

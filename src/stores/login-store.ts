@@ -65,6 +65,7 @@ export async function attemptLogin(
     ...lockoutArgs(attempt.policy),
     attempt.requestId,
     ...then,
+    outcome.session.device,
   ];
   const reply = await reachRedis(runScript<(string | number)[]>(redis, LOGIN_ATTEMPT, keys, args));
   // The account's credentials or sessions were revoked since its row was read: nothing was made.

@@ -90,7 +90,7 @@ if outcome == 'ok' then
   -- The reservation is given back: a right answer from a known device clears its lockout.
   if kind == 'device' then redis.call('DEL', KEYS[5]) else redis.call('ZREM', KEYS[5], ARGV[27]) end
   ${CREATE_SESSION_STEPS}
-  return {'ok'}
+  return {'ok', new_device}
 end
 -- A wrong answer (counted in its guard by the read already): the challenge dies after a few.
 if redis.call('HINCRBY', KEYS[4], 'fails', 1) >= tonumber(ARGV[13]) then redis.call('DEL', KEYS[4]) end

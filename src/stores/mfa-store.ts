@@ -134,6 +134,7 @@ async function answerChallenge(
     answer.challenge.guardKind,
     answer.reservation.id,
     answer.reservation.filled ? "filled" : "",
+    answer.session.device,
   ];
   const reply = await reachRedis(runScript<(string | number)[]>(redis, MFA_ANSWER, keys, args));
   return reply[0] === "gone" ? { status: "gone" } : lockoutReply(reply);

@@ -15,6 +15,7 @@ export const OAUTH_SIGN_IN = `${SESSION_STALE}
 if not redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[12]) then return 'used' end
 if session_stale() then return 'stale' end
 ${CREATE_SESSION_STEPS}
+if new_device == 1 then return 'ok-new-device' end
 return 'ok'
 `;
 

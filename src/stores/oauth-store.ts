@@ -37,15 +37,15 @@ async function takeFlow(redis: Redis, stateDigest: string): Promise<OAuthFlow | 
   return typeof flow.provider === "string" ? flow : null;
 }
 
-export type SpendResult = "ok" | "used" | "stale";
+export type SpendResult = "ok" | "ok-new-device" | "used" | "stale";
 
 /** Spends a code (by its id) and opens the session, in one script. */
 async function signInWithCode(redis: Redis, codeId: string, spentTtlMs: number, session: NewSession): Promise<SpendResult> {
   const keys = [...sessionKeys(session), oauthSpentKey(codeId)];
   const reply = await reachRedis(
-    runScript<string>(redis, OAUTH_SIGN_IN, keys, [...sessionScriptArgs(session), String(spentTtlMs)]),
+    runScript<string>(redis, OAUTH_SIGN_IN, keys, [...sessionScriptArgs(session), String(spentTtlMs), session.device]),
   );
-  if (reply === "ok" || reply === "used" || reply === "stale") return reply;
+  if (reply === "ok" || reply === "ok-new-device" || reply === "used" || reply === "stale") return reply;
   throw new Error(`unexpected sign-in reply: ${String(reply).slice(0, 40)}`);
 }
 

@@ -22,13 +22,14 @@ async function takeChallenge(redis: Redis, challenge: string): Promise<{ purpose
   return { purpose, userId };
 }
 
-export type PasskeyLoginResult = "ok" | "gone" | "other-user" | "stale";
+export type PasskeyLoginResult = "ok" | "ok-new-device" | "gone" | "other-user" | "stale";
 
 /** Spends a sign-in challenge and opens the session, in one script. */
 async function signInWithChallenge(redis: Redis, challenge: string, session: NewSession): Promise<PasskeyLoginResult> {
   const keys = [...sessionKeys(session), challengeKey(challenge)];
-  const reply = await reachRedis(runScript<string>(redis, PASSKEY_LOGIN, keys, sessionScriptArgs(session)));
-  if (reply === "ok" || reply === "gone" || reply === "other-user" || reply === "stale") return reply;
+  const reply = await reachRedis(runScript<string>(redis, PASSKEY_LOGIN, keys, [...sessionScriptArgs(session), session.device]));
+  if (reply === "ok" || reply === "ok-new-device" || reply === "gone" || reply === "other-user" || reply === "stale")
+    return reply;
   throw new Error(`unexpected passkey sign-in reply: ${String(reply).slice(0, 40)}`);
 }
 

@@ -18,5 +18,6 @@ redis.call('DEL', KEYS[4])
 if c ~= 'login:' and c ~= 'login:' .. ARGV[1] then return 'other-user' end
 if session_stale() then return 'stale' end
 ${CREATE_SESSION_STEPS}
+if new_device == 1 then return 'ok-new-device' end
 return 'ok'
 `;

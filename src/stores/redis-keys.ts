@@ -39,6 +39,7 @@ export function otherUserKeys(userId: string): string[] {
     otpSendsKey(userId, "sign-in"),
     emailUndoKey(userId),
     roleKey(userId),
+    knownDevicesKey(userId),
   ];
 }
 
@@ -51,3 +52,6 @@ export const challengeKey = (challenge: string) => `webauthn:${challenge}`;
 export const oauthFlowKey = (stateDigest: string) => `oauth:flow:${stateDigest}`;
 /** A spent one-time code of a flow, or a spent native ID token, by its id or digest (until it would have expired). */
 export const oauthSpentKey = (id: string) => `oauth:spent:${id}`;
+
+/** The devices and networks a user signed in from (digest -> last sign-in ms): new-device notices. */
+export const knownDevicesKey = (userId: string) => `user:${userId}:devices`;

@@ -64,6 +64,9 @@ end
 `;
 
 /** KEYS: family, user sessions, valid-after. ARGV: uid, sid, jti, now, exp, username, email, user agent, country, ttl ms, valid-after from MySQL. */
+/** How long a device stays known without a sign-in from it (new-device notices). */
+export const DEVICE_MEMORY_MS = 90 * 86_400_000;
+
 export const CREATE_SESSION_STEPS = `
 redis.call('HSET', KEYS[1], 'uid', ARGV[1], 'cur', ARGV[3], 'prev', '', 'rot', '0', 'created', ARGV[4], 'used', ARGV[4],
   'exp', ARGV[5], 'uname', ARGV[6], 'email', ARGV[7], 'ua', ARGV[8], 'country', ARGV[9])
@@ -75,13 +78,26 @@ local from_db = tonumber(ARGV[11])
 if from_db > 0 and from_db > tonumber(redis.call('GET', KEYS[3]) or '0') then
   redis.call('SET', KEYS[3], ARGV[11], 'PX', ARGV[10])
 end
+-- New-device notice. The last ARGV is this sign-in's device digest ('' when notices are off):
+-- new_device is 1 when the user has signed in before, but not from it in the last 90 days.
+local new_device = 0
+local device = ARGV[#ARGV]
+if device ~= '' then
+  local devices = 'user:' .. ARGV[1] .. ':devices'
+  local seen = redis.call('HGET', devices, device)
+  if (not seen or tonumber(ARGV[4]) - tonumber(seen) > ${DEVICE_MEMORY_MS}) and redis.call('HLEN', devices) > 0 then
+    new_device = 1
+  end
+  redis.call('HSET', devices, device, ARGV[4])
+  redis.call('PEXPIRE', devices, ${DEVICE_MEMORY_MS})
+end
 `;
 
-/** Returns 1, or 0 when stale (see SESSION_STALE): nothing is created then. */
+/** Returns 1 (2: from a new device), or 0 when stale (see SESSION_STALE): nothing is created then. */
 export const CREATE_SESSION = `${SESSION_STALE}
 if session_stale() then return 0 end
 ${CREATE_SESSION_STEPS}
-return 1
+return 1 + new_device
 `;
 
 /**

@@ -41,6 +41,11 @@ export interface NewSession {
   country: string;
   /** MySQL's tokens_valid_after (ms, 0 when unset), re-mirrored into Redis. */
   validAfterMs: number;
+  /**
+   * The sign-in's device digest (lib/device-fingerprint.ts), "" when new-device notices are off.
+   * Every script that creates a session takes it as its LAST argument (CREATE_SESSION_STEPS).
+   */
+  device: string;
 }
 
 export const sessionKeys = (session: NewSession) => [
@@ -66,9 +71,12 @@ export function sessionScriptArgs(session: NewSession): string[] {
   ];
 }
 
-/** False when a revocation since the caller's MySQL read makes the session stale: nothing was created. */
-export async function createSession(redis: Redis, session: NewSession): Promise<boolean> {
-  return Number(await reachRedis(runScript(redis, CREATE_SESSION, sessionKeys(session), sessionScriptArgs(session)))) === 1;
+/** "stale" when a revocation since the caller's MySQL read makes the session stale: nothing was created. */
+export async function createSession(redis: Redis, session: NewSession): Promise<"stale" | { newDevice: boolean }> {
+  const reply = Number(
+    await reachRedis(runScript(redis, CREATE_SESSION, sessionKeys(session), [...sessionScriptArgs(session), session.device])),
+  );
+  return reply === 0 ? "stale" : { newDevice: reply === 2 };
 }
 
 const familyKeys = (userId: string, sessionId: string) => [familyKey(sessionId), userSessionsKey(userId), validAfterKey(userId)];
