@@ -10,7 +10,8 @@ CREATE TABLE `webhook_deliveries` (
 	`next_retry_at` datetime(3),
 	`created_at` datetime(3) NOT NULL,
 	`updated_at` datetime(3) NOT NULL,
-	CONSTRAINT `webhook_deliveries_id` PRIMARY KEY(`id`)
+	CONSTRAINT `webhook_deliveries_id` PRIMARY KEY(`id`),
+	CONSTRAINT `webhook_deliveries_message_unique` UNIQUE(`webhook_id`,`message_id`)
 );
 --> statement-breakpoint
 CREATE TABLE `webhooks` (

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { apiKeys } from "../src/db/schema.ts";
 import { digestHex } from "../src/lib/hex.ts";
 import { adminToken, newAdmin, newApiKey } from "./admin-helpers.ts";
-import { api, bearer, eventually, expectFailure, testDb, userWithSession } from "./helpers.ts";
+import { api, bearer, eventually, expectFailure, testDb, uniqueName, userWithSession } from "./helpers.ts";
 
 const keyRow = async (id: string) => (await testDb().select().from(apiKeys).where(eq(apiKeys.id, id)))[0];
 
@@ -109,6 +109,48 @@ describe("POST /admin/api-keys/, GET, DELETE", () => {
       expectFailure(await api("POST", "/admin/api-keys/", { headers: bearer(token), json }), 400, "VALIDATION_ERROR");
     }
     expect((await api("GET", "/admin/api-keys/", { headers: bearer(token) })).body.data.api_keys.length).toBe(before);
+  });
+});
+
+describe("what a key can never do", () => {
+  it("change an admin's account: a users:write key gets 403 on every change to an admin (an admin's token does not)", async () => {
+    const { token } = await newAdmin();
+    const { key } = await newApiKey(["users:read", "users:write"], token);
+    const other = await newAdmin();
+    const id = other.user.id;
+    for (const [method, path, json] of [
+      ["PATCH", `/admin/users/${id}/`, { email: `${uniqueName("taken")}@example.com`, is_email_verified: true }],
+      ["POST", `/admin/users/${id}/reset-2fa/`, undefined],
+      ["POST", `/admin/users/${id}/disable/`, { reason: "takeover" }],
+      ["POST", `/admin/users/${id}/enable/`, undefined],
+      ["POST", `/admin/users/${id}/logout-all/`, undefined],
+      ["DELETE", `/admin/users/${id}/`, undefined],
+    ] as const) {
+      expectFailure(await api(method, path, { headers: bearer(key), ...(json ? { json } : {}) }), 403, "FORBIDDEN");
+    }
+    // Reading is fine; the other admin is untouched and can still work.
+    expect((await api("GET", `/admin/users/${id}/`, { headers: bearer(key) })).status).toBe(200);
+    expect((await api("GET", "/admin/api-keys/", { headers: bearer(other.token) })).status).toBe(200);
+    const byAdmin = await api("PATCH", `/admin/users/${id}/`, { headers: bearer(token), json: { first_name: "Checked" } });
+    expect(byAdmin.status, byAdmin.text).toBe(200);
+  });
+
+  it("outlive its admin: a key stops working when whoever made it is no longer an active admin", async () => {
+    const maker = await newAdmin();
+    const { key } = await newApiKey(["users:read"], maker.token);
+    const { user } = await userWithSession();
+    expect((await api("GET", `/admin/users/${user.id}/`, { headers: bearer(key) })).status).toBe(200);
+    const other = await newAdmin();
+    const demoted = await api("PATCH", `/admin/users/${maker.user.id}/`, {
+      headers: bearer(other.token),
+      json: { role: "user" },
+    });
+    expect(demoted.status, demoted.text).toBe(200);
+    expectFailure(await api("GET", `/admin/users/${user.id}/`, { headers: bearer(key) }), 401, "INVALID_TOKEN");
+    await api("PATCH", `/admin/users/${maker.user.id}/`, { headers: bearer(other.token), json: { role: "admin" } });
+    expect((await api("GET", `/admin/users/${user.id}/`, { headers: bearer(key) })).status).toBe(200);
+    await api("POST", `/admin/users/${maker.user.id}/disable/`, { headers: bearer(other.token), json: { reason: "left" } });
+    expectFailure(await api("GET", `/admin/users/${user.id}/`, { headers: bearer(key) }), 401, "INVALID_TOKEN");
   });
 });
 

@@ -243,4 +243,22 @@ describe("DELETE /admin/users/{id}/", () => {
       }),
     ]);
   });
+
+  it("keeps what operators did to an account after it is deleted; the user's own events go", async () => {
+    const { token } = await newAdmin();
+    const { user } = await userWithSession();
+    await api("PATCH", `/admin/users/${user.id}/`, { headers: bearer(token), json: { first_name: "Audited" } });
+    await eventually(async () => {
+      const found = await api("GET", `/admin/events/?user=${user.id}`, { headers: bearer(token) });
+      const names = found.body.data.events.map((event: { event: string }) => event.event);
+      return names.includes("profile_changed_by_admin") && names.includes("login_succeeded") ? true : undefined;
+    });
+    expect((await api("DELETE", `/admin/users/${user.id}/`, { headers: bearer(token) })).status).toBe(200);
+    const trail = await eventually(async () => {
+      const found = await api("GET", `/admin/events/?user=${user.id}`, { headers: bearer(token) });
+      const events = found.body.data.events as { event: string }[];
+      return events.some((event) => event.event === "account_deleted") ? events : undefined;
+    });
+    expect(trail?.map((event) => event.event)).toEqual(["account_deleted", "profile_changed_by_admin"]);
+  });
 });

@@ -111,6 +111,12 @@ describe("webhook delivery", () => {
       const fresh = rotated.body.data.secret as string;
       expect(fresh).not.toBe(hook.secret);
       expect(Date.parse(rotated.body.data.previous_secret_until) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+      // A second rotation inside the 24 h would drop the secret receivers may still be on.
+      expectFailure(
+        await api("POST", `/admin/webhooks/${hook.id}/rotate-secret/`, { headers: bearer(token) }),
+        400,
+        "VALIDATION_ERROR",
+      );
       await sendTest(token, hook.id);
       const [both] = await deliveries(key, 1);
       expect(both?.headers["webhook-signature"]?.split(" ")).toHaveLength(2);
@@ -217,6 +223,10 @@ describe("webhook endpoints", () => {
       "https://169.254.169.254/latest/meta-data",
       "https://0x7f000001/hook",
       "https://metadata.google.internal/",
+      "https://metadata.google.internal./",
+      "https://localhost./",
+      "https://intranet./",
+      "https://hooks.example.com:8080/",
       "ftp://hooks.example.com/",
       "http://hooks.example.com/",
       "https://user:pw@hooks.example.com/",

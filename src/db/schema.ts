@@ -220,7 +220,11 @@ export const webhookDeliveries = mysqlTable(
     createdAt: datetime("created_at", { mode: "date", fsp: 3 }).notNull(),
     updatedAt: datetime("updated_at", { mode: "date", fsp: 3 }).notNull(),
   },
-  (table) => [index("webhook_deliveries_webhook_idx").on(table.webhookId, table.id)],
+  (table) => [
+    index("webhook_deliveries_webhook_idx").on(table.webhookId, table.id),
+    // A fan-out retried after a partial failure writes each delivery once.
+    uniqueIndex("webhook_deliveries_message_unique").on(table.webhookId, table.messageId),
+  ],
 );
 
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

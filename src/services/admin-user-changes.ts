@@ -7,8 +7,10 @@ import { AppError, type FieldErrors, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import type { Role } from "../lib/tokens.ts";
 import { removeAccount } from "./account-service.ts";
-import type { AdminActor } from "./api-key-service.ts";
+import { changeableUser } from "./admin-user-service.ts";
+import { type AdminActor, actedByAdmin } from "./api-key-service.ts";
 import { sendEmail } from "./delivery.ts";
+import { heldForAnother } from "./email-change-service.ts";
 import { accountCreatedEmail, twoFactorResetEmail } from "./messages.ts";
 import { mailCodeAfterResponse, otpMinutes } from "./otp-service.ts";
 import { contactColumns, resolveContact } from "./profile-rules.ts";
@@ -19,7 +21,7 @@ import { NEW_USER_DEFAULTS, REFERRAL_ID_LENGTH } from "./signup-service.ts";
 const USERNAME_TAKEN = "This username is already taken.";
 const EMAIL_TAKEN = "This email is already registered.";
 
-type ChangeDeps = DeliveryDeps & Pick<Deps, "clock" | "ids" | "otps" | "securityLog" | "sessions" | "users">;
+type ChangeDeps = DeliveryDeps & Pick<Deps, "clock" | "config" | "ids" | "otps" | "securityLog" | "sessions" | "users">;
 
 export interface NewUserByAdmin {
   username: string;
@@ -35,6 +37,8 @@ export async function createUserByAdmin(deps: ChangeDeps, actor: AdminActor, inp
   const errors: FieldErrors = {};
   const contact = resolveContact({ phone_number: input.phone_number }, { countryAlphaCode: null, phoneNumber: null }, errors);
   if (Object.keys(errors).length > 0) throw validationError(errors);
+  // An address an email change freed is held 7 days for its undo, as at signup.
+  if (await heldForAnother(deps, canonicalEmail(input.email), undefined)) throw validationError({ email: [EMAIL_TAKEN] });
   const now = deps.clock.now();
   const row: UserRow = {
     ...NEW_USER_DEFAULTS,
@@ -80,12 +84,6 @@ export interface AdminUserPatch {
   role?: Role;
 }
 
-async function existingUser(deps: Pick<Deps, "users">, id: string): Promise<UserRow> {
-  const row = await deps.users.findById(id);
-  if (!row) throw new AppError("NOT_FOUND", { message: "no such user" });
-  return row;
-}
-
 /**
  * Names, address (unverified unless the patch says otherwise), verification, phone, role. A role
  * change needs an admin's own token: a key with users:write must not make admins.
@@ -96,8 +94,8 @@ export async function patchUserByAdmin(
   id: string,
   patch: AdminUserPatch,
 ): Promise<void> {
-  const row = await existingUser(deps, id);
-  if (patch.role !== undefined && patch.role !== row.role && !actor.id.startsWith("user:"))
+  const row = await changeableUser(deps, actor, id);
+  if (patch.role !== undefined && patch.role !== row.role && !actedByAdmin(actor))
     throw new AppError("FORBIDDEN", { message: "changing a role needs an admin's token" });
   const errors: FieldErrors = {};
   const contact = resolveContact({ phone_number: patch.phone_number }, row, errors);
@@ -106,6 +104,8 @@ export async function patchUserByAdmin(
   if (patch.first_name !== undefined) changes.firstName = patch.first_name;
   if (patch.last_name !== undefined) changes.lastName = patch.last_name;
   const emailMoves = patch.email !== undefined && canonicalEmail(patch.email) !== row.emailCanonical;
+  if (emailMoves && (await heldForAnother(deps, canonicalEmail(patch.email as string), id)))
+    throw validationError({ email: [EMAIL_TAKEN] });
   if (patch.email !== undefined) {
     changes.email = patch.email;
     changes.emailCanonical = canonicalEmail(patch.email);
@@ -125,7 +125,7 @@ export async function patchUserByAdmin(
 
 /** A lost second factor: two-factor off, every session ended, the owner told by mail. */
 export async function resetTwoFactorByAdmin(deps: ChangeDeps & Pick<Deps, "config">, actor: AdminActor, id: string) {
-  const row = await existingUser(deps, id);
+  const row = await changeableUser(deps, actor, id);
   const now = deps.clock.now();
   const off = { twoFactorMethods: "", totpSecret: null, totpPendingSecret: null, recoveryCodes: null };
   if ((await deps.users.update(id, { ...off, tokensValidAfter: now, updatedAt: now })) === 0)
@@ -141,6 +141,7 @@ export async function deleteUserByAdmin(
   actor: AdminActor,
   id: string,
 ) {
+  await changeableUser(deps, actor, id);
   if (!(await removeAccount(deps, id, { actor: actor.id, target: `user:${id}` })))
     throw new AppError("NOT_FOUND", { message: "no such user" });
 }

@@ -7,7 +7,7 @@ import { isDisabled } from "../lib/account-status.ts";
 import { AppError, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { parseMethods } from "../lib/two-factor.ts";
-import type { AdminActor } from "./api-key-service.ts";
+import { type AdminActor, actedByAdmin } from "./api-key-service.ts";
 import { identityView } from "./identity-service.ts";
 import { passkeyView } from "./passkey-service.ts";
 import { securityEventsOf } from "./security-log.ts";
@@ -86,6 +86,18 @@ export async function userForAdmin(
   };
 }
 
+/**
+ * The user an admin action changes. An API key may not change an admin's account (a new address,
+ * a 2FA reset and a password reset would make its holder that admin): an admin's token only.
+ */
+export async function changeableUser(deps: Pick<Deps, "users">, actor: AdminActor, id: string): Promise<UserRow> {
+  const row = await deps.users.findById(id);
+  if (!row) throw new AppError("NOT_FOUND", { message: "no such user" });
+  if (row.role === "admin" && !actedByAdmin(actor))
+    throw new AppError("FORBIDDEN", { message: "an admin's account is changed with an admin's token" });
+  return row;
+}
+
 /** A time-limited disable lasts at most 10 years (DATETIME holds years up to 9999). */
 const MAX_DISABLE_MS = 10 * 366 * 86_400_000;
 
@@ -105,6 +117,7 @@ export async function disableUser(
   const limit = now.getTime() + MAX_DISABLE_MS;
   if (input.until && (input.until.getTime() <= now.getTime() || input.until.getTime() > limit))
     throw validationError({ until: ["Must be in the future, at most 10 years ahead (leave it out to disable until enabled)."] });
+  await changeableUser(deps, actor, id);
   const changes = {
     disabledAt: now,
     disabledReason: input.reason,
@@ -118,6 +131,7 @@ export async function disableUser(
 }
 
 export async function enableUser(deps: AdminActionDeps, actor: AdminActor, id: string) {
+  await changeableUser(deps, actor, id);
   const changes = { disabledAt: null, disabledReason: null, disabledUntil: null, updatedAt: deps.clock.now() };
   if ((await deps.users.update(id, changes)) === 0) throw new AppError("NOT_FOUND", { message: "no such user" });
   deps.securityLog.record("account_enabled", id, { actor: actor.id });
@@ -125,6 +139,6 @@ export async function enableUser(deps: AdminActionDeps, actor: AdminActor, id: s
 
 /** Ends every session of the user (as their own logout-all). */
 export async function logOutUserEverywhere(deps: AdminActionDeps, actor: AdminActor, id: string) {
-  if (!(await deps.users.findById(id))) throw new AppError("NOT_FOUND", { message: "no such user" });
+  await changeableUser(deps, actor, id);
   await revokeEverySession(deps, id, { actor: actor.id });
 }

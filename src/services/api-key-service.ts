@@ -4,6 +4,7 @@
 import { base64url } from "jose";
 import type { ApiKeyRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import { isDisabled } from "../lib/account-status.ts";
 import { AppError } from "../lib/errors.ts";
 import { digestHex } from "../lib/hex.ts";
 import type { AuditTrail } from "./security-log.ts";
@@ -76,22 +77,30 @@ export async function deleteApiKey(deps: ApiKeyDeps, actor: AdminActor, id: stri
   deps.securityLog.record("api_key_revoked", undefined, audit(actor, id));
 }
 
+/** An admin acting with their own token (not an API key). */
+export const actedByAdmin = (actor: AdminActor) => actor.id.startsWith("user:");
+
 const audit = (actor: AdminActor, keyId: string): AuditTrail => ({ actor: actor.id, target: `api_key:${keyId}` });
 
 export const looksLikeApiKey = (bearer: string) => bearer.startsWith(KEY_PREFIX);
 
 /**
  * The actor behind a presented key, or null for a key that is malformed, unknown, deleted or
- * expired (all alike to the caller). Its last use is written after the response.
+ * expired, or whose creator is no longer an active admin (demoted, disabled, deleted: a key is
+ * never more than the person who made it). All alike to the caller. Its last use is written
+ * after the response.
  */
 export async function actorOfApiKey(
   deps: Pick<Deps, "apiKeys" | "background" | "clock">,
   key: string,
 ): Promise<AdminActor | null> {
   if (!KEY_SHAPE.test(key)) return null;
-  const row = await deps.apiKeys.findByDigest(await digestHex("SHA-256", key));
+  const found = await deps.apiKeys.findByDigest(await digestHex("SHA-256", key));
   const now = deps.clock.now();
-  if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime())) return null;
+  if (!found) return null;
+  const { key: row, creator } = found;
+  if (creator?.role !== "admin" || isDisabled(creator, now)) return null;
+  if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime())) return null;
   deps.background("recording an API key's use", () => deps.apiKeys.touch(row.id, now));
   return { id: `api_key:${row.id}`, scopes: scopesOf(row) };
 }

@@ -25,7 +25,7 @@ export class FlowRefusal extends Error {
   }
 }
 
-type AccountDeps = Pick<Deps, "clock" | "identities" | "ids" | "securityLog">;
+type AccountDeps = Pick<Deps, "clock" | "identities" | "ids" | "securityLog" | "webhooks">;
 
 export interface SignInAccount {
   user: UserRow & { hasPasskey: boolean };
@@ -117,7 +117,7 @@ async function createAccount(
   for (let attempt = 0; attempt < 4; attempt++) {
     const result = await deps.identities.createUserWithIdentity(user, identityRow(deps, identityId, user.id, provider, identity));
     if (result.created) {
-      deps.securityLog.record("account_created", user.id);
+      deps.webhooks.emit("user.created", { user_id: user.id });
       deps.securityLog.record("identity_linked", user.id);
       return {
         user: { ...NEW_USER_DEFAULTS, ...user, hasPasskey: false },

@@ -28,7 +28,7 @@ import { prepareSession, type TokenPair } from "./token-pair.ts";
 
 type SignInDeps = SignInRecordDeps &
   Pick<Deps, "background" | "client" | "clock" | "config" | "identities" | "ids" | "oauth" | "securityLog" | "tokens" | "users">;
-type ExchangeDeps = SignInDeps & Pick<Deps, "deliveryQueue" | "log" | "mailer" | "sms">;
+type ExchangeDeps = SignInDeps & Pick<Deps, "deliveryQueue" | "log" | "mailer" | "sms" | "webhooks">;
 
 const invalidCode = () => new AppError("OAUTH_CODE_INVALID", { message: "the code is invalid, used or expired" });
 

@@ -136,7 +136,7 @@ export interface CallbackRequest {
   callbackUrl: string;
 }
 
-type CallbackDeps = DeliveryDeps & Pick<Deps, "clock" | "identities" | "ids" | "oauth" | "securityLog">;
+type CallbackDeps = DeliveryDeps & Pick<Deps, "clock" | "identities" | "ids" | "oauth" | "securityLog" | "webhooks">;
 
 const withQuery = (base: string, params: Record<string, string>) => {
   const url = new URL(base);

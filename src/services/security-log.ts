@@ -39,7 +39,6 @@ export const SECURITY_EVENTS = [
   "two_factor_reset",
   "api_key_created",
   "api_key_revoked",
-  "account_created",
   "new_device",
   "webhook_created",
   "webhook_updated",

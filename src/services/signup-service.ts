@@ -39,7 +39,7 @@ function checkInput(input: SignupInput, deps: Pick<Deps, "clock" | "config">, er
 export async function signUp(
   deps: Pick<
     Deps,
-    "breaches" | "captcha" | "client" | "clock" | "config" | "ids" | "log" | "logins" | "otps" | "securityLog" | "users"
+    "breaches" | "captcha" | "client" | "clock" | "config" | "ids" | "log" | "logins" | "otps" | "users" | "webhooks"
   >,
   input: SignupInput,
   captchaToken: string | undefined,
@@ -80,7 +80,8 @@ export async function signUp(
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = await insertOrFindOut(deps, row);
     if (result.inserted) {
-      deps.securityLog.record("account_created", row.id as string);
+      // Other systems hear of it (webhooks); no security event: a signup has no history yet.
+      deps.webhooks.emit("user.created", { user_id: row.id });
       return publicUser({ ...NEW_USER_DEFAULTS, ...row, createdAt: now }, now);
     }
     if (result.duplicateKey.includes("referral")) {

@@ -8,7 +8,6 @@ import type { WebhookEvent, WebhookJob } from "../webhooks/jobs.ts";
 import type { SecurityEvent } from "./security-log.ts";
 
 export const WEBHOOK_FOR_SECURITY_EVENT: Partial<Record<SecurityEvent, WebhookEvent>> = {
-  account_created: "user.created",
   account_created_by_admin: "user.created",
   profile_changed_by_admin: "user.updated",
   role_changed: "user.updated",

@@ -126,6 +126,11 @@ export async function deleteWebhook(deps: WebhookDeps, actor: AdminActor, id: st
 export async function rotateWebhookSecret(deps: WebhookDeps, actor: AdminActor, id: string) {
   const row = await existing(deps, id);
   const now = deps.clock.now();
+  // A second rotation would drop the secret receivers may still be on before its 24 h are up.
+  if (row.previousUntil && row.previousUntil.getTime() > now.getTime())
+    throw validationError({
+      rotate: [`A rotation is under way until ${row.previousUntil.toISOString()}: rotate again after it.`],
+    });
   const scheme = row.scheme as SigningScheme;
   const material = await newSigningSecret(scheme);
   const changes: Partial<WebhookRow> = {

@@ -1,6 +1,6 @@
 // API keys in MySQL. The only code that reads or writes the api_keys table.
-import { and, asc, eq, isNull, lt, or } from "drizzle-orm";
-import { type ApiKeyRow, apiKeys } from "../db/schema.ts";
+import { and, asc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { type ApiKeyRow, apiKeys, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import type { Database } from "./database.ts";
 
@@ -8,9 +8,18 @@ export async function insertApiKey(db: Database, row: ApiKeyRow): Promise<void> 
   await db.insert(apiKeys).values(row);
 }
 
-/** The key with this digest, revoked or not: the caller decides what a revoked or expired key means. */
-export async function findApiKeyByDigest(db: Database, digest: string): Promise<ApiKeyRow | undefined> {
-  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.digest, digest)).limit(1);
+/**
+ * The key with this digest, revoked or not, with its creator's account (null when deleted): the
+ * caller decides what a revoked or expired key, or one whose admin is gone, means. One read.
+ */
+export async function findApiKeyByDigest(db: Database, digest: string) {
+  const [row] = await db
+    .select({ key: apiKeys, creator: { role: users.role, disabledAt: users.disabledAt, disabledUntil: users.disabledUntil } })
+    .from(apiKeys)
+    // created_by is "user:<id>": the key row is found by its unique digest first, then the creator by primary key.
+    .leftJoin(users, eq(users.id, sql`SUBSTRING(${apiKeys.createdBy}, 6)`))
+    .where(eq(apiKeys.digest, digest))
+    .limit(1);
   return row;
 }
 

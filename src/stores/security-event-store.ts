@@ -1,5 +1,5 @@
 // Security events in MySQL. The only code that reads or writes the security_events table.
-import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { securityEvents, users } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import type { Database } from "./database.ts";
@@ -84,9 +84,12 @@ export async function listSecurityEvents(db: Database, userId: string, limit: nu
     .limit(limit);
 }
 
-/** Inside the account deletion's transaction (user-store.ts): the user's events go with it. */
+/**
+ * Inside the account deletion's transaction (user-store.ts): the user's own events go with it;
+ * what operators did to the account stays (the audit trail, with the operator's address).
+ */
 export async function deleteSecurityEventsOf(tx: Pick<Database, "delete">, userId: string): Promise<void> {
-  await tx.delete(securityEvents).where(eq(securityEvents.userId, userId));
+  await tx.delete(securityEvents).where(and(eq(securityEvents.userId, userId), isNull(securityEvents.actor)));
 }
 
 /** The security_events table, bound to this request's database connection. */

@@ -1,6 +1,6 @@
 // Webhook endpoints and their deliveries in MySQL. The only code that reads or writes the webhooks
 // and webhook_deliveries tables.
-import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { type WebhookDeliveryRow, type WebhookRow, webhookDeliveries, webhooks } from "../db/schema.ts";
 import { bindTo } from "./bind.ts";
 import type { Database } from "./database.ts";
@@ -39,14 +39,30 @@ export async function deleteWebhook(db: Database, id: string): Promise<number> {
   });
 }
 
-/** A delivery record per endpoint for one message; returns their ids in the order given. */
-export async function insertDeliveries(db: Database, rows: Omit<WebhookDeliveryRow, "id">[]): Promise<number[]> {
-  const ids: number[] = [];
-  for (const row of rows) {
-    const result = await db.insert(webhookDeliveries).values(row);
-    ids.push(Number(result.insertId));
-  }
-  return ids;
+/**
+ * A delivery record per endpoint for one message (written once: a retried fan-out finds the rows
+ * its first try wrote); returns their ids by endpoint.
+ */
+export async function insertDeliveries(db: Database, rows: Omit<WebhookDeliveryRow, "id">[]): Promise<Map<string, number>> {
+  const first = rows[0];
+  if (!first) return new Map();
+  await db
+    .insert(webhookDeliveries)
+    .values(rows)
+    .onDuplicateKeyUpdate({ set: { messageId: sql`${webhookDeliveries.messageId}` } });
+  const written = await db
+    .select({ id: webhookDeliveries.id, webhookId: webhookDeliveries.webhookId })
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.messageId, first.messageId),
+        inArray(
+          webhookDeliveries.webhookId,
+          rows.map((row) => row.webhookId),
+        ),
+      ),
+    );
+  return new Map(written.map((row) => [row.webhookId, row.id]));
 }
 
 export async function updateDelivery(db: Database, id: number, changes: Partial<WebhookDeliveryRow>): Promise<void> {

@@ -5,6 +5,7 @@
 // queue (max_retries in wrangler.toml is the schedule's length). An endpoint whose deliveries have
 // all failed for 5 days is disabled, and the audit trail says so.
 import type { Config } from "../config.ts";
+import type { WebhookRow } from "../db/schema.ts";
 import type { Logger } from "../lib/log.ts";
 import { signMessage } from "../lib/webhook-signing.ts";
 import { secretBox } from "../services/second-factor-proofs.ts";
@@ -61,11 +62,14 @@ async function fanOut(deps: ConsumerDeps, message: WebhookMessage, only: string 
       updatedAt: now,
     })),
   );
-  await deps.queue.sendBatch(
-    hooks.map((hook, index) => ({
-      body: { kind: "webhook-delivery" as const, deliveryId: ids[index] as number, webhookId: hook.id, message },
-    })),
-  );
+  const jobs = hooks.flatMap((hook) => {
+    const deliveryId = ids.get(hook.id);
+    return deliveryId === undefined
+      ? []
+      : [{ body: { kind: "webhook-delivery" as const, deliveryId, webhookId: hook.id, message } }];
+  });
+  // A batch holds at most 100 messages.
+  for (let start = 0; start < jobs.length; start += 100) await deps.queue.sendBatch(jobs.slice(start, start + 100));
 }
 
 /** One try. `retryInSeconds` null: done (delivered, or nothing left to deliver to). */
@@ -82,10 +86,18 @@ async function deliver(
     await deps.webhooks.updateDelivery(deliveryId, { state: "cancelled", nextRetryAt: null, updatedAt: now });
     return { retryInSeconds: null };
   }
-  const box = secretBox(deps.config);
-  const secrets = [(await box.open(hook.secretSealed, hook.id)).plain];
-  if (hook.previousSecretSealed && hook.previousUntil && hook.previousUntil.getTime() > now.getTime()) {
-    secrets.push((await box.open(hook.previousSecretSealed, hook.id)).plain);
+  const secrets = await signingSecrets(deps, hook, now);
+  if (!secrets) {
+    // Sealed under a key no longer configured: no retry can help. Said where operators look.
+    await deps.webhooks.updateDelivery(deliveryId, {
+      state: "failed",
+      attempts: attempt,
+      lastError: "signing secret unreadable (TOTP_ENCRYPTION_KEY changed?): rotate the secret",
+      nextRetryAt: null,
+      updatedAt: now,
+    });
+    deps.log.error("webhook_secret_unreadable", { webhook_id: hook.id });
+    return { retryInSeconds: null };
   }
   const body = JSON.stringify({ type: message.type, timestamp: message.timestamp, data: message.data });
   const timestamp = Math.floor(now.getTime() / 1000);
@@ -131,6 +143,24 @@ async function deliver(
     await disable(deps, hook.id, now);
   // Exhausted: retried once more without delay, which Cloudflare turns into the dead-letter queue.
   return { retryInSeconds: exhausted ? 0 : retryInSeconds };
+}
+
+/**
+ * The secrets that sign now (the previous one too during a rotation's 24 h), or null when one does
+ * not open. One sealed under an earlier key is sealed again under the current one on the way.
+ */
+async function signingSecrets(deps: ConsumerDeps, hook: WebhookRow, now: Date): Promise<string[] | null> {
+  const box = secretBox(deps.config);
+  const sealed = [hook.secretSealed];
+  if (hook.previousSecretSealed && hook.previousUntil && hook.previousUntil.getTime() > now.getTime())
+    sealed.push(hook.previousSecretSealed);
+  try {
+    const opened = await Promise.all(sealed.map((value) => box.open(value, hook.id)));
+    if (opened[0]?.stale) await deps.webhooks.update(hook.id, { secretSealed: await box.seal(opened[0].plain, hook.id) });
+    return opened.map((secret) => secret.plain);
+  } catch {
+    return null;
+  }
 }
 
 async function disable(deps: ConsumerDeps, id: string, now: Date): Promise<void> {
