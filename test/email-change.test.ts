@@ -2,6 +2,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { users } from "../src/db/schema.ts";
+import { adminToken } from "./admin-helpers.ts";
 import {
   api,
   basic,
@@ -12,6 +13,7 @@ import {
   messageTo,
   signup,
   testDb,
+  uniqueName,
   userRowById,
   userWithSession,
   verifyEmailAddress,
@@ -165,6 +167,15 @@ describe("undoing an email change from the old address", () => {
     const other = await userWithSession();
     const moved = await change(other.session.access, { new_email: user.email, password: other.user.password });
     expect(expectFailure(moved, 400, "VALIDATION_ERROR").new_email).toEqual(["This email is already registered."]);
+    // Operators cannot hand it out either (the admin API's create and edit).
+    const admin = await adminToken();
+    const created = await api("POST", "/admin/users/", {
+      headers: bearer(admin),
+      json: { username: uniqueName("held"), email: user.email },
+    });
+    expect(expectFailure(created, 400, "VALIDATION_ERROR").email).toEqual(["This email is already registered."]);
+    const edited = await api("PATCH", `/admin/users/${other.user.id}/`, { headers: bearer(admin), json: { email: user.email } });
+    expect(expectFailure(edited, 400, "VALIDATION_ERROR").email).toEqual(["This email is already registered."]);
     // The undo releases it to its account.
     expect((await undo(token)).body.data).toEqual({ email: user.email });
   });
