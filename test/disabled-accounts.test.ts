@@ -2,9 +2,11 @@
 // path, refresh or reset; it answers 403 ACCOUNT_DISABLED only after right credentials, so a wrong
 // password still gets the usual 401 and disabling tells a guesser nothing. Enabling undoes it.
 import { describe, expect, it } from "vitest";
+import { SoftAuthenticator } from "../local/software-authenticator.ts";
 import { adminToken } from "./admin-helpers.ts";
 import { api, basic, bearer, expectFailure, latestCode, outbox, userWithSession, verifyEmailAddress } from "./helpers.ts";
 import { devSignIn, exchange } from "./oauth-helpers.ts";
+import { userWithTwoFactor, verify } from "./two-factor-helpers.ts";
 
 const admin = (token: string, path: string, json?: unknown) =>
   api("POST", path, { headers: bearer(token), ...(json === undefined ? {} : { json }) });
@@ -75,6 +77,34 @@ describe("POST /admin/users/{id}/disable and /enable", () => {
     // The provider vouches for the address the account has verified: it links, then the exchange refuses.
     const back = await devSignIn(user.email, true);
     expectFailure(await exchange(String(back.searchParams.get("code"))), 403, "ACCOUNT_DISABLED");
+  });
+
+  it("kills a second-factor challenge pending at the disable; the next right password gets 403 before any challenge", async () => {
+    const token = await adminToken();
+    const { user, app } = await userWithTwoFactor();
+    const pending = await loginStatus(user.username, user.password);
+    expect(pending.body.data.mfa_required).toBe(true);
+    expect((await admin(token, `/admin/users/${user.id}/disable/`, { reason: "test" })).status).toBe(200);
+    expectFailure(await verify({ mfa_token: pending.body.data.mfa_token, code: await app.nextCode() }), 401, "MFA_TOKEN_INVALID");
+    expectFailure(await loginStatus(user.username, user.password), 403, "ACCOUNT_DISABLED");
+  });
+
+  it("refuses a passkey sign-in with 403 after the passkey proved right", async () => {
+    const token = await adminToken();
+    const { user, session } = await userWithSession();
+    const authenticator = await SoftAuthenticator.create("ES256");
+    const options = (await api("POST", "/auth/passkeys/register/options/", { headers: bearer(session.access) })).body.data;
+    const registered = await api("POST", "/auth/passkeys/register/verify/", {
+      headers: bearer(session.access),
+      json: { response: await authenticator.register(options), name: "Laptop" },
+    });
+    expect(registered.status, registered.text).toBe(201);
+    expect((await admin(token, `/admin/users/${user.id}/disable/`, { reason: "test" })).status).toBe(200);
+    const challenge = (await api("POST", "/auth/passkeys/login/options/", { json: {} })).body.data;
+    const signIn = await api("POST", "/auth/passkeys/login/verify/", {
+      json: { response: await authenticator.assert(challenge) },
+    });
+    expectFailure(signIn, 403, "ACCOUNT_DISABLED");
   });
 
   it("enables again by itself after `until`; refuses an `until` in the past and a missing reason", async () => {
