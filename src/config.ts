@@ -1,7 +1,9 @@
 // The worker's configuration: the zod schema of every variable and secret, parsed once per
 // isolate. The one place that says which settings exist, their defaults and their limits.
+
 import { z } from "zod";
 import { AppError } from "./lib/errors.ts";
+import { isolateStats } from "./lib/isolate-stats.ts";
 import { log } from "./lib/log.ts";
 import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
 import { privateJwkSchema, publicJwkSchema } from "./lib/signing-keys.ts";
@@ -181,7 +183,11 @@ const parsed = new WeakMap<object, Config>();
 
 export function loadConfig(bindings: object): Config {
   const cached = parsed.get(bindings);
-  if (cached) return cached;
+  if (cached) {
+    isolateStats.configCacheHits++;
+    return cached;
+  }
+  isolateStats.configParsed++;
   // Empty strings mean "not set" (an empty .dev.vars line, an unset wrangler var).
   const present = Object.fromEntries(Object.entries(bindings).filter(([, value]) => typeof value === "string" && value !== ""));
   const result = configSchema.safeParse(present);

@@ -1,7 +1,9 @@
 // Token signing keys: one Ed25519 private key signs; its public half plus any extra public keys
 // (JWT_PUBLIC_KEYS, the previous keys during a rotation) verify. Imported once per isolate.
+
 import { type CryptoKey, exportJWK, importJWK, type JWK } from "jose";
 import { z } from "zod";
+import { isolateStats } from "./isolate-stats.ts";
 
 export const TOKEN_ALGORITHM = "EdDSA";
 
@@ -32,7 +34,9 @@ const cache = new WeakMap<object, Promise<SigningKeys>>();
 
 export function loadSigningKeys(privateJwk: PrivateJwk, extraPublic: PublicJwk[]): Promise<SigningKeys> {
   let keys = cache.get(privateJwk);
-  if (!keys) {
+  if (keys) isolateStats.keysCacheHits++;
+  else {
+    isolateStats.keysImported++;
     keys = importKeys(privateJwk, extraPublic);
     keys.catch(() => cache.delete(privateJwk));
     cache.set(privateJwk, keys);

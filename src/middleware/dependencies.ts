@@ -2,6 +2,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type Config, loadConfig } from "../config.ts";
 import { createMailer, createSmsSender } from "../delivery/factory.ts";
+import type { Deps } from "../deps.ts";
 import type { AppEnv } from "../env.ts";
 import type { Clock, Ids } from "../lib/clock.ts";
 import { AppError } from "../lib/errors.ts";
@@ -54,62 +55,91 @@ async function signingKeys(settings: Config): Promise<SigningKeys> {
   }
 }
 
+/**
+ * An object whose properties are built on first read and kept: a request pays only for what its
+ * route reaches (the country list builds no MySQL or Redis client, a token check no MySQL one).
+ */
+function builtOnFirstUse<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
+  const built = {} as T;
+  for (const key of Object.keys(factories) as (keyof T)[]) {
+    Object.defineProperty(built, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = factories[key]();
+        Object.defineProperty(built, key, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  return built;
+}
+
+const once = <T>(make: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+};
+
 export function dependencies(base: DependencyOverrides): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const settings: Config = c.var.config;
-    const redis = createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN, settings.REDIS_TIMEOUT_MS);
+    const redis = once(() =>
+      createRedis(settings.UPSTASH_REDIS_REST_URL, settings.UPSTASH_REDIS_REST_TOKEN, settings.REDIS_TIMEOUT_MS),
+    );
+    const db = once(() => createDatabase(settings.DATABASE_URL, settings.DATABASE_TIMEOUT_MS));
     const now = () => base.clock.now();
-    const db = createDatabase(settings.DATABASE_URL, settings.DATABASE_TIMEOUT_MS);
     const logger = createLogger({ request_id: c.get("requestId") });
     const background = (label: string, task: () => Promise<void>) => runAfterResponse(c, logger, label, task);
-    const client = requestContext(c);
-    const outbox = redisOutbox(redis, now);
-    const securityEvents = securityEventStore(db);
-    const webhooks = createWebhookEmitter(c.env.WEBHOOK_QUEUE, base.ids, now, background, logger);
+    // Per isolate (cached by the key object): awaiting it costs a resolved promise after the first request.
     const keys = await signingKeys(settings);
-    c.set("deps", {
-      config: settings,
-      keys,
-      tokens: createTokenIssuer(keys, settings, base.clock, base.ids),
-      users: userStore(db),
-      sessions: sessionStore(redis),
-      logins: loginStore(redis),
-      lockouts: lockoutStore(redis),
-      otps: otpStore(redis),
-      mfa: mfaStore(redis),
-      passkeys: passkeyStore(db),
-      identities: identityStore(db),
-      passkeyChallenges: passkeyChallengeStore(redis),
-      oauth: oauthStore(redis),
-      securityEvents,
-      apiKeys: apiKeyStore(db),
-      outbox: outboxStore(redis),
-      health: healthStore(db, redis),
-      images: c.env.PROFILE_IMAGES,
-      mailer: createMailer(settings, outbox),
-      sms: createSmsSender(settings, outbox),
-      background,
-      clock: base.clock,
-      ids: base.ids,
-      client,
-      log: logger,
-      securityLog: createSecurityLog(securityEvents, client, base.clock, background, logger, webhooks),
-      webhooks,
-      webhookEndpoints: webhookStore(db),
-      webhookQueue: c.env.WEBHOOK_QUEUE,
-      captcha: settings.TURNSTILE_SECRET_KEY
-        ? turnstileVerifier({
-            apiUrl: settings.TURNSTILE_API_URL,
-            secretKey: settings.TURNSTILE_SECRET_KEY,
-            timeoutMs: PROVIDER_CHECK_TIMEOUT_MS,
-          })
-        : undefined,
-      deliveryQueue: c.env.DELIVERY_QUEUE,
-      breaches:
+    const deps: Deps = builtOnFirstUse<Deps>({
+      config: () => settings,
+      keys: () => keys,
+      tokens: () => createTokenIssuer(keys, settings, base.clock, base.ids),
+      users: () => userStore(db()),
+      sessions: () => sessionStore(redis()),
+      logins: () => loginStore(redis()),
+      lockouts: () => lockoutStore(redis()),
+      otps: () => otpStore(redis()),
+      mfa: () => mfaStore(redis()),
+      passkeys: () => passkeyStore(db()),
+      identities: () => identityStore(db()),
+      passkeyChallenges: () => passkeyChallengeStore(redis()),
+      oauth: () => oauthStore(redis()),
+      securityEvents: () => securityEventStore(db()),
+      apiKeys: () => apiKeyStore(db()),
+      outbox: () => outboxStore(redis()),
+      health: () => healthStore(db(), redis()),
+      images: () => c.env.PROFILE_IMAGES,
+      mailer: () => createMailer(settings, redisOutbox(redis(), now)),
+      sms: () => createSmsSender(settings, redisOutbox(redis(), now)),
+      background: () => background,
+      clock: () => base.clock,
+      ids: () => base.ids,
+      client: () => requestContext(c),
+      log: () => logger,
+      securityLog: () => createSecurityLog(deps.securityEvents, deps.client, base.clock, background, logger, deps.webhooks),
+      webhooks: () => createWebhookEmitter(c.env.WEBHOOK_QUEUE, base.ids, now, background, logger),
+      webhookEndpoints: () => webhookStore(db()),
+      webhookQueue: () => c.env.WEBHOOK_QUEUE,
+      captcha: () =>
+        settings.TURNSTILE_SECRET_KEY
+          ? turnstileVerifier({
+              apiUrl: settings.TURNSTILE_API_URL,
+              secretKey: settings.TURNSTILE_SECRET_KEY,
+              timeoutMs: PROVIDER_CHECK_TIMEOUT_MS,
+            })
+          : undefined,
+      deliveryQueue: () => c.env.DELIVERY_QUEUE,
+      breaches: () =>
         settings.BREACHED_PASSWORD_CHECK === "on"
           ? pwnedPasswords({ apiUrl: settings.PWNED_PASSWORDS_API_URL, timeoutMs: PROVIDER_CHECK_TIMEOUT_MS, log: logger })
           : undefined,
     });
+    c.set("deps", deps);
     await next();
   };
 }

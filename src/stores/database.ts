@@ -1,9 +1,11 @@
 // The MySQL connection: Drizzle over the PlanetScale HTTP driver (PlanetScale in production,
 // the local protocol server in development and tests).
+
 import { Client } from "@planetscale/database";
 import { drizzle } from "drizzle-orm/planetscale-serverless";
 import * as schema from "../db/schema.ts";
 import { unavailable } from "../lib/errors.ts";
+import { isolateStats } from "../lib/isolate-stats.ts";
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const NOT_SERVING = /"code"\s*:\s*"(UNAVAILABLE|DEADLINE_EXCEEDED)"/;
@@ -55,6 +57,7 @@ function errorCode(text: string): string | undefined {
 }
 
 export function createDatabase(databaseUrl: string, timeoutMs = DEFAULT_TIMEOUT_MS) {
+  isolateStats.databaseClients++;
   return drizzle({ client: new Client({ url: databaseUrl, fetch: boundedFetch(timeoutMs) }), schema });
 }
 

@@ -1,13 +1,16 @@
 // The Redis connection: Upstash's REST client (Upstash in production, the local protocol server
 // in development and tests).
+
 import { errors, Redis } from "@upstash/redis/cloudflare";
 import { unavailable } from "../lib/errors.ts";
 import { digestHex } from "../lib/hex.ts";
+import { isolateStats } from "../lib/isolate-stats.ts";
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const NOT_SERVING = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
 
 export function createRedis(url: string, token: string, timeoutMs = DEFAULT_TIMEOUT_MS): Redis {
+  isolateStats.redisClients++;
   return new Redis({
     url,
     token,
