@@ -65,6 +65,8 @@ export interface WorkerdOptions {
   readyPath?: string;
   /** workerd's stdout and stderr (the worker's logs) go to this file instead of this terminal. */
   logFile?: string;
+  /** Opens workerd's inspector (Chrome DevTools protocol) on this port: CPU profiles (npm run bench:profile). */
+  inspectorPort?: number;
 }
 
 /**
@@ -105,7 +107,10 @@ ${Object.entries(bindings)
   writeFileSync(configPath, config);
   const binary = workerdBinary();
   const output = options.logFile ? openSync(options.logFile, "a") : "inherit";
-  const child: ChildProcess = spawn(binary, ["serve", configPath, "--experimental"], { stdio: ["ignore", output, output] });
+  const inspector = options.inspectorPort ? [`--inspector-addr=127.0.0.1:${options.inspectorPort}`] : [];
+  const child: ChildProcess = spawn(binary, ["serve", configPath, "--experimental", ...inspector], {
+    stdio: ["ignore", output, output],
+  });
   if (typeof output === "number") closeSync(output); // the child has its own copy
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -133,7 +138,7 @@ ${Object.entries(bindings)
 export async function startWorkerdOnStack(
   dir: string,
   extraBindings: Record<string, string> = {},
-  options: Pick<WorkerdOptions, "logFile"> = {},
+  options: Pick<WorkerdOptions, "logFile" | "inspectorPort"> = {},
 ) {
   const stack: LocalStack = await startLocalStack();
   const { privateJwk } = await generateSigningKey();
