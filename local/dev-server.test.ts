@@ -19,6 +19,24 @@ after(async () => {
   await dev?.stop();
 });
 
+describe("per-isolate caches under wrangler dev", () => {
+  it("parse the configuration and import the keys once: later requests hit both caches", async () => {
+    const stats = async () =>
+      ((await (await fetch(`${dev.url}/dev/isolate-stats`)).json()) as { data: Record<string, number> }).data;
+    await fetch(`${dev.url}/other/metadata/countrydetails/`);
+    const before = await stats();
+    for (let i = 0; i < 5; i++) assert.equal((await fetch(`${dev.url}/other/metadata/countrydetails/`)).status, 200);
+    const after = await stats();
+    assert.equal(after.configParsed, before.configParsed);
+    assert.equal(after.keysImported, before.keysImported);
+    assert.ok((after.configCacheHits ?? 0) - (before.configCacheHits ?? 0) >= 5, JSON.stringify({ before, after }));
+    assert.ok((after.keysCacheHits ?? 0) - (before.keysCacheHits ?? 0) >= 5, JSON.stringify({ before, after }));
+    // The country list made no MySQL or Redis client.
+    assert.equal(after.databaseClients, before.databaseClients);
+    assert.equal(after.redisClients, before.redisClients);
+  });
+});
+
 const REPRODUCTION_BODY = JSON.stringify({ first_name: "A", address: "x".repeat(450) });
 
 async function send(path: string, init: { method: string; contentType: string; body: string; token?: string }) {

@@ -38,8 +38,8 @@ describe("GET /openapi.json", () => {
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     };
     // Every route the app serves, as OpenAPI names it (":id" -> "{id}"), but the two that serve
-    // the documentation itself and the development outbox (404 outside development and test).
-    const undocumented = new Set(["/openapi.json", "/docs", "/dev/outbox"]);
+    // the documentation itself and the development routes (404 outside development and test).
+    const undocumented = new Set(["/openapi.json", "/docs", "/dev/outbox", "/dev/isolate-stats"]);
     const mounted = createApp()
       .routes.filter((route) => route.method !== "ALL" && !undocumented.has(route.path))
       .map((route) => ({ method: route.method.toLowerCase(), path: route.path.replace(/:(\w+)/g, "{$1}") }));
