@@ -1,9 +1,8 @@
 // GET /admin/events/: the audit trail (scope events:read), newest first, a page at a time.
 import { createRoute, z } from "@hono/zod-openapi";
-import { validationError } from "../lib/errors.ts";
 import { auditEvents } from "../services/audit-service.ts";
 import { SECURITY_EVENTS } from "../services/security-log.ts";
-import { adminRoute, cursorQuery, decodeCursor, encodeCursor, limitQuery } from "./admin-parts.ts";
+import { adminRoute, cursorQuery, limitQuery, pageCursor } from "./admin-parts.ts";
 import { errorResponse, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
 import { createRouter } from "./router.ts";
@@ -51,16 +50,12 @@ const eventsRoute = createRoute(
   }),
 );
 
-const EVENT_POSITION = /^e:[1-9]\d{0,17}$/;
+const eventCursor = pageCursor("e", /^[1-9]\d{0,17}$/);
 
 export const adminEventRoutes = createRouter().openapi(eventsRoute, async (c) => {
   const query = c.req.valid("query");
-  let before: number | undefined;
-  if (query.cursor !== undefined) {
-    const position = decodeCursor(query.cursor, EVENT_POSITION);
-    if (position === null) throw validationError({ cursor: ["Use the `next` value of the previous page."] });
-    before = Number(position.slice(2));
-  }
+  const position = eventCursor.read(query.cursor);
+  const before = position === undefined ? undefined : Number(position);
   const page = await auditEvents(c.var.deps, { userId: query.user, event: query.type, actor: query.actor }, query.limit, before);
-  return ok(c, { events: page.events, next: page.next === null ? null : encodeCursor(`e:${page.next}`) }, 200);
+  return ok(c, { events: page.events, next: eventCursor.write(page.next) }, 200);
 });

@@ -2,6 +2,7 @@
 // API key with the route's scope, the per-caller limit), its tag and answers, and the opaque
 // page cursors of its listings.
 import { z } from "@hono/zod-openapi";
+import { validationError } from "../lib/errors.ts";
 import { requireAdmin } from "../middleware/auth.ts";
 import { limitPerAdminActor, limitPerIp } from "../middleware/rate-limit.ts";
 import type { AdminScope } from "../services/api-key-service.ts";
@@ -36,18 +37,31 @@ export function adminRoute<
   });
 }
 
-/** Page cursors are opaque to clients: a base64url-encoded position they hand back unchanged. */
-export const encodeCursor = (position: string): string =>
-  btoa(position).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-
-/** The position in a cursor, or null when it is not one this API handed out. */
-export function decodeCursor(cursor: string, shape: RegExp): string | null {
-  try {
-    const position = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    return shape.test(position) ? position : null;
-  } catch {
-    return null;
-  }
+/**
+ * One listing's page cursors, opaque to clients: a base64url-encoded "<kind>:<position>" they hand
+ * back unchanged. The kind keeps one listing's cursor out of another; `shape` is a position's form.
+ */
+export function pageCursor(kind: string, shape: RegExp) {
+  return {
+    /** The position a client's cursor names (undefined without one); 400 for one this listing did not hand out. */
+    read(cursor: string | undefined): string | undefined {
+      if (cursor === undefined) return undefined;
+      let decoded = "";
+      try {
+        decoded = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+      } catch {
+        // Not base64: refused below.
+      }
+      const position = decoded.startsWith(`${kind}:`) ? decoded.slice(kind.length + 1) : "";
+      if (!shape.test(position)) throw validationError({ cursor: ["Use the `next` value of the previous page."] });
+      return position;
+    },
+    /** The cursor of the position to continue after, or null on the last page. */
+    write(position: string | number | undefined): string | null {
+      if (position === undefined) return null;
+      return btoa(`${kind}:${position}`).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+    },
+  };
 }
 
 export const cursorQuery = z

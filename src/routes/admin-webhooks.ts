@@ -1,7 +1,6 @@
 // The admin API's webhooks (/admin/webhooks/*): webhooks:read to look, webhooks:write to change.
 // Deliveries follow the Standard Webhooks specification (docs/operators.md).
 import { createRoute, z } from "@hono/zod-openapi";
-import { validationError } from "../lib/errors.ts";
 import {
   createWebhook,
   deleteWebhook,
@@ -13,7 +12,7 @@ import {
   webhookDeliveries,
 } from "../services/webhook-service.ts";
 import { WEBHOOK_EVENTS } from "../webhooks/jobs.ts";
-import { adminRoute, cursorQuery, decodeCursor, encodeCursor, idParam, limitQuery } from "./admin-parts.ts";
+import { adminRoute, cursorQuery, idParam, limitQuery, pageCursor } from "./admin-parts.ts";
 import { errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
 import { createRouter } from "./router.ts";
@@ -158,7 +157,7 @@ const deliveriesRoute = createRoute(
   }),
 );
 
-const DELIVERY_POSITION = /^d:[1-9]\d{0,17}$/;
+const deliveryCursor = pageCursor("d", /^[1-9]\d{0,17}$/);
 
 export const adminWebhookRoutes = createRouter()
   .openapi(createHookRoute, async (c) => {
@@ -178,12 +177,8 @@ export const adminWebhookRoutes = createRouter()
   .openapi(testRoute, async (c) => ok(c, await sendTestMessage(c.var.deps, c.req.valid("param").id), 202))
   .openapi(deliveriesRoute, async (c) => {
     const { cursor, limit } = c.req.valid("query");
-    let before: number | undefined;
-    if (cursor !== undefined) {
-      const position = decodeCursor(cursor, DELIVERY_POSITION);
-      if (position === null) throw validationError({ cursor: ["Use the `next` value of the previous page."] });
-      before = Number(position.slice(2));
-    }
+    const position = deliveryCursor.read(cursor);
+    const before = position === undefined ? undefined : Number(position);
     const page = await webhookDeliveries(c.var.deps, c.req.valid("param").id, limit, before);
-    return ok(c, { deliveries: page.deliveries, next: page.next === null ? null : encodeCursor(`d:${page.next}`) }, 200);
+    return ok(c, { deliveries: page.deliveries, next: deliveryCursor.write(page.next) }, 200);
   });

@@ -1,7 +1,6 @@
 // The admin API's users (/admin/users/*): an admin's access token, or an API key with users:read
 // (reads) or users:write (changes). Every change is a security event naming its actor.
 import { createRoute, z } from "@hono/zod-openapi";
-import { validationError } from "../lib/errors.ts";
 import { createUserByAdmin, deleteUserByAdmin, patchUserByAdmin, resetTwoFactorByAdmin } from "../services/admin-user-changes.ts";
 import {
   disableUser,
@@ -11,7 +10,7 @@ import {
   userForAdmin,
   userSummary,
 } from "../services/admin-user-service.ts";
-import { adminRoute, cursorQuery, decodeCursor, encodeCursor, idParam, limitQuery } from "./admin-parts.ts";
+import { adminRoute, cursorQuery, idParam, limitQuery, pageCursor } from "./admin-parts.ts";
 import { errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
 import { createRouter } from "./router.ts";
@@ -138,7 +137,7 @@ const deleteUserRoute = createRoute(
   }),
 );
 
-const USER_POSITION = /^u:[A-Za-z0-9-]{1,36}$/;
+const userCursor = pageCursor("u", /^[A-Za-z0-9-]{1,36}$/);
 
 /** An action on one user without a body: POST /admin/users/{id}/<what>, answering `data: null`. */
 const userAction = (what: string, summary: string) =>
@@ -186,12 +185,7 @@ const resetTwoFactorRoute = userAction(
 export const adminRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    let afterId: string | undefined;
-    if (query.cursor !== undefined) {
-      const position = decodeCursor(query.cursor, USER_POSITION);
-      if (position === null) throw validationError({ cursor: ["Use the `next` value of the previous page."] });
-      afterId = position.slice(2);
-    }
+    const afterId = userCursor.read(query.cursor);
     const page = await listUsers(c.var.deps, {
       q: query.q,
       status: query.status,
@@ -200,7 +194,7 @@ export const adminRoutes = createRouter()
       afterId,
       limit: query.limit,
     });
-    return ok(c, { users: page.users, next: page.next === null ? null : encodeCursor(`u:${page.next}`) }, 200);
+    return ok(c, { users: page.users, next: userCursor.write(page.next) }, 200);
   })
   .openapi(createUserRoute, async (c) => {
     const row = await createUserByAdmin(c.var.deps, c.var.actor, c.req.valid("json"));

@@ -6,6 +6,7 @@ import type { Deps } from "../deps.ts";
 import { isDisabled } from "../lib/account-status.ts";
 import { AppError, validationError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
+import { splitPage } from "../lib/pages.ts";
 import { parseMethods } from "../lib/two-factor.ts";
 import { type AdminActor, actedByAdmin } from "./api-key-service.ts";
 import { identityView } from "./identity-service.ts";
@@ -41,7 +42,7 @@ export interface UserQuery {
   limit: number;
 }
 
-/** One page in id order; `next` is the last id when another page exists (one row more than asked says so). */
+/** One page in id order; `next` is the last id when another page follows. */
 export async function listUsers(deps: Pick<Deps, "clock" | "users">, query: UserQuery) {
   const now = deps.clock.now();
   const q = query.q?.trim();
@@ -54,8 +55,8 @@ export async function listUsers(deps: Pick<Deps, "clock" | "users">, query: User
     limit: query.limit + 1,
     now,
   });
-  const page = rows.slice(0, query.limit);
-  return { users: page.map((row) => userSummary(row, now)), next: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null };
+  const { page, last } = splitPage(rows, query.limit);
+  return { users: page.map((row) => userSummary(row, now)), next: last?.id };
 }
 
 export async function userForAdmin(

@@ -2,6 +2,7 @@
 // them with their actor, newest first, filtered by user, event type or actor.
 import type { SecurityEventRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import { splitPage } from "../lib/pages.ts";
 import type { EventFilter } from "../stores/security-event-store.ts";
 
 export function auditEventView(row: SecurityEventRow) {
@@ -19,9 +20,9 @@ export function auditEventView(row: SecurityEventRow) {
   };
 }
 
-/** One page; `next` is the last row's id when another page exists (one row more than asked says so). */
+/** One page; `next` is the last row's id when another page follows. */
 export async function auditEvents(deps: Pick<Deps, "securityEvents">, filter: EventFilter, limit: number, beforeId?: number) {
   const rows = await deps.securityEvents.listAll(filter, limit + 1, beforeId);
-  const page = rows.slice(0, limit);
-  return { events: page.map(auditEventView), next: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null };
+  const { page, last } = splitPage(rows, limit);
+  return { events: page.map(auditEventView), next: last?.id };
 }

@@ -3,6 +3,7 @@
 // fields below are ever recorded: never a password, code, token, or what was typed as a name.
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
+import { splitPage } from "../lib/pages.ts";
 import type { SecurityEventStore } from "../stores/security-event-store.ts";
 import { WEBHOOK_FOR_SECURITY_EVENT, type WebhookEmitter } from "./webhook-events.ts";
 
@@ -141,9 +142,8 @@ export async function securityEventsOf(
   limit: number,
   before?: number,
 ): Promise<SecurityEventPage> {
-  // One row more than asked says whether another page exists, without a COUNT.
   const rows = await events.list(userId, limit + 1, before);
-  const page = rows.slice(0, limit);
+  const { page, last } = splitPage(rows, limit);
   return {
     // An operator's action shows as "admin": never which operator, nor their address or browser.
     events: page.map((row) => ({
@@ -155,6 +155,6 @@ export async function securityEventsOf(
       user_agent: (!row.actor && row.userAgent) || null,
       actor: row.actor ? ("admin" as const) : null,
     })),
-    next: rows.length > limit ? String(page[page.length - 1]?.id) : null,
+    next: last ? String(last.id) : null,
   };
 }

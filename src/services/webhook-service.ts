@@ -4,6 +4,7 @@
 import type { WebhookDeliveryRow, WebhookRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { AppError, validationError } from "../lib/errors.ts";
+import { splitPage } from "../lib/pages.ts";
 import { newSigningSecret, type SigningScheme } from "../lib/webhook-signing.ts";
 import { webhookUrlProblem } from "../lib/webhook-urls.ts";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "../webhooks/jobs.ts";
@@ -185,6 +186,6 @@ export function deliveryView(row: WebhookDeliveryRow) {
 export async function webhookDeliveries(deps: Pick<Deps, "webhookEndpoints">, id: string, limit: number, beforeId?: number) {
   await existing(deps, id);
   const rows = await deps.webhookEndpoints.listDeliveries(id, limit + 1, beforeId);
-  const page = rows.slice(0, limit);
-  return { deliveries: page.map(deliveryView), next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  const { page, last } = splitPage(rows, limit);
+  return { deliveries: page.map(deliveryView), next: last?.id };
 }
