@@ -10,6 +10,8 @@ const configPath = hermeticWranglerConfig(fileURLToPath(new URL(".", import.meta
 // Tests run inside workerd (the Workers runtime) against the real local stack, which
 // test/global-setup.ts starts in Node and hands over through `provide`/`inject`.
 export default defineConfig({
+  // As wrangler.toml's [alias]: the tests run the zod the bundle holds.
+  resolve: { alias: [{ find: /^zod$/, replacement: fileURLToPath(new URL("./src/lib/zod/index.ts", import.meta.url)) }] },
   plugins: [
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath },

@@ -92,7 +92,8 @@ const inspectorPort = await freePort();
 const { worker, stop } = await startWorkerdOnStack(
   join(dir, "profile-worker"),
   {},
-  { logFile: join(dir, "profile-workerd.log"), inspectorPort },
+  // Not minified, unlike a deployment: the profile names functions as the sources do.
+  { logFile: join(dir, "profile-workerd.log"), inspectorPort, bundleArgs: ["--no-minify"] },
 );
 try {
   const session = await devtools(inspectorPort);

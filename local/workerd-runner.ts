@@ -56,7 +56,7 @@ export async function startWorkerd(
   options: WorkerdOptions = {},
 ): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   mkdirSync(dir, { recursive: true });
-  bundleWorker(join(dir, "build"));
+  bundleWorker(join(dir, "build"), options.bundleArgs);
   return serveBundledWorker(bindings, dir, options);
 }
 
@@ -67,6 +67,8 @@ export interface WorkerdOptions {
   logFile?: string;
   /** Opens workerd's inspector (Chrome DevTools protocol) on this port: CPU profiles (npm run bench:profile). */
   inspectorPort?: number;
+  /** More `wrangler deploy` flags for the bundle (the profiler's --no-minify, for readable names). */
+  bundleArgs?: string[];
 }
 
 /**
@@ -138,7 +140,7 @@ ${Object.entries(bindings)
 export async function startWorkerdOnStack(
   dir: string,
   extraBindings: Record<string, string> = {},
-  options: Pick<WorkerdOptions, "logFile" | "inspectorPort"> = {},
+  options: Pick<WorkerdOptions, "logFile" | "inspectorPort" | "bundleArgs"> = {},
 ) {
   const stack: LocalStack = await startLocalStack();
   const { privateJwk } = await generateSigningKey();

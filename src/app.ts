@@ -8,36 +8,59 @@ import { developmentOnly } from "./middleware/development-only.ts";
 import { notFound, onError } from "./middleware/error-handling.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { accountRoutes } from "./routes/account.ts";
-import { adminRoutes } from "./routes/admin.ts";
-import { adminApiKeyRoutes } from "./routes/admin-api-keys.ts";
-import { adminEventRoutes } from "./routes/admin-events.ts";
-import { adminWebhookRoutes } from "./routes/admin-webhooks.ts";
 import { countryRoutes } from "./routes/countries.ts";
-import { devOutboxRoutes } from "./routes/dev-outbox.ts";
-import { emailChangeRoutes } from "./routes/email-change.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { identityRoutes } from "./routes/identities.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
+import { groupLoader, type LazyGroup, lazyRoutes } from "./routes/lazy-routes.ts";
 import { loginRoutes } from "./routes/login.ts";
-import { appleCallbackForm, oauthRoutes } from "./routes/oauth.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
-import { passkeyRoutes } from "./routes/passkeys.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
-import { passwordlessRoutes } from "./routes/passwordless.ts";
-import { profileImageUpload, profileRoutes } from "./routes/profile.ts";
+import { profileRoutes } from "./routes/profile.ts";
 import { createRouter } from "./routes/router.ts";
-import { securityEventRoutes } from "./routes/security-events.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { signupRoutes } from "./routes/signup.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
-import { twoFactorRoutes } from "./routes/two-factor.ts";
-import { twoFactorVerifyRoutes } from "./routes/two-factor-verify.ts";
+import { appleCallbackForm, profileImageUpload } from "./routes/upload-routes.ts";
 import { verificationRoutes } from "./routes/verification.ts";
 
 export interface AppOptions {
   clock?: Clock;
   ids?: Ids;
 }
+
+/**
+ * Routers built on their first request in an isolate (routes/lazy-routes.ts): everything but the
+ * sign-up, sign-in, token, session, profile and recovery routes every client uses. Each owns its
+ * prefix: no router mounted above has a path under it.
+ */
+export const LAZY_GROUPS: LazyGroup[] = [
+  {
+    prefix: "/admin",
+    routers: async () => {
+      const [users, keys, events, webhooks] = await Promise.all([
+        import("./routes/admin.ts"),
+        import("./routes/admin-api-keys.ts"),
+        import("./routes/admin-events.ts"),
+        import("./routes/admin-webhooks.ts"),
+      ]);
+      return [users.adminRoutes, keys.adminApiKeyRoutes, events.adminEventRoutes, webhooks.adminWebhookRoutes];
+    },
+  },
+  {
+    prefix: "/auth/secure/2fa",
+    routers: async () => {
+      const [settings, verify] = await Promise.all([import("./routes/two-factor.ts"), import("./routes/two-factor-verify.ts")]);
+      return [settings.twoFactorRoutes, verify.twoFactorVerifyRoutes];
+    },
+  },
+  { prefix: "/auth/passkeys", routers: async () => [(await import("./routes/passkeys.ts")).passkeyRoutes] },
+  { prefix: "/auth/oauth", routers: async () => [(await import("./routes/oauth.ts")).oauthRoutes] },
+  { prefix: "/auth/identities", routers: async () => [(await import("./routes/identities.ts")).identityRoutes] },
+  { prefix: "/auth/passwordless", routers: async () => [(await import("./routes/passwordless.ts")).passwordlessRoutes] },
+  { prefix: "/auth/user/email", routers: async () => [(await import("./routes/email-change.ts")).emailChangeRoutes] },
+  { prefix: "/auth/security-events", routers: async () => [(await import("./routes/security-events.ts")).securityEventRoutes] },
+  { prefix: "/dev", routers: async () => [(await import("./routes/dev-outbox.ts")).devOutboxRoutes] },
+];
 
 export function createApp(options: AppOptions = {}) {
   const app = createRouter();
@@ -66,27 +89,16 @@ export function createApp(options: AppOptions = {}) {
   app.route("/", loginRoutes);
   app.route("/", tokenRoutes);
   app.route("/", sessionRoutes);
-  app.route("/", securityEventRoutes);
   app.route("/", jwksRoutes);
   app.route("/", accountRoutes);
   app.route("/", profileRoutes);
   app.route("/", verificationRoutes);
   app.route("/", passwordResetRoutes);
-  app.route("/", emailChangeRoutes);
-  app.route("/", twoFactorRoutes);
-  app.route("/", twoFactorVerifyRoutes);
-  app.route("/", passkeyRoutes);
-  app.route("/", identityRoutes);
-  app.route("/", passwordlessRoutes);
-  app.route("/", oauthRoutes);
-  app.route("/", adminRoutes);
-  app.route("/", adminApiKeyRoutes);
-  app.route("/", adminEventRoutes);
-  app.route("/", adminWebhookRoutes);
   // The dev outbox exists only in development and test: elsewhere /dev/* is a plain 404.
   app.use("/dev/*", developmentOnly);
-  app.route("/", devOutboxRoutes);
-  app.route("/", openApiRoutes(app));
+  const groups = LAZY_GROUPS.map((group) => ({ ...group, load: groupLoader(group) }));
+  for (const group of groups) app.all(`${group.prefix}/*`, lazyRoutes(group.load));
+  app.route("/", openApiRoutes(app, groups));
 
   app.onError(onError);
   app.notFound(notFound(app));

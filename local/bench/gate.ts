@@ -1,6 +1,7 @@
 // The performance gate: the bench's JSON (.local/bench/results.json) against local/bench/budgets.json.
 // Fails on round trips over an endpoint's budget, CPU per request over its ratio to the floor
-// worker's PBKDF2 measured in the same run, a bundle over its gzip size, or a startup over its CPU.
+// worker's PBKDF2 measured in the same run, a bundle over its gzip size, or a startup whose CPU over
+// an empty worker's (started between its runs) is over its budget.
 // The yardstick is PBKDF2 (100,000 iterations of SHA-256: pure computation, steady to a few
 // percent) rather than the empty response, whose CPU per request swings 3x between runs on a
 // shared machine: it says how fast this machine is right now, which is what a ratio has to cancel. `npm run bench:gate` runs a quick bench of the budgeted endpoints first (about 40 s).
@@ -15,7 +16,7 @@ export interface Budgets {
   endpoints: Record<string, EndpointBudget>;
   round_trip_tolerance: number;
   bundle_gzip_kib: number;
-  startup_cpu_ms: number;
+  startup_over_empty_ms: number;
 }
 
 /** What the gate reads of the bench's results. */
@@ -23,7 +24,7 @@ export interface BenchResults {
   floors: { parts: { pbkdf2_cpu_ms: number } };
   endpoints: { key: string; mysql_per_request: number; redis_per_request: number; cpu_ms_per_request: number }[];
   bundle?: { gzip_bytes: number } | null;
-  startup?: { active_ms: number } | null;
+  startup?: { over_empty_ms: number } | null;
 }
 
 export interface GateRow {
@@ -77,9 +78,10 @@ export function gate(results: BenchResults, budgets: Budgets): GateRow[] {
     rows.push({ check: "bundle gzip KiB", measured: kib, limit: budgets.bundle_gzip_kib, ok: kib <= budgets.bundle_gzip_kib });
   } else rows.push({ check: "bundle gzip KiB: measured", measured: 0, limit: 1, ok: false });
   if (results.startup) {
-    const ms = results.startup.active_ms;
-    rows.push({ check: "startup CPU ms", measured: ms, limit: budgets.startup_cpu_ms, ok: ms <= budgets.startup_cpu_ms });
-  } else rows.push({ check: "startup CPU ms: measured", measured: 0, limit: 1, ok: false });
+    const ms = results.startup.over_empty_ms;
+    const limit = budgets.startup_over_empty_ms;
+    rows.push({ check: "startup CPU ms over an empty worker", measured: ms, limit, ok: ms <= limit });
+  } else rows.push({ check: "startup CPU ms over an empty worker: measured", measured: 0, limit: 1, ok: false });
   return rows;
 }
 

@@ -1,6 +1,6 @@
 // GET /other/metadata/countrydetails/
 import { createRoute, z } from "@hono/zod-openapi";
-import { COUNTRIES } from "../lib/countries.ts";
+import { countries } from "../lib/countries.ts";
 import { successBody } from "../lib/envelope.ts";
 import { jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { action, createRouter } from "./router.ts";
@@ -10,12 +10,14 @@ const countriesSchema = z
   .object({ countries: z.record(z.string(), countrySchema) })
   .openapi("Countries", { example: { countries: { IN: { name: "India", phone_code: "91" } } } });
 
-// Built once per isolate: the list is static data.
-const body = successBody("country details successful", {
-  countries: Object.fromEntries(
-    [...COUNTRIES.values()].map((country) => [country.alphaCode, { name: country.name, phone_code: country.phoneCode }]),
-  ),
-});
+// Built on the first request of an isolate, then kept: the list is static data.
+let body: ReturnType<typeof countriesBody> | undefined;
+const countriesBody = () =>
+  successBody("country details successful", {
+    countries: Object.fromEntries(
+      [...countries().values()].map((country) => [country.alphaCode, { name: country.name, phone_code: country.phoneCode }]),
+    ),
+  });
 
 const countriesRoute = createRoute({
   method: "get",
@@ -29,5 +31,6 @@ const countriesRoute = createRoute({
 export const countryRoutes = createRouter().openapi(countriesRoute, (c) => {
   // Public, static and identical for everyone: let browsers and Cloudflare's edge cache it.
   c.header("Cache-Control", "public, max-age=86400");
+  body ??= countriesBody();
   return c.json(body, 200);
 });

@@ -7,7 +7,6 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { AppError } from "../lib/errors.ts";
 import { optionalAuth, requireAuth } from "../middleware/auth.ts";
-import type { UploadRoute } from "../middleware/body-guard.ts";
 import { limitPerIp } from "../middleware/rate-limit.ts";
 import { exchangeFlowCode, signInWithIdToken } from "../services/oauth-exchange.ts";
 import { enabledProviders, finishFlow, providerNamed, startLink, startSignIn } from "../services/oauth-flow.ts";
@@ -27,13 +26,6 @@ const appChallenge = z
   .max(64)
   .openapi({ description: "The app's PKCE: base64url SHA-256 of a verifier it keeps, sent at the exchange (required)" });
 const redirect = (description: string) => ({ description, headers: z.object({ Location: z.string() }) });
-
-/** Sign in with Apple posts its answer (form_post): the form goes through the body guard as such. */
-export const appleCallbackForm: UploadRoute = {
-  path: "/auth/oauth/apple/callback",
-  maxBytes: 16 * 1024,
-  mediaType: /^application\/x-www-form-urlencoded$/i,
-};
 
 const callbackUrl = (c: Context, provider: string) => new URL(`/auth/oauth/${provider}/callback`, c.req.url).toString();
 const overHttps = (c: Context) => new URL(c.req.url).protocol === "https:";

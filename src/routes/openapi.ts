@@ -1,17 +1,24 @@
 // GET /openapi.json: generated from the same zod schemas that validate requests; GET /docs: the
 // interactive reference (Swagger UI) reading that document. Swagger UI's files are served by
 // Workers static assets from this origin (public/docs-assets/), so the page works offline and
-// runs no third-party script.
+// runs no third-party script. The document covers the routers built on first use too: asking for
+// it builds them all (once per isolate, like the document).
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
 import { createRouter } from "./router.ts";
 
-export function openApiRoutes(app: OpenAPIHono<AppEnv>) {
+type Router = OpenAPIHono<AppEnv>;
+
+export function openApiRoutes(app: Router, lazyGroups: { load: () => Promise<Router> }[]) {
   const router = createRouter();
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "basicAuth", { type: "http", scheme: "basic" });
-  router.get("/openapi.json", (c) => {
-    const document = app.getOpenAPI31Document({
+  let document: Promise<unknown> | undefined;
+  const buildDocument = async () => {
+    const groups = await Promise.all(lazyGroups.map((group) => group.load()));
+    const registry = new OpenAPIRegistry([app.openAPIRegistry, ...groups.map((group) => group.openAPIRegistry)]);
+    return new OpenApiGeneratorV31(registry.definitions).generateDocument({
       openapi: "3.1.0",
       info: {
         title: "LoginSystem Edge",
@@ -20,7 +27,13 @@ export function openApiRoutes(app: OpenAPIHono<AppEnv>) {
           "Authentication and identity API. Every path also answers with a trailing slash. Every response (except this document) is the envelope {success, message, data, error}.",
       },
     });
-    return c.json(document);
+  };
+  router.get("/openapi.json", async (c) => {
+    document ??= buildDocument().catch((error: unknown) => {
+      document = undefined;
+      throw error;
+    });
+    return c.json(await document);
   });
   router.get("/docs", (c) => {
     // The one page that runs scripts: this origin's files and nothing else.

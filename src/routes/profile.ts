@@ -1,15 +1,14 @@
 // The signed-in user's profile: read, update, and the profile image.
 import { createRoute, z } from "@hono/zod-openapi";
 import { validationError } from "../lib/errors.ts";
-import { PROFILE_IMAGE_MAX_BYTES } from "../lib/image-type.ts";
 import { requireAuth } from "../middleware/auth.ts";
-import type { UploadRoute } from "../middleware/body-guard.ts";
 import { downloadProfileImage, removeProfileImage, uploadProfileImage } from "../services/profile-image-service.ts";
 import { getProfile, updateProfileFields } from "../services/profile-service.ts";
 import { bearerRoute, errorResponse, jsonBody, jsonContent, successEnvelope } from "./openapi-parts.ts";
 import { ok } from "./respond.ts";
 import { action, createRouter } from "./router.ts";
 import { plainText, profileSchema } from "./schemas.ts";
+import { profileImageUpload } from "./upload-routes.ts";
 
 const detailRoute = (method: "get" | "post", path: string) =>
   createRoute(
@@ -48,13 +47,6 @@ const updateRoute = (method: "put" | "patch") =>
       },
     }),
   );
-
-/** The upload takes multipart, not JSON, and a body as large as an image allows (for the body guard). */
-export const profileImageUpload: UploadRoute = {
-  path: "/profile/upload_profile_image",
-  maxBytes: PROFILE_IMAGE_MAX_BYTES + 64 * 1024,
-  mediaType: /^multipart\/form-data$/i,
-};
 
 const uploadRoute = createRoute(
   bearerRoute({

@@ -1,11 +1,11 @@
 // Checking a passkey's assertion against a stored passkey: what a passkey sign-in and a passkey
 // as the second factor share. The library checks signature, origin, RP ID, type, challenge and
 // user verification; the sign count and the user handle are compared here.
-import { type AuthenticationResponseJSON, verifyAuthenticationResponse } from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { base64url } from "jose";
 import type { PasskeyRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import { credentialDigest, relyingParty } from "./passkey-rules.ts";
+import { credentialDigest, relyingParty, webauthnLibrary } from "./passkey-rules.ts";
 
 /** The stored passkey (with its user) that a response names by its credential id, or null. */
 export async function namedPasskey(deps: Pick<Deps, "passkeys">, response: AuthenticationResponseJSON) {
@@ -24,6 +24,7 @@ export async function checkAssertion(
   const rp = relyingParty(deps.config);
   let verified = false;
   let newCount = 0;
+  const { verifyAuthenticationResponse } = await webauthnLibrary();
   try {
     const result = await verifyAuthenticationResponse({
       response,

@@ -4,14 +4,14 @@
 // Verifying costs one MySQL read (the passkey and its user) and one Redis script (the challenge
 // spent, the session opened); the sign count and last use are written after the response.
 
-import { type AuthenticationResponseJSON, generateAuthenticationOptions } from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import type { Deps } from "../deps.ts";
 import { isDisabled, refuseDisabled } from "../lib/account-status.ts";
 import { AppError } from "../lib/errors.ts";
 import { canonicalEmail, canonicalUsername } from "../lib/identifiers.ts";
 import { recordSignIn, type SignInRecordDeps } from "./new-device.ts";
 import { checkAssertion, namedPasskey } from "./passkey-assertion.ts";
-import { answeredChallenge, CHALLENGE_TTL_MS, relyingParty } from "./passkey-rules.ts";
+import { answeredChallenge, CHALLENGE_TTL_MS, relyingParty, webauthnLibrary } from "./passkey-rules.ts";
 import { prepareSession, type TokenPair } from "./token-pair.ts";
 
 /** A challenge bound to an account no credential belongs to: an unknown username's sign-in fails like a wrong passkey. */
@@ -31,6 +31,7 @@ export async function startPasskeySignIn(
     const name = username.includes("@") ? { email: canonicalEmail(username) } : { username: canonicalUsername(username) };
     boundTo = (await deps.users.findForLogin(name))?.id ?? NOBODY;
   }
+  const { generateAuthenticationOptions } = await webauthnLibrary();
   const options = await generateAuthenticationOptions({
     rpID: relyingParty(deps.config).id,
     userVerification: "required",

@@ -8,6 +8,13 @@ import { toHex } from "../lib/hex.ts";
 export const PASSKEY_ALGORITHMS = [-8, -7, -257];
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 
+/**
+ * The WebAuthn library, loaded when a passkey is first used in an isolate, not when it starts: it
+ * brings an ASN.1/X.509 stack (for attestation certificates) whose set-up costs about 10 ms of
+ * CPU, which an isolate that only checks tokens would pay for nothing.
+ */
+export const webauthnLibrary = () => import("@simplewebauthn/server");
+
 export const relyingParty = (config: Config) => ({
   id: config.WEBAUTHN_RP_ID,
   name: config.WEBAUTHN_RP_NAME,

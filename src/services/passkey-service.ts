@@ -3,12 +3,7 @@
 // less than 10 minutes ago: with 2FA on, that sign-in passed the second factor) or the password
 // and, while 2FA is on, a current second factor: a passkey signs in without a second step, so a
 // stolen session and the password alone must not be able to plant one.
-import {
-  type AuthenticatorTransport,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyRegistrationResponse,
-} from "@simplewebauthn/server";
+import type { AuthenticatorTransport, RegistrationResponseJSON, VerifiedRegistrationResponse } from "@simplewebauthn/server";
 import { base64url } from "jose";
 import type { PasskeyRow } from "../db/schema.ts";
 import type { DeliveryDeps, Deps } from "../deps.ts";
@@ -16,7 +11,14 @@ import { AppError, invalidTokenError, validationError } from "../lib/errors.ts";
 import type { NewPasskey } from "../stores/passkey-store.ts";
 import { sendEmail } from "./delivery.ts";
 import { passkeyAddedEmail } from "./messages.ts";
-import { answeredChallenge, CHALLENGE_TTL_MS, credentialDigest, PASSKEY_ALGORITHMS, relyingParty } from "./passkey-rules.ts";
+import {
+  answeredChallenge,
+  CHALLENGE_TTL_MS,
+  credentialDigest,
+  PASSKEY_ALGORITHMS,
+  relyingParty,
+  webauthnLibrary,
+} from "./passkey-rules.ts";
 import type { SignedIn } from "./reauthentication.ts";
 import { type Reauthentication, type RecentSignInDeps, requireRecentSignIn } from "./recent-sign-in.ts";
 
@@ -43,6 +45,7 @@ export async function startRegistration(deps: PasskeyDeps, caller: SignedIn, rea
   const [user, existing] = await Promise.all([deps.users.findById(caller.userId), deps.passkeys.list(caller.userId)]);
   if (!user) throw invalidTokenError();
   const rp = relyingParty(deps.config);
+  const { generateRegistrationOptions } = await webauthnLibrary();
   const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -77,7 +80,8 @@ export async function finishRegistration(
   if (!challenge || stored?.purpose !== "register" || stored.userId !== caller.userId)
     throw refused("This response answers no registration started by this account, or it expired: ask for new options.");
   const rp = relyingParty(deps.config);
-  let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  const { verifyRegistrationResponse } = await webauthnLibrary();
+  let verification: VerifiedRegistrationResponse;
   try {
     verification = await verifyRegistrationResponse({
       response: input.response,
