@@ -1,7 +1,8 @@
-// Per-isolate work happens once, and a route builds only the clients it uses: the configuration is
-// parsed and the signing keys imported on the first request of an isolate, then every request hits
-// the caches (keyed by the bindings and the key object, which stay the same for an isolate's life);
-// the country list makes no MySQL or Redis client, a token check no MySQL client. Read from the
+// Per-isolate work happens once, and only when a route needs it: the configuration is parsed and the
+// signing keys imported on the first request of an isolate, then every request hits the caches
+// (keyed by the bindings and the key object, which stay the same for an isolate's life); the MySQL
+// and Redis clients are made when a route first uses one (the country list uses neither, a token
+// check no MySQL one) and shared after that; a group of routes is built on its first request. Read from the
 // counters in src/lib/isolate-stats.ts, which live in the same isolate as the worker here.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -24,18 +25,26 @@ describe("per-isolate caches and clients built on first use", () => {
     expect(after.keysCacheHits - before.keysCacheHits).toBeGreaterThanOrEqual(5);
   });
 
-  it("the country list builds no MySQL or Redis client; a token check one Redis client and no MySQL one", async () => {
+  it("makes a MySQL or Redis client only when a route first needs one, then every request shares it", async () => {
     const { session } = await userWithSession();
     await settle();
+    // Bindings of their own: a configuration of their own, so clients of their own.
+    const bindings = { ...env };
+    const app = createApp();
+    const send = (method: string, path: string) =>
+      readResponse(app.fetch(buildRequest(method, path, { headers: bearer(session.access) }), bindings));
     const before = snapshot();
-    expect((await api("GET", "/other/metadata/countrydetails/")).status).toBe(200);
-    const afterCountries = snapshot();
-    expect(afterCountries.databaseClients).toBe(before.databaseClients);
-    expect(afterCountries.redisClients).toBe(before.redisClients);
-    expect((await api("POST", "/auth/jwt/check/", { headers: bearer(session.access) })).status).toBe(200);
-    const afterCheck = snapshot();
-    expect(afterCheck.databaseClients).toBe(afterCountries.databaseClients);
-    expect(afterCheck.redisClients).toBe(afterCountries.redisClients + 1);
+    expect((await send("GET", "/other/metadata/countrydetails/")).status).toBe(200);
+    expect(snapshot()).toMatchObject({ databaseClients: before.databaseClients, redisClients: before.redisClients });
+    expect((await send("POST", "/auth/jwt/check/")).status).toBe(200);
+    expect(snapshot()).toMatchObject({ databaseClients: before.databaseClients, redisClients: before.redisClients + 1 });
+    expect((await send("GET", "/profile/")).status).toBe(200);
+    expect(snapshot()).toMatchObject({ databaseClients: before.databaseClients + 1, redisClients: before.redisClients + 1 });
+    for (let i = 0; i < 3; i++) {
+      expect((await send("POST", "/auth/jwt/check/")).status).toBe(200);
+      expect((await send("GET", "/profile/")).status).toBe(200);
+    }
+    expect(snapshot()).toMatchObject({ databaseClients: before.databaseClients + 1, redisClients: before.redisClients + 1 });
   });
 
   it("builds a group of routes on its first request, once, and only the group asked for", async () => {
