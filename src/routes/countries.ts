@@ -10,14 +10,17 @@ const countriesSchema = z
   .object({ countries: z.record(z.string(), countrySchema) })
   .openapi("Countries", { example: { countries: { IN: { name: "India", phone_code: "91" } } } });
 
-// Built on the first request of an isolate, then kept: the list is static data.
-let body: ReturnType<typeof countriesBody> | undefined;
+// Built and serialised on the first request of an isolate, then kept: the list is static data, and
+// serialising its 250 countries on every request was most of the route's CPU.
+let body: string | undefined;
 const countriesBody = () =>
-  successBody("country details successful", {
-    countries: Object.fromEntries(
-      [...countries().values()].map((country) => [country.alphaCode, { name: country.name, phone_code: country.phoneCode }]),
-    ),
-  });
+  JSON.stringify(
+    successBody("country details successful", {
+      countries: Object.fromEntries(
+        [...countries().values()].map((country) => [country.alphaCode, { name: country.name, phone_code: country.phoneCode }]),
+      ),
+    }),
+  );
 
 const countriesRoute = createRoute({
   method: "get",
@@ -32,5 +35,6 @@ export const countryRoutes = createRouter().openapi(countriesRoute, (c) => {
   // Public, static and identical for everyone: let browsers and Cloudflare's edge cache it.
   c.header("Cache-Control", "public, max-age=86400");
   body ??= countriesBody();
-  return c.json(body, 200);
+  // The JSON the schema describes, already serialised (the handler's type expects c.json's answer).
+  return c.body(body, 200, { "Content-Type": "application/json" }) as never;
 });
