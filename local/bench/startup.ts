@@ -150,14 +150,18 @@ function bundleFile(cwd: string, outfile: string, args: string[] = []): string {
   return outfile;
 }
 
-/** This worker as deployed, and a worker that only answers "ok" (same compatibility date). */
+/** This worker as deployed, and a worker that only answers "ok" (same compatibility settings). */
 function startupBundles(dir: string): { worker: string; empty: string; emptyDir: string } {
   const worker = bundleFile(root, join(dir, "worker.bundle"), ["--env", "production"]);
   const emptyDir = join(dir, "empty-worker");
   mkdirSync(emptyDir, { recursive: true });
   writeFileSync(join(emptyDir, "index.js"), 'export default { fetch: () => new Response("ok") };\n');
-  const { date } = wranglerCompatibility();
-  writeFileSync(join(emptyDir, "wrangler.toml"), `name = "empty"\nmain = "index.js"\ncompatibility_date = "${date}"\n`);
+  // The same compatibility date and flags (nodejs_compat's set-up is not this worker's own cost).
+  const { date, flags } = wranglerCompatibility();
+  writeFileSync(
+    join(emptyDir, "wrangler.toml"),
+    `name = "empty"\nmain = "index.js"\ncompatibility_date = "${date}"\ncompatibility_flags = ${JSON.stringify(flags)}\n`,
+  );
   return { worker, empty: bundleFile(emptyDir, join(emptyDir, "worker.bundle")), emptyDir };
 }
 

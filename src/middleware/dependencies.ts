@@ -57,8 +57,9 @@ async function signingKeys(settings: Config): Promise<SigningKeys> {
 
 /**
  * The MySQL and Redis clients of an isolate's configuration, made when a request first needs one
- * and shared by the requests after it. They hold settings only: every query and command is a fetch
- * of its own, made by the request that runs it, so nothing of one request reaches another. Making
+ * and shared by the requests after it. They hold settings (the Redis client's read-your-writes
+ * token is off: stores/redis.ts): every query and command is a fetch of its own, made by the
+ * request that runs it, so nothing of one request reaches another. Making
  * the Redis client per request cost a token check a third of its CPU (the client builds a named
  * closure for each of its few hundred commands).
  */

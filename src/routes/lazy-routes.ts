@@ -60,7 +60,9 @@ export function lazyRoutes(load: () => Promise<Router>): MiddlewareHandler<AppEn
   return async (c) => {
     const router = await load();
     outerContexts.set(c.req.raw, c);
-    return router.fetch(c.req.raw, c.env, executionContextOf(c));
+    const answer = await router.fetch(c.req.raw, c.env, executionContextOf(c));
+    // The group's answer with the headers the app's middleware set before it (request id, CORS).
+    return c.newResponse(answer.body, answer);
   };
 }
 

@@ -20,6 +20,12 @@ export function createRedis(url: string, token: string, timeoutMs = DEFAULT_TIME
     automaticDeserialization: false,
     enableTelemetry: false,
     enableAutoPipelining: false,
+    // One client serves all of an isolate's requests (middleware/dependencies.ts), and its
+    // read-your-writes token would be shared by them: a reply to one request could set it back
+    // below another's own write. Writes, and nearly all reads, are Lua scripts, which run on the
+    // primary; the few plain reads read what earlier requests wrote, which a token kept per client
+    // never covered.
+    readYourWrites: false,
     // A deadline per command: a stalled Redis becomes a 503, never a hang. (A signal factory, not
     // a signal: with a plain signal the client would return the abort reason as the result.)
     signal: () => AbortSignal.timeout(timeoutMs),
