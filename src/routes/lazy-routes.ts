@@ -7,6 +7,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import { isolateStats } from "../lib/isolate-stats.ts";
+import { keptOnSuccess } from "../lib/kept-on-success.ts";
 import { notFound, onError } from "../middleware/error-handling.ts";
 import { createRouter } from "./router.ts";
 
@@ -44,16 +45,7 @@ async function assemble(group: LazyGroup): Promise<Router> {
 }
 
 /** The group's assembled router, built once; a failed build (it should not fail) is retried by the next request. */
-export function groupLoader(group: LazyGroup): () => Promise<Router> {
-  let built: Promise<Router> | undefined;
-  return () => {
-    built ??= assemble(group).catch((error: unknown) => {
-      built = undefined;
-      throw error;
-    });
-    return built;
-  };
-}
+export const groupLoader = (group: LazyGroup): (() => Promise<Router>) => keptOnSuccess(() => assemble(group));
 
 /** The handler the app mounts on a group's prefix: loads the group, then lets it answer. */
 export function lazyRoutes(load: () => Promise<Router>): MiddlewareHandler<AppEnv> {

@@ -6,6 +6,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
+import { keptOnSuccess } from "../lib/kept-on-success.ts";
 import { createRouter } from "./router.ts";
 
 type Router = OpenAPIHono<AppEnv>;
@@ -14,8 +15,7 @@ export function openApiRoutes(app: Router, lazyGroups: { load: () => Promise<Rou
   const router = createRouter();
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "basicAuth", { type: "http", scheme: "basic" });
-  let document: Promise<unknown> | undefined;
-  const buildDocument = async () => {
+  const document = keptOnSuccess(async () => {
     const groups = await Promise.all(lazyGroups.map((group) => group.load()));
     const registry = new OpenAPIRegistry([app.openAPIRegistry, ...groups.map((group) => group.openAPIRegistry)]);
     return new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -27,14 +27,8 @@ export function openApiRoutes(app: Router, lazyGroups: { load: () => Promise<Rou
           "Authentication and identity API. Every path also answers with a trailing slash. Every response (except this document) is the envelope {success, message, data, error}.",
       },
     });
-  };
-  router.get("/openapi.json", async (c) => {
-    document ??= buildDocument().catch((error: unknown) => {
-      document = undefined;
-      throw error;
-    });
-    return c.json(await document);
   });
+  router.get("/openapi.json", async (c) => c.json(await document()));
   router.get("/docs", (c) => {
     // The one page that runs scripts: this origin's files and nothing else.
     c.header("Content-Security-Policy", DOCS_CSP);
