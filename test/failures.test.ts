@@ -3,9 +3,11 @@
 // server that accepts connections and never answers (stalled).
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
+import { jwtVerify, SignJWT } from "jose";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { createApp } from "../src/app.ts";
 import { users } from "../src/db/schema.ts";
+import { AppError } from "../src/lib/errors.ts";
 import { describeError, redact } from "../src/lib/redact.ts";
 import {
   api,
@@ -303,5 +305,15 @@ describe("log redaction", () => {
     expect(line).toMatch(/^Error: .* <- TypeError: /);
     expect(line).not.toContain("bob@example.com");
     expect(line).not.toContain("pw-x");
+  });
+
+  it("names an error by its code too: a library error's class name does not survive minifying", async () => {
+    const expired = await jwtVerify(
+      await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setExpirationTime(0).sign(new Uint8Array(32)),
+      new Uint8Array(32),
+    ).catch((error: unknown) => error);
+    expect(describeError(expired)).toMatch(/^\w+ \[ERR_JWT_EXPIRED\]: /);
+    const line = describeError(new AppError("SERVICE_UNAVAILABLE", { cause: new Error("redis") }));
+    expect(line).toBe("AppError [SERVICE_UNAVAILABLE]: SERVICE_UNAVAILABLE <- Error: redis");
   });
 });

@@ -19,12 +19,19 @@ export function redact(text: string): string {
   return out.length > MAX_LENGTH ? `${out.slice(0, MAX_LENGTH)}…` : out;
 }
 
-/** An error as one log-safe line: each error in its cause chain as "Name: redacted message". */
+/**
+ * An error as one log-safe line: each error in its cause chain as "Name [CODE]: redacted message".
+ * The code (when the error has a string one) says what happened even where the name does not: the
+ * bundle is minified without function names, so a library error named after its class (jose's)
+ * carries a short made-up name.
+ */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
   for (let current: unknown = error, depth = 0; current !== undefined && depth < 4; depth++) {
     if (current instanceof Error) {
-      parts.push(`${current.name}: ${redact(current.message)}`);
+      const code = (current as { code?: unknown }).code;
+      const label = typeof code === "string" && code !== "" ? `${current.name} [${redact(code)}]` : current.name;
+      parts.push(`${label}: ${redact(current.message)}`);
       current = current.cause;
     } else {
       parts.push(redact(String(current)));
