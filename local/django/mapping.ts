@@ -2,12 +2,12 @@
 // one. Pure: no I/O. Identifiers and phone numbers go through the service's own code
 // (src/lib/identifiers.ts, src/lib/phone.ts), so an imported account obeys what signup enforces.
 import countryNames from "countries-list/minimal/countries.en.min.json" with { type: "json" };
-import { type CountryCode, getCountries, getCountryCallingCode } from "libphonenumber-js/max";
+import { type CountryCode, getCountries, getCountryCallingCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
 import type { NewUserRow } from "../../src/db/schema.ts";
 import { randomIds } from "../../src/lib/clock.ts";
 import { canonicalEmail, canonicalUsername, LEGACY_USERNAME_PATTERN } from "../../src/lib/identifiers.ts";
-import { checkPhoneNumber } from "../../src/lib/phone.ts";
+import { checkPhoneNumberWith } from "../../src/lib/phone.ts";
 import type { SourceRow } from "./source.ts";
 
 export type ImportRow = NewUserRow & { id: string; referralId: string; createdAt: Date };
@@ -123,7 +123,7 @@ export function mapRow(source: SourceRow, now: Date): Mapped {
   let phoneNumber: string | null = null;
   if (source.phone_number?.trim()) {
     if (!country) return { ok: false, reason: `phone number ${source.phone_number} without a known country` };
-    const phone = checkPhoneNumber(source.phone_number, country.alphaCode);
+    const phone = checkPhoneNumberWith({ parsePhoneNumberFromString }, source.phone_number, country.alphaCode);
     if (!phone.ok) return { ok: false, reason: `invalid phone number ${source.phone_number} for ${country.alphaCode}` };
     phoneNumber = phone.e164;
   }

@@ -1,7 +1,7 @@
 // The ISO 3166-1 country list with ITU calling codes: English names from countries-list, calling
 // codes from libphonenumber-js (the same metadata that validates phone numbers), so the two agree.
-import countryNames from "countries-list/minimal/countries.en.min.json";
-import { type CountryCode, getCountries, getCountryCallingCode } from "libphonenumber-js/max";
+import type { CountryCode } from "libphonenumber-js/max";
+import { keptOnSuccess } from "./kept-on-success.ts";
 
 export interface Country {
   alphaCode: string;
@@ -24,15 +24,19 @@ const CALLING_CODES_WITHOUT_METADATA: Record<string, string> = {
   UM: "1",
 };
 
-let list: ReadonlyMap<string, Country> | undefined;
-
 /**
- * Every country, built on first use in an isolate rather than when it starts (reading the calling
- * code of 250 countries out of the phone metadata takes a few ms of CPU, which an isolate that only
- * checks tokens never needs).
+ * libphonenumber-js with its full metadata (the bundle's largest library, and a few ms of CPU to
+ * evaluate), loaded when a country or phone number is first needed in an isolate rather than when
+ * it starts: an isolate that only checks tokens never needs it.
  */
-export function countries(): ReadonlyMap<string, Country> {
-  if (list) return list;
+export const phoneMetadata = keptOnSuccess(() => import("libphonenumber-js/max"));
+
+/** Every country, built on first use in an isolate and kept. */
+export const countries = keptOnSuccess(async (): Promise<ReadonlyMap<string, Country>> => {
+  const [{ getCountries, getCountryCallingCode }, names] = await Promise.all([
+    phoneMetadata(),
+    import("countries-list/minimal/countries.en.min.json"),
+  ]);
   const withMetadata = new Set<string>(getCountries());
   const callingCode = (alphaCode: string): string => {
     if (withMetadata.has(alphaCode)) return getCountryCallingCode(alphaCode as CountryCode);
@@ -40,14 +44,13 @@ export function countries(): ReadonlyMap<string, Country> {
     if (!code) throw new Error(`no calling code for ${alphaCode}`);
     return code;
   };
-  list = new Map(
-    Object.entries(countryNames as Record<string, string>)
+  return new Map(
+    Object.entries(names.default as Record<string, string>)
       .filter(([alphaCode]) => !NOT_ISO_3166_1.has(alphaCode))
       .map(([alphaCode, name]) => [alphaCode, { alphaCode, name, phoneCode: callingCode(alphaCode) }]),
   );
-  return list;
-}
+});
 
-export function findCountry(alphaCode: string): Country | undefined {
-  return countries().get(alphaCode.toUpperCase());
+export async function findCountry(alphaCode: string): Promise<Country | undefined> {
+  return (await countries()).get(alphaCode.toUpperCase());
 }

@@ -13,14 +13,16 @@ const countriesSchema = z
 // Built and serialised on the first request of an isolate, then kept: the list is static data, and
 // serialising its 250 countries on every request was most of the route's CPU.
 let body: string | undefined;
-const countriesBody = () =>
-  JSON.stringify(
+const countriesBody = async () => {
+  const list = await countries();
+  return JSON.stringify(
     successBody("country details successful", {
       countries: Object.fromEntries(
-        [...countries().values()].map((country) => [country.alphaCode, { name: country.name, phone_code: country.phoneCode }]),
+        [...list.values()].map((country) => [country.alphaCode, { name: country.name, phone_code: country.phoneCode }]),
       ),
     }),
   );
+};
 
 const countriesRoute = createRoute({
   method: "get",
@@ -31,10 +33,10 @@ const countriesRoute = createRoute({
   responses: { 200: jsonContent(successEnvelope(countriesSchema), "All countries") },
 });
 
-export const countryRoutes = createRouter().openapi(countriesRoute, (c) => {
+export const countryRoutes = createRouter().openapi(countriesRoute, async (c) => {
   // Public, static and identical for everyone: let browsers and Cloudflare's edge cache it.
   c.header("Cache-Control", "public, max-age=86400");
-  body ??= countriesBody();
+  body ??= await countriesBody();
   // The JSON the schema describes, already serialised (the handler's type expects c.json's answer).
   return c.body(body, 200, { "Content-Type": "application/json" }) as never;
 });

@@ -35,7 +35,11 @@ export interface NewUserByAdmin {
 /** A user without a password; the owner is mailed a code to set one (the reset flow). */
 export async function createUserByAdmin(deps: ChangeDeps, actor: AdminActor, input: NewUserByAdmin): Promise<UserRow> {
   const errors: FieldErrors = {};
-  const contact = resolveContact({ phone_number: input.phone_number }, { countryAlphaCode: null, phoneNumber: null }, errors);
+  const contact = await resolveContact(
+    { phone_number: input.phone_number },
+    { countryAlphaCode: null, phoneNumber: null },
+    errors,
+  );
   if (Object.keys(errors).length > 0) throw validationError(errors);
   // An address an email change freed is held 7 days for its undo, as at signup.
   if (await heldForAnother(deps, canonicalEmail(input.email), undefined)) throw validationError({ email: [EMAIL_TAKEN] });
@@ -98,7 +102,7 @@ export async function patchUserByAdmin(
   if (patch.role !== undefined && patch.role !== row.role && !actedByAdmin(actor))
     throw new AppError("FORBIDDEN", { message: "changing a role needs an admin's token" });
   const errors: FieldErrors = {};
-  const contact = resolveContact({ phone_number: patch.phone_number }, row, errors);
+  const contact = await resolveContact({ phone_number: patch.phone_number }, row, errors);
   if (Object.keys(errors).length > 0) throw validationError(errors);
   const changes: Partial<NewUserRow> = { ...contactColumns(contact, row.phoneNumber), updatedAt: deps.clock.now() };
   if (patch.first_name !== undefined) changes.firstName = patch.first_name;

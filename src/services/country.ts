@@ -9,7 +9,7 @@ export interface CountryInput {
   country_phone_code?: number | string | null;
 }
 
-export function resolveCountry(input: CountryInput, errors: FieldErrors): Country | null {
+export async function resolveCountry(input: CountryInput, errors: FieldErrors): Promise<Country | null> {
   const alpha = input.country_alpha_code?.trim() || undefined;
   const name = input.country_name?.trim() || undefined;
   const phoneCode = input.country_phone_code == null ? undefined : String(input.country_phone_code).replace(/^\+/, "");
@@ -19,7 +19,7 @@ export function resolveCountry(input: CountryInput, errors: FieldErrors): Countr
     }
     return null;
   }
-  const country = findCountry(alpha);
+  const country = await findCountry(alpha);
   if (!country) {
     addFieldError(errors, "country_alpha_code", "Unknown ISO 3166-1 alpha-2 country code.");
     return null;

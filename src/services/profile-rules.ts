@@ -23,17 +23,17 @@ export interface ContactChange {
 
 const COUNTRY_FIELDS = ["country_alpha_code", "country_name", "country_phone_code"] as const;
 
-export function resolveContact(input: ContactInput, current: CurrentContact, errors: FieldErrors): ContactChange {
+export async function resolveContact(input: ContactInput, current: CurrentContact, errors: FieldErrors): Promise<ContactChange> {
   const countryGiven = COUNTRY_FIELDS.some((field) => input[field] !== undefined);
   let country: Country | null | undefined;
-  if (countryGiven) country = resolveCountry(input, errors);
-  const effective = countryGiven ? country : current.countryAlphaCode ? findCountry(current.countryAlphaCode) : null;
+  if (countryGiven) country = await resolveCountry(input, errors);
+  const effective = countryGiven ? country : current.countryAlphaCode ? await findCountry(current.countryAlphaCode) : null;
   if (errors.country_alpha_code || errors.country_name || errors.country_phone_code) return { country, phoneNumber: undefined };
 
   if (input.phone_number === undefined) {
     // A new country must still fit the number on file.
     if (countryGiven && effective && current.phoneNumber) {
-      const phone = checkPhoneNumber(current.phoneNumber, effective.alphaCode);
+      const phone = await checkPhoneNumber(current.phoneNumber, effective.alphaCode);
       if (!phone.ok)
         addFieldError(
           errors,
@@ -45,13 +45,13 @@ export function resolveContact(input: ContactInput, current: CurrentContact, err
   }
   if (input.phone_number === null || input.phone_number.trim() === "") return { country, phoneNumber: null };
 
-  const phone = checkPhoneNumber(input.phone_number, effective?.alphaCode);
+  const phone = await checkPhoneNumber(input.phone_number, effective?.alphaCode);
   if (!phone.ok) {
     addFieldError(errors, "phone_number", phone.reason);
     return { country, phoneNumber: undefined };
   }
   // A "+" number given without any country names the country itself (the contract for signups without a country).
-  if (!effective && phone.country) country = findCountry(phone.country) ?? null;
+  if (!effective && phone.country) country = (await findCountry(phone.country)) ?? null;
   return { country, phoneNumber: phone.e164 };
 }
 

@@ -74,7 +74,7 @@ async function applyChanges(
 export async function updateUserFields(deps: Pick<Deps, "clock" | "users" | "webhooks">, userId: string, patch: UserPatch) {
   const row = await currentUser(deps, userId);
   const errors: FieldErrors = {};
-  const contact = resolveContact(patch, row, errors);
+  const contact = await resolveContact(patch, row, errors);
   checkDateOfBirth(patch.dob, deps.clock.now(), errors);
   if (Object.keys(errors).length > 0) throw validationError(errors);
   const changes: Partial<NewUserRow> = { ...contactColumns(contact, row.phoneNumber) };
@@ -88,7 +88,7 @@ export async function updateUserFields(deps: Pick<Deps, "clock" | "users" | "web
 export async function updateProfileFields(deps: Pick<Deps, "clock" | "users" | "webhooks">, userId: string, patch: ProfilePatch) {
   const row = await currentUser(deps, userId);
   const errors: FieldErrors = {};
-  const contact = resolveContact({ phone_number: patch.phone_number }, row, errors);
+  const contact = await resolveContact({ phone_number: patch.phone_number }, row, errors);
   if (Object.keys(errors).length > 0) throw validationError(errors);
   const changes: Partial<NewUserRow> = { ...contactColumns(contact, row.phoneNumber) };
   if (patch.address !== undefined) changes.address = patch.address;

@@ -27,11 +27,11 @@ export const REFERRAL_ID_LENGTH = 10;
 const USERNAME_TAKEN = "This username is already taken.";
 const EMAIL_TAKEN = "This email is already registered.";
 
-function checkInput(input: SignupInput, deps: Pick<Deps, "clock" | "config">, errors: FieldErrors) {
+async function checkInput(input: SignupInput, deps: Pick<Deps, "clock" | "config">, errors: FieldErrors) {
   if (input.password !== input.password2) addFieldError(errors, "password2", "Passwords must match");
   const context = { minLength: deps.config.PASSWORD_MIN_LENGTH, username: input.username, email: input.email };
   for (const problem of passwordProblems(input.password, context)) addFieldError(errors, "password", problem);
-  const contact = resolveContact(input, { countryAlphaCode: null, phoneNumber: null }, errors);
+  const contact = await resolveContact(input, { countryAlphaCode: null, phoneNumber: null }, errors);
   checkDateOfBirth(input.dob, deps.clock.now(), errors);
   return contactColumns(contact, null);
 }
@@ -45,7 +45,7 @@ export async function signUp(
   captchaToken: string | undefined,
 ): Promise<PublicUser> {
   const errors: FieldErrors = {};
-  const contact = checkInput(input, deps, errors);
+  const contact = await checkInput(input, deps, errors);
   if (Object.keys(errors).length > 0) throw validationError(errors);
   // After the cheap checks, so a typo does not use up the single-use challenge token.
   await requireCaptcha(deps, captchaToken);
