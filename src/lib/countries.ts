@@ -29,7 +29,7 @@ const CALLING_CODES_WITHOUT_METADATA: Record<string, string> = {
  * evaluate), loaded when a country or phone number is first needed in an isolate rather than when
  * it starts: an isolate that only checks tokens never needs it.
  */
-export const phoneMetadata = keptOnSuccess(() => import("libphonenumber-js/max"));
+export const phoneMetadata = keptOnSuccess(() => import("./phone-library.ts"));
 
 /** Every country, built on first use in an isolate and kept. */
 export const countries = keptOnSuccess(async (): Promise<ReadonlyMap<string, Country>> => {

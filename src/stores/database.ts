@@ -19,15 +19,21 @@ function boundedFetch(timeoutMs: number): typeof fetch {
     // Two deadlines, for the answer to begin and for its body, rather than one for both: a busy
     // isolate (fifty password hashes queued behind one INSERT) must not turn an answer that did
     // arrive in time into a 503, which would report a committed write as failed.
+    // One timer for both (timers are a measurable part of a query's CPU): it fires at the first
+    // deadline and, when the answer has begun by then, waits out what is left of the body's.
     const controller = new AbortController();
-    const deadline = () => setTimeout(() => controller.abort(new DOMException("database deadline", "TimeoutError")), timeoutMs);
-    let timer = deadline();
+    let bodyDeadline: number | undefined;
+    const expire = () => {
+      const left = bodyDeadline === undefined ? 0 : bodyDeadline - Date.now();
+      if (left > 0) timer = setTimeout(expire, left);
+      else controller.abort(new DOMException("database deadline", "TimeoutError"));
+    };
+    let timer = setTimeout(expire, timeoutMs);
     let response: Response;
     let text: string;
     try {
       response = await fetch(input, { ...init, signal: controller.signal });
-      clearTimeout(timer);
-      timer = deadline();
+      bodyDeadline = Date.now() + timeoutMs;
       text = await response.text();
     } catch (error) {
       const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "unreachable";
