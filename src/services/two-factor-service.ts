@@ -1,7 +1,6 @@
 // Two-factor settings of a signed-in user: enrol an authenticator app (setup, then confirm with a
 // first code), turn 2FA off, make new recovery codes. Turning it on or off and new codes revoke
 // every session (the caller gets a fresh pair so this device stays signed in) and mail a notice.
-import { renderSVG } from "uqr";
 import type { UserRow } from "../db/schema.ts";
 import type { DeliveryDeps, Deps, SessionStartDeps } from "../deps.ts";
 import { AppError, invalidTokenError, validationError } from "../lib/errors.ts";
@@ -79,6 +78,8 @@ export async function setUpAuthenticator(deps: SettingsDeps, caller: SignedIn, p
   const sealed = await secretBox(deps.config).seal(secret, row.id);
   await deps.users.update(row.id, { totpPendingSecret: sealed, updatedAt: deps.clock.now() });
   const uri = totpUri(secret, deps.config.APP_NAME, row.email);
+  // The QR encoder is loaded here, by the rare request that needs it, not when an isolate starts.
+  const { renderSVG } = await import("uqr");
   return { secret, otpauth_uri: uri, qr_svg: `data:image/svg+xml;base64,${btoa(renderSVG(uri))}` };
 }
 
