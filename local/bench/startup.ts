@@ -1,12 +1,13 @@
 // The worker's size and startup, as deployed: `wrangler deploy --dry-run --env production` with
-// esbuild's metafile (bytes per package), and `wrangler check startup` (a CPU profile of the
-// isolate evaluating the bundle's global scope, run locally, offline).
+// its source map (bytes per package, bundle-attribution.ts), and `wrangler check startup` (a CPU
+// profile of the isolate evaluating the bundle's global scope, run locally, offline).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { bundleWorker, wranglerCompatibility } from "../workerd-runner.ts";
+import { codeBySource } from "./bundle-attribution.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -14,7 +15,7 @@ export interface Contributor {
   package: string;
   bytes: number;
   share_pct: number;
-  /** Its input files gzipped on their own: an estimate, gzip is not additive. */
+  /** Its part of the minified bundle gzipped on its own: an estimate, gzip is not additive. */
   gzip_alone_bytes: number;
 }
 
@@ -42,51 +43,31 @@ export interface StartupReport {
   profile: string;
 }
 
-/** The package an esbuild input belongs to: the last node_modules/<name> in its path; src/ is the service. */
-function packageOf(input: string): string {
-  const match = [...input.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].pop();
+/** The package a source of the bundle belongs to: the last node_modules/<name> in its path; src/ is the service. */
+function packageOf(source: string): string {
+  const match = [...source.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].pop();
   if (match?.[1]) return match[1];
-  return input.startsWith("src/") ? "src/ (the service's own code)" : "(other)";
+  if (/(^|\/)src\/data\//.test(source)) return "src/data/ (the common-password list)";
+  return /(^|\/)src\//.test(source) ? "src/ (the service's own code)" : "(other)";
 }
 
 export function bundleReport(dir: string): BundleReport {
   const outdir = join(dir, "bundle-production");
-  const metafile = join(dir, "bundle-production.meta.json");
-  const output = bundleWorker(outdir, ["--env", "production", "--metafile", metafile]);
-  const meta = JSON.parse(readFileSync(metafile, "utf8")) as {
-    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
-  };
-  const [, bundle] = Object.entries(meta.outputs).find(([name]) => name.endsWith("index.js")) ?? [];
-  if (!bundle) throw new Error("the metafile names no index.js output");
-  const code = readFileSync(join(outdir, "index.js"));
-  const byPackage = new Map<string, { bytes: number; inputs: string[] }>();
-  for (const [input, { bytesInOutput }] of Object.entries(bundle.inputs)) {
-    const name = packageOf(input);
-    const entry = byPackage.get(name) ?? { bytes: 0, inputs: [] };
-    entry.bytes += bytesInOutput;
-    entry.inputs.push(input);
-    byPackage.set(name, entry);
-  }
-  const largest = [...byPackage.entries()]
-    .sort((a, b) => b[1].bytes - a[1].bytes)
-    .slice(0, 3)
-    .map(([name, { bytes, inputs }]) => {
-      const sources = inputs.map((input) => {
-        try {
-          return readFileSync(join(root, input));
-        } catch {
-          return Buffer.alloc(0);
-        }
-      });
-      return {
-        package: name,
-        bytes,
-        share_pct: Number(((100 * bytes) / code.length).toFixed(1)),
-        gzip_alone_bytes: gzipSync(Buffer.concat(sources)).length,
-      };
-    });
+  const output = bundleWorker(outdir, ["--env", "production"]);
+  const code = readFileSync(join(outdir, "index.js"), "utf8");
+  // wrangler.toml uploads source maps, so the dry run writes one beside the bundle.
+  const map = JSON.parse(readFileSync(join(outdir, "index.js.map"), "utf8")) as { sources: string[]; mappings: string };
+  const largest = [...codeBySource(code, map, packageOf)]
+    .map(([name, part]) => ({
+      package: name,
+      bytes: Buffer.byteLength(part),
+      share_pct: Number(((100 * part.length) / code.length).toFixed(1)),
+      gzip_alone_bytes: gzipSync(part).length,
+    }))
+    .sort((a, b) => b.gzip_alone_bytes - a.gzip_alone_bytes)
+    .slice(0, 6);
   return {
-    bytes: code.length,
+    bytes: Buffer.byteLength(code),
     gzip_bytes: gzipSync(code).length,
     wrangler_says: /Total Upload:.*$/m.exec(output)?.[0]?.trim(),
     largest,
