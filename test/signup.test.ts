@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { COMMON_PASSWORDS } from "../src/data/common-passwords.ts";
 import { PBKDF2_MAX_ITERATIONS, parsePasswordHash } from "../src/lib/password-hash.ts";
+import { expandFrontCoded } from "../src/services/password-policy.ts";
 import { api, expectFailure, signup, signupBody, uniqueName, userRowById } from "./helpers.ts";
 
 describe("POST /auth/user/signup/", () => {
@@ -144,6 +146,16 @@ describe("signup validation", () => {
     expectFailure(await api("POST", "/auth/user/signup/", { json: body }), 400, "VALIDATION_ERROR");
     const retry = await api("POST", "/auth/user/signup/", { json: { ...body, dob: "1990-01-01" } });
     expect(retry.status).toBe(201);
+  });
+});
+
+describe("the common-password list", () => {
+  it("is shipped front-coded: each line shares a counted prefix with the word before", () => {
+    expect(expandFrontCoded("0abc\n2d\n0x\n1yz")).toEqual(["abc", "abd", "x", "xyz"]);
+    const words = expandFrontCoded(COMMON_PASSWORDS);
+    expect(new Set(words).size).toBe(5000);
+    expect(words).toEqual(expect.arrayContaining(["password1", "qwertyuiop", "1qaz2wsx", "trustno1", "zxcvbnm1"]));
+    expect(words.every((word) => word.length >= 8 && /^[\x21-\x7e]+$/.test(word))).toBe(true);
   });
 });
 

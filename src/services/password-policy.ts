@@ -7,9 +7,21 @@ import type { HashOptions } from "../lib/password-hash.ts";
 
 export const PASSWORD_MAX_BYTES = 1024;
 
+/**
+ * The words of a front-coded list: each line is how many leading characters the word shares with
+ * the one before (one digit) followed by the rest of it.
+ */
+export function expandFrontCoded(list: string): string[] {
+  let previous = "";
+  return list.split("\n").map((line) => {
+    previous = previous.slice(0, line.charCodeAt(0) - 48) + line.slice(1);
+    return previous;
+  });
+}
+
 let commonPasswords: Set<string> | undefined;
 function isCommon(password: string): boolean {
-  commonPasswords ??= new Set(COMMON_PASSWORDS.split("\n"));
+  commonPasswords ??= new Set(expandFrontCoded(COMMON_PASSWORDS));
   return commonPasswords.has(password.toLowerCase());
 }
 
