@@ -45,6 +45,9 @@ export interface StartupReport {
 
 /** The package a source of the bundle belongs to: the last node_modules/<name> in its path; src/ is the service. */
 function packageOf(source: string): string {
+  // drizzle-orm publishes source maps naming its sources ../src/*.ts, which the bundle's map
+  // chains to node_modules/src/ (no package name left); no other package here does.
+  if (source.includes("node_modules/src/")) return "drizzle-orm";
   const match = [...source.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].pop();
   if (match?.[1]) return match[1];
   if (/(^|\/)src\/data\//.test(source)) return "src/data/ (the common-password list)";
