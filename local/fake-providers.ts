@@ -113,6 +113,14 @@ export async function startStallServer(): Promise<{ url: string; close: () => Pr
   });
 }
 
+/** An answer that begins after `headersAfterMs` and whose body follows `bodyAfterMs` later. */
+export interface SlowAnswer {
+  headersAfterMs: number;
+  bodyAfterMs: number;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * An HTTP proxy in front of a protocol server that fails (503, as an unreachable upstream would
  * look), or answers late, every request whose body matches `failWhen`, and forwards the rest
@@ -121,8 +129,11 @@ export async function startStallServer(): Promise<{ url: string; close: () => Pr
 export async function startFaultProxy(
   target: string,
   failWhen: RegExp,
-  /** "fail": answer 503 without forwarding; "late": forward, then hold the answer back a while. */
-  mode: "fail" | "late" = "fail",
+  /**
+   * "fail": answer 503 without forwarding; "late": forward, then hold the answer back a while;
+   * a SlowAnswer: forward, then send the answer's head and its body at those delays.
+   */
+  mode: "fail" | "late" | SlowAnswer = "fail",
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
@@ -137,10 +148,21 @@ export async function startFaultProxy(
       ),
     ) as Record<string, string>;
     const upstream = await fetch(`${target}${req.url ?? "/"}`, { method: req.method, headers, body: body || undefined });
+    const answer = Buffer.from(await upstream.arrayBuffer());
+    const head = { "content-type": upstream.headers.get("content-type") ?? "application/json" };
+    if (matched && typeof mode === "object") {
+      // The caller may have given up meanwhile: writing to its closed connection is no error here.
+      res.on("error", () => undefined);
+      await pause(mode.headersAfterMs);
+      res.writeHead(upstream.status, head);
+      res.flushHeaders();
+      await pause(mode.bodyAfterMs);
+      return void res.end(answer);
+    }
     // The write happened; only its answer is late (past the caller's deadline).
-    if (matched) await new Promise((resolve) => setTimeout(resolve, 1500));
-    res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
-    res.end(Buffer.from(await upstream.arrayBuffer()));
+    if (matched) await pause(1500);
+    res.writeHead(upstream.status, head);
+    res.end(answer);
   });
   return listenLocally(server, () => server.closeAllConnections());
 }

@@ -34,7 +34,7 @@ function capnpText(value: string): string {
 
 /**
  * `wrangler deploy --dry-run --outdir <outdir>` from the repository root, plus `args` (e.g.
- * `--config`, `--env`, `--metafile`): the bundle as it would be uploaded. Returns wrangler's output.
+ * `--config`, `--env`, or another entry script): the bundle as it would be uploaded. Returns wrangler's output.
  */
 export function bundleWorker(outdir: string, args: string[] = []): string {
   const bundled = spawnSync(

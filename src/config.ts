@@ -6,6 +6,7 @@
 // every method, and this schema has a few hundred of them: building it took about 10 ms of every
 // isolate's start-up with the classic API, about a third of that with this one.
 import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import { AppError } from "./lib/errors.ts";
 import { isolateStats } from "./lib/isolate-stats.ts";
 import { log } from "./lib/log.ts";
@@ -13,6 +14,10 @@ import { PBKDF2_MAX_ITERATIONS } from "./lib/password-hash.ts";
 import { privateJwkSchema, publicJwkSchema } from "./lib/signing-keys.ts";
 import { TWO_FACTOR_METHODS } from "./lib/two-factor.ts";
 import { type OAuthSettings, readOAuthSettings } from "./oauth-config.ts";
+
+// English messages (what the log's config_error lines say): zod/mini sets no locale of its own,
+// and the classic API sets this one only when it makes its first schema.
+z.config(en());
 
 /** A JSON value in a string binding (JWKs arrive as JSON text from secrets). */
 const jsonText = <T extends z.ZodMiniType>(schema: T) =>

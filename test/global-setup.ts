@@ -37,6 +37,8 @@ async function preloadScripts(redisUrl: string): Promise<number> {
 }
 
 const CODE_WRITE = /update `users` set `(is_email_verified|password_hash)`/i;
+// A user read by id (the driver sends the SQL with its values in place).
+const USER_BY_ID = /from `users` where `users`.`id` = '/i;
 
 export default async function setup(project: TestProject) {
   const stack = await startLocalStack({ log: (line) => console.log(`[stack] ${line}`) });
@@ -77,10 +79,13 @@ export default async function setup(project: TestProject) {
     // committed with its answer late.
     startFaultProxy(stack.planetscale.url, CODE_WRITE),
     startFaultProxy(stack.planetscale.url, CODE_WRITE, "late"),
+    // The read of a user by id whose answer begins in time and whose body comes after the first
+    // deadline: within the body's own deadline, and far past it (DATABASE_TIMEOUT_MS 1000).
+    startFaultProxy(stack.planetscale.url, USER_BY_ID, { headersAfterMs: 600, bodyAfterMs: 700 }),
+    startFaultProxy(stack.planetscale.url, USER_BY_ID, { headersAfterMs: 600, bodyAfterMs: 4000 }),
   ]);
-  const [dbDelete, redisRevoke, redisTombstone, dbInsertLate, dbCodeWriteFails, dbCodeWriteLate] = faults.map(
-    (fault) => fault.url,
-  );
+  const [dbDelete, redisRevoke, redisTombstone, dbInsertLate, dbCodeWriteFails, dbCodeWriteLate, dbBodyLate, dbBodyStalls] =
+    faults.map((fault) => fault.url);
   project.provide("faults", {
     dbDelete: String(dbDelete),
     redisRevoke: String(redisRevoke),
@@ -88,6 +93,8 @@ export default async function setup(project: TestProject) {
     dbInsertLate: String(dbInsertLate),
     dbCodeWriteFails: String(dbCodeWriteFails),
     dbCodeWriteLate: String(dbCodeWriteLate),
+    dbBodyLate: String(dbBodyLate),
+    dbBodyStalls: String(dbBodyStalls),
   });
 
   project.provide("jwtPrivateKey", JSON.stringify((await generateSigningKey()).privateJwk));

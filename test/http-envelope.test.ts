@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/app.ts";
 import { api, buildRequest, expectFailure, readResponse, signupBody } from "./helpers.ts";
 
@@ -119,9 +119,19 @@ describe("configuration", () => {
     expect(res.status).toBe(200);
   });
 
-  it("refuses PBKDF2 iterations above the Workers limit of 100,000", async () => {
+  it("refuses PBKDF2 iterations above the Workers limit of 100,000, saying why in the log", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const app = createApp();
     const res = await readResponse(await app.fetch(buildRequest("GET", "/health"), { ...env, PBKDF2_ITERATIONS: "100001" }));
     expectFailure(res, 500, "CONFIG_ERROR");
+    const problems = errors.mock.calls.map((call) => JSON.parse(String(call[0])) as Record<string, unknown>);
+    errors.mockRestore();
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        event: "config_error",
+        variable: "PBKDF2_ITERATIONS",
+        problem: "Too big: expected number to be <=100000",
+      }),
+    );
   });
 });

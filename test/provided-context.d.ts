@@ -25,6 +25,10 @@ declare module "vitest" {
       dbInsertLate: string;
       dbCodeWriteFails: string;
       dbCodeWriteLate: string;
+      /** GET /profile/'s user read: the answer's body 1.3 s after the query, 0.7 s after its head. */
+      dbBodyLate: string;
+      /** The same with the body 4.6 s after the query. */
+      dbBodyStalls: string;
     };
     databaseUrl: string;
     redisRestUrl: string;

@@ -26,7 +26,7 @@ function decodeSegment(segment: string): number[] {
   return values;
 }
 
-/** Where each mapped stretch of the generated code starts, and the source it came from (-1: none). */
+/** Where each mapped stretch of the generated code starts (in order, as maps list them), and its source (-1: none). */
 function mappedStarts(code: string, mappings: string): { offset: number; source: number }[] {
   const starts: { offset: number; source: number }[] = [];
   let lineOffset = 0;
@@ -44,7 +44,7 @@ function mappedStarts(code: string, mappings: string): { offset: number; source:
     }
     lineOffset += (codeLines[index]?.length ?? 0) + 1;
   });
-  return starts.sort((a, b) => a.offset - b.offset);
+  return starts;
 }
 
 /**

@@ -64,7 +64,7 @@ export function bundleReport(dir: string): BundleReport {
     .map(([name, part]) => ({
       package: name,
       bytes: Buffer.byteLength(part),
-      share_pct: Number(((100 * part.length) / code.length).toFixed(1)),
+      share_pct: Number(((100 * Buffer.byteLength(part)) / Buffer.byteLength(code)).toFixed(1)),
       gzip_alone_bytes: gzipSync(part).length,
     }))
     .sort((a, b) => b.gzip_alone_bytes - a.gzip_alone_bytes)

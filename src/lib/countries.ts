@@ -2,6 +2,7 @@
 // codes from libphonenumber-js (the same metadata that validates phone numbers), so the two agree.
 import type { CountryCode } from "libphonenumber-js/max";
 import { keptOnSuccess } from "./kept-on-success.ts";
+import { phoneLibrary } from "./phone.ts";
 
 export interface Country {
   alphaCode: string;
@@ -24,17 +25,10 @@ const CALLING_CODES_WITHOUT_METADATA: Record<string, string> = {
   UM: "1",
 };
 
-/**
- * libphonenumber-js with its full metadata (the bundle's largest library, and a few ms of CPU to
- * evaluate), loaded when a country or phone number is first needed in an isolate rather than when
- * it starts: an isolate that only checks tokens never needs it.
- */
-export const phoneMetadata = keptOnSuccess(() => import("./phone-library.ts"));
-
-/** Every country, built on first use in an isolate and kept. */
+/** Every country, built on first use in an isolate (with the phone library, lib/phone.ts) and kept. */
 export const countries = keptOnSuccess(async (): Promise<ReadonlyMap<string, Country>> => {
   const [{ getCountries, getCountryCallingCode }, names] = await Promise.all([
-    phoneMetadata(),
+    phoneLibrary(),
     import("countries-list/minimal/countries.en.min.json"),
   ]);
   const withMetadata = new Set<string>(getCountries());

@@ -19,6 +19,15 @@ export function redact(text: string): string {
   return out.length > MAX_LENGTH ? `${out.slice(0, MAX_LENGTH)}…` : out;
 }
 
+/** Error codes as libraries and this service define them (ERR_JWT_EXPIRED, SERVICE_UNAVAILABLE). */
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** "Name [CODE]": the code only when it is such a constant (never client data) and adds something. */
+function labelOf(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && ERROR_CODE.test(code) && code !== error.message ? `${error.name} [${code}]` : error.name;
+}
+
 /**
  * An error as one log-safe line: each error in its cause chain as "Name [CODE]: redacted message".
  * The code (when the error has a string one) says what happened even where the name does not: the
@@ -29,9 +38,7 @@ export function describeError(error: unknown): string {
   const parts: string[] = [];
   for (let current: unknown = error, depth = 0; current !== undefined && depth < 4; depth++) {
     if (current instanceof Error) {
-      const code = (current as { code?: unknown }).code;
-      const label = typeof code === "string" && code !== "" ? `${current.name} [${redact(code)}]` : current.name;
-      parts.push(`${label}: ${redact(current.message)}`);
+      parts.push(`${labelOf(current)}: ${redact(current.message)}`);
       current = current.cause;
     } else {
       parts.push(redact(String(current)));

@@ -74,12 +74,13 @@ export async function setUpAuthenticator(deps: SettingsDeps, caller: SignedIn, p
   }
   // With SMS or email already on, adding an app takes one of them (else a thief adds their own app).
   await requireSecondFactorWhenOn(deps, caller, row, proof);
+  // The QR encoder is loaded here, by the rare request that needs it, not when an isolate starts
+  // (and before the write, so a failed load leaves nothing behind).
+  const { renderSVG } = await import("uqr");
   const secret = newTotpSecret();
   const sealed = await secretBox(deps.config).seal(secret, row.id);
   await deps.users.update(row.id, { totpPendingSecret: sealed, updatedAt: deps.clock.now() });
   const uri = totpUri(secret, deps.config.APP_NAME, row.email);
-  // The QR encoder is loaded here, by the rare request that needs it, not when an isolate starts.
-  const { renderSVG } = await import("uqr");
   return { secret, otpauth_uri: uri, qr_svg: `data:image/svg+xml;base64,${btoa(renderSVG(uri))}` };
 }
 
