@@ -92,6 +92,28 @@ describe("the JSON envelope on every response", () => {
     });
     expect(denied.headers.get("access-control-allow-origin")).toBeNull();
   });
+
+  it("lets an allowed origin read answers, errors included, and what they expose", async () => {
+    const origin = { origin: "http://localhost:3000" };
+    for (const [method, path, status] of [
+      ["GET", "/health", 200],
+      ["GET", "/no/such/path", 404],
+      ["POST", "/auth/jwt/check/", 401],
+      // A route group built on first use answers through the same middleware.
+      ["GET", "/auth/passkeys/", 401],
+    ] as const) {
+      const res = await api(method, path, { headers: origin });
+      expect(res.status, path).toBe(status);
+      expect(res.headers.get("access-control-allow-origin"), path).toBe("http://localhost:3000");
+      expect(res.headers.get("access-control-expose-headers"), path).toBe("X-Request-Id,Retry-After,Device-Token");
+      expect(res.headers.get("vary"), path).toContain("Origin");
+      // The app's own headers are still there beside them.
+      expect(res.headers.get("x-request-id"), path).toBeTruthy();
+      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+    }
+    const other = await api("GET", "/health", { headers: { origin: "https://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
 });
 
 describe("configuration", () => {
